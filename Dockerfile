@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Build stage: a wheel of the project with its dependencies, catalogs compiled.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY storage ./storage
+COPY emulator ./emulator
+COPY locales ./locales
+RUN python -m venv /venv \
+ && /venv/bin/pip install --no-cache-dir --upgrade pip \
+ && /venv/bin/pip install --no-cache-dir . \
+ && /venv/bin/python -c "from pathlib import Path; from bot.i18n import compile_catalogs; compile_catalogs(Path('/venv/locales'))"
+
+# Runtime stage: only the virtual environment, run as an unprivileged user.
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 buddybot
+COPY --from=build /venv /venv
+ENV PATH="/venv/bin:$PATH" \
+    PYTHONUNBUFFERED=1 \
+    DATA_DIR=/data
+RUN mkdir -p /data/locales && cp -r /venv/locales/. /data/locales/ && chown -R buddybot /data
+USER buddybot
+WORKDIR /home/buddybot
+VOLUME ["/data"]
+EXPOSE 8080
+ENTRYPOINT ["python", "-m", "bot"]
+CMD ["run"]

@@ -1,0 +1,153 @@
+"""Running the bot: migrations, the scheduler, then long polling or a webhook server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock, SystemClock
+from bot.factories import (
+    Database,
+    create_database,
+    create_dispatcher,
+    create_translations,
+    set_command_menus,
+)
+from bot.outbox import OutboxWorker
+from bot.settings import Settings
+from bot.telegram import create_bot
+from handlers.notices import render as render_notice
+from storage.migrate import upgrade_async
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+PROCESSED_UPDATES_KEPT = timedelta(days=2)  # Telegram keeps undelivered updates 24 hours
+
+
+@dataclass
+class BotApp:
+    """Everything one running bot instance holds, so tests can build and stop it too."""
+
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    database: Database
+    i18n: I18n
+    scheduler: AsyncIOScheduler
+    clock: Clock
+    outbox: OutboxWorker
+
+    async def start_background(self) -> None:
+        """Start the delivery worker and the scheduler's periodic jobs."""
+        self.outbox.start()
+        self.scheduler.add_job(
+            self.outbox.poke, "interval", seconds=1, id="outbox-wake", replace_existing=True
+        )
+        self.scheduler.add_job(
+            self.prune_processed_updates,
+            "interval",
+            hours=1,
+            id="prune-updates",
+            replace_existing=True,
+        )
+        self.scheduler.start()
+
+    async def prune_processed_updates(self) -> None:
+        async with UnitOfWork(self.database.session_factory) as uow:
+            await uow.updates.prune(self.clock.now() - PROCESSED_UPDATES_KEPT)
+            await uow.commit()
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.outbox.stop()
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        await self.database.dispose()
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    token: str,
+    api_url: str,
+    clock: Clock | None = None,
+    migrate: bool = True,
+) -> BotApp:
+    """Migrate the database and assemble a bot instance (nothing is sent yet)."""
+    if migrate:
+        await upgrade_async(settings.database_url)
+    clock = clock or SystemClock()
+    database = create_database(settings)
+    i18n = create_translations(settings)
+    scheduler = AsyncIOScheduler(timezone=settings.timezone)
+    bot = create_bot(token, api_url)
+    outbox = OutboxWorker(
+        database.session_factory, bot, i18n, render_notice, clock, rate=settings.send_rate
+    )
+    dispatcher = create_dispatcher(
+        settings,
+        database.session_factory,
+        i18n,
+        clock=clock,
+        scheduler=scheduler,
+        on_commit=outbox.poke,
+    )
+    return BotApp(
+        settings=settings,
+        bot=bot,
+        dispatcher=dispatcher,
+        database=database,
+        i18n=i18n,
+        scheduler=scheduler,
+        clock=clock,
+        outbox=outbox,
+    )
+
+
+async def run_polling(app: BotApp, *, handle_signals: bool = True) -> None:
+    """Long polling until stopped."""
+    await app.bot.delete_webhook(drop_pending_updates=False)
+    await set_command_menus(app.bot, app.i18n)
+    await app.start_background()
+    try:
+        await app.dispatcher.start_polling(
+            app.bot, handle_signals=handle_signals, close_bot_session=False, polling_timeout=20
+        )
+    finally:
+        await app.close()
+
+
+async def run_webhook(app: BotApp) -> None:
+    """A webhook server behind a load balancer; Telegram's secret header is checked."""
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    settings = app.settings
+    assert settings.webhook_url is not None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    await set_command_menus(app.bot, app.i18n)
+    await app.bot.set_webhook(settings.webhook_url, secret_token=secret)
+    await app.start_background()
+    web_app = web.Application()
+    SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(
+        web_app, path="/" + settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+    )
+    setup_application(web_app, app.dispatcher, bot=app.bot)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await app.close()

@@ -1,0 +1,110 @@
+"""The composition root: small factories that build the bot, the dispatcher and their parts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock, SystemClock
+from bot.i18n import create_i18n
+from bot.langid import SUPPORTED_LANGUAGES
+from bot.middlewares import CurrentUserMiddleware, DatabaseMiddleware, LocaleMiddleware
+from bot.settings import Settings
+from handlers import build_router
+from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.fsm import SqlStorage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Database:
+    url: str
+    session_factory: SessionFactory
+
+    async def dispose(self) -> None:
+        await self.session_factory.kw["bind"].dispose()
+
+
+def create_database(settings: Settings) -> Database:
+    engine = create_engine(settings.database_url)
+    return Database(url=settings.database_url, session_factory=create_session_factory(engine))
+
+
+def create_fsm_storage(settings: Settings, session_factory: SessionFactory) -> BaseStorage:
+    """Redis when configured (several instances), the database otherwise (survives restarts)."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return SqlStorage(session_factory)
+
+
+def create_translations(settings: Settings) -> I18n:
+    return create_i18n(settings.data_dir / "locales", settings.default_locale)
+
+
+def create_dispatcher(
+    settings: Settings,
+    session_factory: SessionFactory,
+    i18n: I18n,
+    *,
+    storage: BaseStorage | None = None,
+    clock: Clock | None = None,
+    scheduler: AsyncIOScheduler | None = None,
+    on_commit: Callable[[], None] | None = None,
+) -> Dispatcher:
+    """Routers, middlewares and long-lived dependencies (as Dispatcher keyword arguments)."""
+    clock = clock or SystemClock()
+    dispatcher = Dispatcher(
+        storage=storage or create_fsm_storage(settings, session_factory),
+        settings=settings,
+        session_factory=session_factory,
+        clock=clock,
+        tz=ZoneInfo(settings.timezone),
+        scheduler=scheduler,
+    )
+    database = DatabaseMiddleware(session_factory, on_commit=on_commit)
+    current_user = CurrentUserMiddleware(settings, clock)
+    locale = LocaleMiddleware(i18n)
+    dispatcher.update.outer_middleware(database)
+    dispatcher.update.outer_middleware(current_user)
+    dispatcher.update.outer_middleware(locale)
+    # Errors are handled outside the update's transaction (it was rolled back): give the
+    # error handlers a fresh one, the person and their language.
+    dispatcher.errors.outer_middleware(DatabaseMiddleware(session_factory, deduplicate=False))
+    dispatcher.errors.outer_middleware(current_user)
+    dispatcher.errors.outer_middleware(locale)
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+def command_menu() -> list[tuple[str, str]]:
+    """(command, description) pairs shown in Telegram's menu, in the current language."""
+    from aiogram.utils.i18n import gettext as _
+
+    return [
+        ("start", _("Start or see where you are")),
+        ("profile", _("Your profile")),
+        ("language", _("Change the language")),
+        ("help", _("Help")),
+        ("privacy", _("Your data and privacy")),
+        ("mydata", _("Download your data")),
+        ("forget", _("Erase your data")),
+    ]
+
+
+async def set_command_menus(bot: Bot, i18n: I18n) -> None:
+    """A command menu per language, so each person sees it in their own."""
+    for locale in (None, *SUPPORTED_LANGUAGES):
+        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+            commands = [BotCommand(command=c, description=d) for c, d in command_menu()]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=locale)

@@ -1,0 +1,85 @@
+"""The profile a person builds during onboarding: its fields, their choices, their order."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+
+from bot.errors import DomainError
+from bot.langid import SUPPORTED_LANGUAGES
+
+ACTIVITY_KINDS = (
+    "leisure",
+    "culture",
+    "sport",
+    "welfare",
+    "volunteering",
+    "dutch_practice",
+    "discover_city",
+    "community",
+    "internship",
+)
+AVAILABILITY = ("weekday_day", "weekday_evening", "weekend")
+DUTCH_LEVELS = ("none", "beginner", "conversation", "fluent")
+GENDERS = ("woman", "man", "other")
+GENDER_PREFERENCES = ("none", "woman", "man")
+CAPACITIES = ("1", "2", "3")
+SPOKEN_LANGUAGES = SUPPORTED_LANGUAGES
+ELSEWHERE = "other"
+NAME_MAX = 64
+
+
+class Step(enum.StrEnum):
+    """Onboarding steps after consent, in the order they are asked."""
+
+    ROLE = "role"
+    NAME = "name"
+    MUNICIPALITY = "municipality"
+    LANGUAGES = "languages"
+    INTERESTS = "interests"
+    AVAILABILITY = "availability"
+    DUTCH_LEVEL = "dutch_level"
+    GENDER = "gender"  # buddies: their own gender, optional
+    GENDER_PREFERENCE = "gender_preference"  # newcomers: the buddy they prefer, optional
+    CAPACITY = "capacity"  # buddies: how many newcomers at once
+
+
+MULTI_SELECT = frozenset({Step.LANGUAGES, Step.INTERESTS, Step.AVAILABILITY})
+
+
+def steps_for(role: str | None) -> tuple[Step, ...]:
+    common = (
+        Step.ROLE,
+        Step.NAME,
+        Step.MUNICIPALITY,
+        Step.LANGUAGES,
+        Step.INTERESTS,
+        Step.AVAILABILITY,
+        Step.DUTCH_LEVEL,
+    )
+    if role == "buddy":
+        return (*common, Step.GENDER, Step.CAPACITY)
+    return (*common, Step.GENDER_PREFERENCE)
+
+
+_LINK = re.compile(r"(https?:|www\.|t\.me|\.com\b|\.be\b|@|/)", re.IGNORECASE)
+_NAME_PUNCTUATION = frozenset(" -'’.")
+
+
+def validate_first_name(text: str | None) -> str:
+    """A first name: 1-64 characters, letters (any script), spaces, hyphens; no links."""
+    name = " ".join((text or "").split())
+    if not name:
+        raise DomainError("name_empty")
+    if len(name) > NAME_MAX:
+        raise DomainError("name_too_long", limit=NAME_MAX)
+    if _LINK.search(name):
+        raise DomainError("name_link")
+    for char in name:
+        category = unicodedata.category(char)
+        if not (category.startswith("L") or category.startswith("M") or char in _NAME_PUNCTUATION):
+            raise DomainError("name_letters")
+    if not any(unicodedata.category(char).startswith("L") for char in name):
+        raise DomainError("name_letters")
+    return name

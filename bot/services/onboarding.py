@@ -1,0 +1,216 @@
+"""Onboarding: consent, the profile, the waiting list. No Telegram here, only the programme."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.errors import DomainError
+from bot.municipalities import all_municipalities
+from bot.profile import (
+    ACTIVITY_KINDS,
+    AVAILABILITY,
+    CAPACITIES,
+    DUTCH_LEVELS,
+    ELSEWHERE,
+    GENDER_PREFERENCES,
+    GENDERS,
+    MULTI_SELECT,
+    SPOKEN_LANGUAGES,
+    Step,
+    steps_for,
+    validate_first_name,
+)
+from storage.models import Programme, Role, User, UserStatus
+from storage.uow import UnitOfWork
+
+_ROLE_CODES = {"nc": Role.NEWCOMER, "bd": Role.BUDDY}
+_TOKEN = re.compile(r"^[A-Za-z0-9_]{1,32}$")
+
+
+@dataclass(frozen=True)
+class Recruitment:
+    """What a deep link (`/start nc-bon`, `/start bd-flyer-anderlecht`) tells about a person."""
+
+    role: Role | None = None
+    channel: str | None = None
+    programme_slug: str | None = None
+
+
+def parse_start_payload(payload: str | None) -> Recruitment:
+    """`<role>-<channel>[-<programme>]`, role `nc`, `bd` or `x`; anything else is ignored."""
+    if not payload:
+        return Recruitment()
+    parts = payload.strip().split("-")
+    if len(parts) > 3 or not all(_TOKEN.match(part) for part in parts):
+        return Recruitment()
+    role = _ROLE_CODES.get(parts[0].lower())
+    channel = parts[1].lower() if len(parts) > 1 else None
+    programme = parts[2].lower() if len(parts) > 2 else None
+    return Recruitment(role=role, channel=channel, programme_slug=programme)
+
+
+def choices(step: Step) -> tuple[str, ...]:
+    """The values a button of this step may carry."""
+    match step:
+        case Step.ROLE:
+            return (Role.NEWCOMER.value, Role.BUDDY.value)
+        case Step.MUNICIPALITY:
+            return (*(m.nis for m in all_municipalities()), ELSEWHERE)
+        case Step.LANGUAGES:
+            return SPOKEN_LANGUAGES
+        case Step.INTERESTS:
+            return ACTIVITY_KINDS
+        case Step.AVAILABILITY:
+            return AVAILABILITY
+        case Step.DUTCH_LEVEL:
+            return DUTCH_LEVELS
+        case Step.GENDER:
+            return (*GENDERS, "unsaid")
+        case Step.GENDER_PREFERENCE:
+            return GENDER_PREFERENCES
+        case Step.CAPACITY:
+            return CAPACITIES
+        case Step.NAME:
+            return ()
+
+
+async def programme_for(uow: UnitOfWork, slug: str | None) -> Programme:
+    """The programme a deep link names, or the default one."""
+    if slug:
+        programme = await uow.programmes.by_slug(slug)
+        if programme is not None:
+            return programme
+    return await uow.programmes.default()
+
+
+async def register(
+    uow: UnitOfWork,
+    *,
+    telegram_id: int,
+    language: str,
+    recruitment: Recruitment,
+    now: datetime,
+) -> User:
+    """Create the person at the moment they consent; nothing personal is stored before."""
+    existing = await uow.users.by_telegram_id(telegram_id)
+    if existing is not None:
+        return existing
+    programme = await programme_for(uow, recruitment.programme_slug)
+    user = User(
+        telegram_id=telegram_id,
+        programme_id=programme.id,
+        role=recruitment.role.value if recruitment.role else None,
+        status=UserStatus.ONBOARDING.value,
+        contact_language=language,
+        recruited_via=recruitment.channel,
+        consent_at=now,
+        languages=[],
+        interests=[],
+        availability=[],
+    )
+    uow.users.add(user)
+    await uow.session.flush()
+    return user
+
+
+def current_value(user: User, step: Step) -> str | list[str] | None:
+    match step:
+        case Step.ROLE:
+            return user.role
+        case Step.NAME:
+            return user.first_name
+        case Step.MUNICIPALITY:
+            return user.municipality
+        case Step.LANGUAGES:
+            return list(user.languages or [])
+        case Step.INTERESTS:
+            return list(user.interests or [])
+        case Step.AVAILABILITY:
+            return list(user.availability or [])
+        case Step.DUTCH_LEVEL:
+            return user.dutch_level
+        case Step.GENDER:
+            return user.gender
+        case Step.GENDER_PREFERENCE:
+            return user.gender_preference
+        case Step.CAPACITY:
+            return str(user.capacity) if user.capacity else None
+
+
+def next_step(user: User, answered: frozenset[str] = frozenset()) -> Step | None:
+    """The first step still without an answer, or None when the profile is complete."""
+    for step in steps_for(user.role):
+        value = current_value(user, step)
+        if step.value in answered:
+            continue
+        if value is None or value == [] or value == "":
+            return step
+    return None
+
+
+def set_single(user: User, step: Step, value: str) -> None:
+    """Store a one-choice answer after checking it is one of the step's choices."""
+    if step in MULTI_SELECT or step is Step.NAME:
+        raise DomainError("invalid_choice")
+    if value not in choices(step):
+        raise DomainError("invalid_choice")
+    match step:
+        case Step.ROLE:
+            if user.profile_done_at is not None and user.role != value:
+                raise DomainError("role_fixed")
+            user.role = value
+        case Step.MUNICIPALITY:
+            user.municipality = value
+        case Step.DUTCH_LEVEL:
+            user.dutch_level = value
+        case Step.GENDER:
+            user.gender = value  # "unsaid" is an answer too: matching reads it as unknown
+        case Step.GENDER_PREFERENCE:
+            user.gender_preference = value
+        case Step.CAPACITY:
+            user.capacity = int(value)
+
+
+def toggle(user: User, step: Step, value: str) -> list[str]:
+    """Add or remove one option of a multi-select step; returns the new selection."""
+    if step not in MULTI_SELECT or value not in choices(step):
+        raise DomainError("invalid_choice")
+    selected = list(current_value(user, step) or [])
+    if value in selected:
+        selected.remove(value)
+    else:
+        selected.append(value)
+    ordered = [option for option in choices(step) if option in selected]
+    match step:
+        case Step.LANGUAGES:
+            user.languages = ordered
+        case Step.INTERESTS:
+            user.interests = ordered
+        case Step.AVAILABILITY:
+            user.availability = ordered
+    return ordered
+
+
+def set_name(user: User, text: str | None) -> str:
+    user.first_name = validate_first_name(text)
+    return user.first_name
+
+
+async def confirm_profile(uow: UnitOfWork, user: User, now: datetime) -> None:
+    """The person confirmed their summary: they join the waiting list (or stay on it)."""
+    missing = next_step(user)
+    if missing is not None:
+        raise DomainError("profile_incomplete")
+    if user.profile_done_at is None:
+        user.profile_done_at = now
+    if user.status == UserStatus.ONBOARDING.value:
+        user.status = UserStatus.WAITING.value
+        user.waiting_since = now
+    await uow.session.flush()
+
+
+async def forget(uow: UnitOfWork, user: User) -> None:
+    """Erase the person and everything personal about them."""
+    await uow.users.delete(user)

@@ -1,0 +1,29 @@
+"""Telegram routers, included in an explicit order; the catch-all comes last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def build_router() -> Router:
+    """The root router with every conversation area."""
+    from handlers import coordinator, errors, fallback, menu, onboarding, pair, privacy
+
+    root = Router(name="root")
+    root.include_routers(
+        *(
+            handlers.build()
+            for handlers in (
+                errors.router,
+                coordinator.invites,
+                coordinator.router,
+                coordinator.refusals,
+                onboarding.router,
+                menu.router,
+                pair.router,
+                privacy.router,
+                fallback.router,
+            )
+        )
+    )
+    return root

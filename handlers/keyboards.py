@@ -1,0 +1,153 @@
+"""Keyboards, built from the current language and the data they show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import endonym
+from bot.langid import SUPPORTED_LANGUAGES
+from bot.profile import MULTI_SELECT, Step
+from handlers.callbacks import (
+    BACK,
+    DONE,
+    STOP,
+    ConsentCb,
+    ForgetCb,
+    LanguageCb,
+    MenuCb,
+    StepCb,
+    SummaryCb,
+)
+from handlers.texts import choice_label, field_title
+
+_COLUMNS = {
+    Step.ROLE: 1,
+    Step.MUNICIPALITY: 2,
+    Step.LANGUAGES: 3,
+    Step.INTERESTS: 2,
+    Step.AVAILABILITY: 1,
+    Step.DUTCH_LEVEL: 2,
+    Step.GENDER: 2,
+    Step.GENDER_PREFERENCE: 3,
+    Step.CAPACITY: 3,
+}
+
+
+def language_picker(ctx: str) -> InlineKeyboardMarkup:
+    """Every language in its own name, so nobody needs to read a foreign word."""
+    builder = InlineKeyboardBuilder()
+    for code in SUPPORTED_LANGUAGES:
+        builder.button(text=endonym(code), callback_data=LanguageCb(code=code, ctx=ctx))
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def language_confirm(code: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=f"✅ {endonym(code)}", callback_data=LanguageCb(code=code, ctx="onb"))
+    builder.button(
+        text="🌐 " + _("Other language"), callback_data=LanguageCb(code="_pick", ctx="onb")
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def consent() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="✅ " + _("I agree"), callback_data=ConsentCb(answer="yes"))
+    builder.button(text=_("Not now"), callback_data=ConsentCb(answer="no"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def step_keyboard(
+    step: Step,
+    values: Sequence[str],
+    selected: Sequence[str],
+    locale: str,
+    *,
+    can_go_back: bool,
+) -> InlineKeyboardMarkup:
+    """Choices of one step (ticked when chosen), "Done" for multi-select, back and stop."""
+    rows: list[list[InlineKeyboardButton]] = []
+    columns = _COLUMNS.get(step, 2)
+    row: list[InlineKeyboardButton] = []
+    for value in values:
+        label = choice_label(step, value, locale)
+        if value in selected:
+            label = f"✅ {label}"
+        row.append(
+            InlineKeyboardButton(
+                text=label, callback_data=StepCb(step=step.value, value=value).pack()
+            )
+        )
+        if len(row) == columns:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    if step in MULTI_SELECT:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text="➡️ " + _("Done"),
+                    callback_data=StepCb(step=step.value, value=DONE).pack(),
+                )
+            ]
+        )
+    rows.append(navigation(step, can_go_back=can_go_back))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def navigation(step: Step, *, can_go_back: bool) -> list[InlineKeyboardButton]:
+    buttons = []
+    if can_go_back:
+        buttons.append(
+            InlineKeyboardButton(
+                text="⬅️ " + _("Back"), callback_data=StepCb(step=step.value, value=BACK).pack()
+            )
+        )
+    buttons.append(
+        InlineKeyboardButton(
+            text="⏸ " + _("Stop for now"), callback_data=StepCb(step=step.value, value=STOP).pack()
+        )
+    )
+    return buttons
+
+
+def summary(steps: Sequence[Step], *, confirmed: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for step in steps:
+        if step is Step.ROLE and confirmed:
+            continue  # a coordinator changes a confirmed role, not the person
+        builder.button(
+            text="✏️ " + field_title(step), callback_data=SummaryCb(action="edit", field=step.value)
+        )
+    builder.adjust(2)
+    label = "✅ " + (_("Looks good") if confirmed else _("Confirm"))
+    builder.row(InlineKeyboardButton(text=label, callback_data=SummaryCb(action="confirm").pack()))
+    return builder.as_markup()
+
+
+def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if has_pair:
+        builder.button(text="🤝 " + _("My buddy pair"), callback_data=MenuCb(action="pair"))
+    builder.button(text="👤 " + _("My profile"), callback_data=MenuCb(action="profile"))
+    builder.button(text="🌐 " + _("Language"), callback_data=MenuCb(action="language"))
+    builder.button(text="🔒 " + _("My data"), callback_data=MenuCb(action="privacy"))
+    builder.button(text="❓ " + _("Help"), callback_data=MenuCb(action="help"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def forget_confirm() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="🗑 " + _("Yes, erase my data"), callback_data=ForgetCb(answer="yes"))
+    builder.button(text=_("No, keep it"), callback_data=ForgetCb(answer="no"))
+    builder.adjust(1)
+    return builder.as_markup()

@@ -1,0 +1,290 @@
+"""SQLAlchemy models: the programme's own words, UTC timestamps, every row scoped to a programme."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        int: Integer,
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Role(enum.StrEnum):
+    NEWCOMER = "newcomer"
+    BUDDY = "buddy"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class UserStatus(enum.StrEnum):
+    ONBOARDING = "onboarding"  # consented, profile not finished
+    WAITING = "waiting"  # profile confirmed, not (yet) in an active pair
+    MATCHED = "matched"
+    PAUSED = "paused"
+    INACTIVE = "inactive"  # deactivated by a coordinator or left
+
+
+class Programme(Base):
+    """One buddy programme (a municipality, an organisation); a fresh install has one."""
+
+    __tablename__ = "programme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    default_language: Mapped[str] = mapped_column(String(8), default="nl")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person known to the bot: created only once they consented."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(16), default=None)
+    status: Mapped[str] = mapped_column(String(16), default=UserStatus.ONBOARDING.value)
+    contact_language: Mapped[str] = mapped_column(String(8))
+    first_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    municipality: Mapped[str | None] = mapped_column(String(8), default=None)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    interests: Mapped[list[str]] = mapped_column(default=list)
+    availability: Mapped[list[str]] = mapped_column(default=list)
+    dutch_level: Mapped[str | None] = mapped_column(String(16), default=None)
+    gender: Mapped[str | None] = mapped_column(String(16), default=None)
+    gender_preference: Mapped[str | None] = mapped_column(String(16), default=None)
+    capacity: Mapped[int | None] = mapped_column(default=None)
+    recruited_via: Mapped[str | None] = mapped_column(String(32), default=None)
+    timezone: Mapped[str | None] = mapped_column(String(40), default=None)
+    consent_at: Mapped[datetime] = mapped_column()
+    profile_done_at: Mapped[datetime | None] = mapped_column(default=None)
+    waiting_since: Mapped[datetime | None] = mapped_column(default=None)
+    reachable: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_person_programme_status_role", "programme_id", "status", "role"),)
+
+
+class PairStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class EndReason(enum.StrEnum):
+    COMPLETED = "completed"
+    MOVED = "moved"
+    UNAVAILABLE = "unavailable"
+    NOT_A_GOOD_MATCH = "not_a_good_match"
+    OTHER = "other"
+
+
+class Pair(Base):
+    """A newcomer and their buddy, from the match to the end of their trajectory."""
+
+    __tablename__ = "pair"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    # SET NULL: after /forget the pair stays only as anonymous numbers.
+    newcomer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    buddy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=PairStatus.ACTIVE.value)
+    score: Mapped[float] = mapped_column(default=0.0)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    target_hours: Mapped[int] = mapped_column(default=40)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_until: Mapped[datetime | None] = mapped_column(default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    matched_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+
+class Outbox(Base):
+    """A message the bot pushes, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), default=None)
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True, default=None
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    key: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[int] = mapped_column(default=1)  # 0 replies, 1 notices, 2 broadcasts
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    dedup_key: Mapped[str | None] = mapped_column(String(120), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        # Only pending rows are ever searched by due time: a partial index stays small
+        # however many delivered rows pile up.
+        Index(
+            "ix_outbox_due",
+            "priority",
+            "due_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+
+class CoordinatorInvite(Base):
+    """A one-time deep link that makes whoever opens it a coordinator of the programme."""
+
+    __tablename__ = "coordinator_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PersonNote(Base):
+    """A coordinator's private note about a person; never shown to anyone else."""
+
+    __tablename__ = "person_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled, so a redelivered update is ignored."""
+
+    __tablename__ = "processed_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class FsmRecord(Base):
+    """Conversation state that must survive a restart on the embedded default (no Redis)."""
+
+    __tablename__ = "fsm_record"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(120), default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditLog(Base):
+    """Who did what: coordinator actions and refused attempts."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "CoordinatorInvite",
+    "EndReason",
+    "FsmRecord",
+    "Outbox",
+    "OutboxStatus",
+    "Pair",
+    "PairStatus",
+    "PersonNote",
+    "ProcessedUpdate",
+    "Programme",
+    "Role",
+    "User",
+    "UserStatus",
+    "utcnow",
+]

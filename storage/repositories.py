@@ -1,0 +1,268 @@
+"""Repositories: queries in the programme's words. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AuditLog,
+    Outbox,
+    OutboxStatus,
+    ProcessedUpdate,
+    Programme,
+    Role,
+    User,
+    UserStatus,
+)
+
+
+class ProgrammeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def default(self) -> Programme:
+        programme = await self.session.scalar(
+            select(Programme).where(Programme.is_default.is_(True)).limit(1)
+        )
+        if programme is None:  # a database migrated without its seed row
+            programme = Programme(slug="default", name="Buddy programme", is_default=True)
+            self.session.add(programme)
+            await self.session.flush()
+        return programme
+
+    async def by_slug(self, slug: str) -> Programme | None:
+        return await self.session.scalar(select(Programme).where(Programme.slug == slug))
+
+    async def get(self, programme_id: int) -> Programme | None:
+        return await self.session.get(Programme, programme_id)
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+
+    async def delete(self, user: User) -> None:
+        await self.session.delete(user)
+        await self.session.flush()
+
+    async def waiting_newcomers(self, programme_id: int) -> Sequence[User]:
+        """Newcomers on the waiting list, longest wait first."""
+        result = await self.session.scalars(
+            select(User)
+            .where(
+                User.programme_id == programme_id,
+                User.role == Role.NEWCOMER.value,
+                User.status == UserStatus.WAITING.value,
+            )
+            .order_by(User.waiting_since, User.id)
+        )
+        return result.all()
+
+    async def waiting_position(self, user: User) -> int:
+        """1-based place of a waiting newcomer on their programme's list."""
+        assert user.waiting_since is not None
+        ahead = await self.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.programme_id == user.programme_id,
+                User.role == Role.NEWCOMER.value,
+                User.status == UserStatus.WAITING.value,
+                (User.waiting_since < user.waiting_since)
+                | ((User.waiting_since == user.waiting_since) & (User.id < user.id)),
+            )
+        )
+        return int(ahead or 0) + 1
+
+    async def count_waiting_newcomers(self, programme_id: int) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.programme_id == programme_id,
+                User.role == Role.NEWCOMER.value,
+                User.status == UserStatus.WAITING.value,
+            )
+        )
+        return int(count or 0)
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
+        await self.session.execute(
+            update(User).where(User.telegram_id == telegram_id).values(reachable=reachable)
+        )
+
+    async def coordinators(self, programme_id: int) -> Sequence[User]:
+        result = await self.session.scalars(
+            select(User).where(
+                User.programme_id == programme_id,
+                User.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]),
+            )
+        )
+        return result.all()
+
+
+class UpdateRepository:
+    """Remembers handled update ids so that a redelivered update is handled once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, update_id: int) -> bool:
+        """Record the update id; False when it was handled before."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(insert(ProcessedUpdate).values(update_id=update_id))
+        except IntegrityError:
+            return False
+        return True
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def record(
+        self,
+        action: str,
+        *,
+        programme_id: int | None,
+        actor_id: int | None,
+        **details: Any,
+    ) -> None:
+        self.session.add(
+            AuditLog(programme_id=programme_id, actor_id=actor_id, action=action, details=details)
+        )
+
+
+class OutboxRepository:
+    """Messages to push. `claim` hands due rows to one worker; on PostgreSQL any number of
+    workers share the work without overlap (FOR UPDATE SKIP LOCKED)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def enqueue(
+        self,
+        *,
+        chat_id: int,
+        key: str,
+        params: dict[str, Any] | None = None,
+        recipient_id: int | None = None,
+        programme_id: int | None = None,
+        due_at: datetime,
+        priority: int = 1,
+        dedup_key: str | None = None,
+    ) -> Outbox:
+        row = Outbox(
+            chat_id=chat_id,
+            key=key,
+            params=params or {},
+            recipient_id=recipient_id,
+            programme_id=programme_id,
+            due_at=due_at,
+            priority=priority,
+            dedup_key=dedup_key,
+            status=OutboxStatus.PENDING.value,
+        )
+        self.session.add(row)
+        return row
+
+    async def claim(self, worker: str, now: datetime, limit: int) -> list[Outbox]:
+        """Mark up to `limit` due rows as being sent by `worker` and return them."""
+        due = (
+            select(Outbox.id)
+            .where(Outbox.status == OutboxStatus.PENDING.value, Outbox.due_at <= now)
+            .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list((await self.session.scalars(due)).all())
+        if not ids:
+            return []
+        await self.session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SENDING.value, claimed_by=worker, claimed_at=now)
+        )
+        rows = await self.session.scalars(
+            select(Outbox)
+            .where(Outbox.id.in_(ids), Outbox.claimed_by == worker)
+            .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(rows.all())
+
+    async def release_stale(self, before: datetime) -> int:
+        """Rows a crashed worker had claimed go back to the queue (they may repeat once)."""
+        result = await self.session.execute(
+            update(Outbox)
+            .where(Outbox.status == OutboxStatus.SENDING.value, Outbox.claimed_at < before)
+            .values(status=OutboxStatus.PENDING.value, claimed_by=None, claimed_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def finish(
+        self, row_id: int, status: OutboxStatus, now: datetime, error: str | None = None
+    ) -> None:
+        await self.session.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id)
+            .values(
+                status=status.value,
+                sent_at=now if status is OutboxStatus.SENT else None,
+                last_error=(error or None) and error[:200],
+                attempts=Outbox.attempts + 1,
+            )
+        )
+
+    async def retry_later(self, row_id: int, due_at: datetime, error: str) -> None:
+        await self.session.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id)
+            .values(
+                status=OutboxStatus.PENDING.value,
+                due_at=due_at,
+                claimed_by=None,
+                claimed_at=None,
+                attempts=Outbox.attempts + 1,
+                last_error=error[:200],
+            )
+        )
+
+    async def cancel_by_dedup_prefix(self, prefix: str) -> int:
+        result = await self.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.status == OutboxStatus.PENDING.value,
+                Outbox.dedup_key.startswith(prefix, autoescape=True),
+            )
+            .values(status=OutboxStatus.CANCELLED.value)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def next_due(self) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(Outbox.due_at)).where(Outbox.status == OutboxStatus.PENDING.value)
+        )

@@ -1,0 +1,60 @@
+"""The unit of work: one session and its repositories for one update or one job."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import SessionFactory
+from storage.repositories import (
+    AuditRepository,
+    OutboxRepository,
+    ProgrammeRepository,
+    UpdateRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork:
+    """Opens a session; `commit()` is explicit, leaving the block without it rolls back."""
+
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its `async with` block")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        session = self._session
+        self.programmes = ProgrammeRepository(session)
+        self.users = UserRepository(session)
+        self.updates = UpdateRepository(session)
+        self.audit = AuditRepository(session)
+        self.outbox = OutboxRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Make everything done so far durable; the session stays usable."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
