@@ -1,0 +1,881 @@
+"""What the Bot API does: validation, limits, faults, and the methods with real behaviour.
+
+``BotApi`` is independent of HTTP: the server hands it a method name and parameters
+and sends back the ``ApiResponse``. Simulated users act on it through ``user_message``
+and ``callback_query``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import logging
+import mimetypes
+import re
+import struct
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from emulator.errors import ApiError, bad_request
+from emulator.faults import FaultPlan
+from emulator.formatting import PARSE_MODES, EntityParseError, command_entities, parse_html
+from emulator.limits import RateLimit, RateLimiter
+from emulator.spec import ApiSpec, MethodSpec, RequestParams, RequestValidator, Upload, load_spec
+from emulator.state import (
+    BotCommandEntry,
+    BotMessage,
+    CallbackAnswer,
+    ChatState,
+    StoredFile,
+    UpdateQueue,
+    WebhookConfig,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOKEN = "123456:TEST-token"
+MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+MAX_CALLBACK_ANSWER_LENGTH = 200
+MAX_COMMANDS = 100
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+CHAT_ACTIONS = frozenset(
+    {
+        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
+        "upload_voice", "upload_document", "choose_sticker", "find_location",
+        "record_video_note", "upload_video_note",
+    }
+)  # fmt: skip
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+POLLING_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_LANGUAGE_CODE_RE = re.compile(r"[a-z]{2}")
+_OTHER_MESSAGE_METHODS = frozenset(
+    {"copymessage", "copymessages", "forwardmessage", "forwardmessages"}
+)
+_JPEG_SIZE_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    """One answered Bot API request, as kept in ``BotApi.requests``.
+
+    ``method`` is the official spelling when the method exists; ``params`` are the
+    validated values (uploads as ``Upload``) or the raw ones when validation failed;
+    ``time`` is when the request arrived (``time.time()``); ``status`` 499 marks a
+    request whose client went away first; ``source`` is "webhook-reply" for a method a
+    webhook answered with.
+    """
+
+    method: str
+    params: dict[str, Any]
+    status: int
+    description: str | None
+    time: float
+    duration: float = 0.0
+    injected: bool = False
+    source: str = "http"
+
+    @property
+    def ok(self) -> bool:
+        """Whether Telegram would have answered ``"ok": true``."""
+        return self.status == 200
+
+
+@dataclass(frozen=True, slots=True)
+class ApiResponse:
+    """HTTP status and JSON body of an answer."""
+
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _CallbackQuery:
+    chat: ChatState
+    created: float
+    answered: bool = False
+
+
+Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+def is_outgoing_message(method: str) -> bool:
+    """Whether a call (lower-case name) sends or edits a message: what flood limits count."""
+    if method.startswith("send"):
+        return method != "sendchataction" and not method.endswith("draft")
+    return method.startswith("editmessage") or method in _OTHER_MESSAGE_METHODS
+
+
+def scope_key(scope: dict[str, Any] | None) -> str:
+    """A readable key for a BotCommandScope: "default", "all_private_chats", "chat:1001"..."""
+    if not scope:
+        return "default"
+    kind = str(scope["type"])
+    if kind in ("chat", "chat_administrators"):
+        return f"{kind}:{scope['chat_id']}"
+    if kind == "chat_member":
+        return f"chat_member:{scope['chat_id']}:{scope['user_id']}"
+    return kind
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG, GIF or JPEG image ((0, 0) for WebP); None if not an image."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return int(width), int(height)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return 0, 0
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 <= len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in _JPEG_SIZE_MARKERS:
+                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+                return int(width), int(height)
+            (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+            i += 2 + int(length)
+    return None
+
+
+class BotApi:
+    """The emulated Bot API of one bot: its chats, files, update queue, limits and faults."""
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        rate_limit: RateLimit | None = None,
+        bot_username: str = "emulated_bot",
+        bot_first_name: str = "Emulated Bot",
+        callback_query_ttl: float = 15.0,
+        spec: ApiSpec | None = None,
+    ) -> None:
+        self.token = token
+        self.spec = spec or load_spec()
+        self._validator = RequestValidator(self.spec)
+        prefix = token.split(":", 1)[0]
+        self.bot_user: dict[str, Any] = {
+            "id": int(prefix) if prefix.isdigit() else 1,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
+        }
+        self.chats: dict[int, ChatState] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.updates = UpdateQueue()
+        self.faults = FaultPlan()
+        self.limiter = RateLimiter(rate_limit)
+        self.commands: dict[tuple[str, str], list[BotCommandEntry]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        self.webhook: WebhookConfig | None = None
+        self.requests: list[RequestRecord] = []
+        self.rejected: list[RequestRecord] = []
+        self.callback_query_ttl = callback_query_ttl
+        self.closed = False
+        self._files_by_path: dict[str, StoredFile] = {}
+        self._queries: dict[str, _CallbackQuery] = {}
+        self._ids = itertools.count(1)
+        self._poll_generation = 0
+        self._handlers: dict[str, Handler] = {
+            "getme": self._get_me,
+            "getupdates": self._get_updates,
+            "setwebhook": self._set_webhook,
+            "deletewebhook": self._delete_webhook,
+            "getwebhookinfo": self._get_webhook_info,
+            "sendmessage": self._send_message,
+            "editmessagetext": self._edit_message_text,
+            "editmessagecaption": self._edit_message_caption,
+            "editmessagereplymarkup": self._edit_message_reply_markup,
+            "deletemessage": self._delete_message,
+            "deletemessages": self._delete_messages,
+            "answercallbackquery": self._answer_callback_query,
+            "senddocument": self._send_document,
+            "sendphoto": self._send_photo,
+            "getfile": self._get_file,
+            "setmycommands": self._set_my_commands,
+            "getmycommands": self._get_my_commands,
+            "deletemycommands": self._delete_my_commands,
+            "sendchataction": self._send_chat_action,
+            "setchatmenubutton": self._set_chat_menu_button,
+            "getchatmenubutton": self._get_chat_menu_button,
+            "getchat": self._get_chat,
+            "getchatmember": self._get_chat_member,
+        }
+
+    # --- requests ---------------------------------------------------------------
+
+    async def handle(
+        self,
+        token: str,
+        method_name: str,
+        request: RequestParams | ApiError,
+        *,
+        source: str = "http",
+        connected: Callable[[], bool] | None = None,
+    ) -> ApiResponse:
+        """Answer one Bot API call; ``request`` is an ``ApiError`` when the body was unreadable.
+
+        ``connected`` tells whether the client still waits for the answer: a request its
+        client abandoned (a cancelled long poll) is logged but never counted as rejected.
+        """
+        received, started = time.time(), time.monotonic()
+        name = method_name
+        logged: dict[str, Any] = dict(request.values) if isinstance(request, RequestParams) else {}
+        injected = False
+        try:
+            if token != self.token:
+                raise ApiError(401, "Unauthorized")
+            spec = self.spec.method(method_name)
+            if spec is None:
+                raise ApiError(404, "Not Found")
+            name = spec.name
+            if isinstance(request, ApiError):
+                raise request
+            params = self._validator.validate(spec, request)
+            logged = params
+            response = ApiResponse(200, {"ok": True, "result": await self._execute(spec, params)})
+        except ApiError as exc:
+            injected = exc.injected
+            response = ApiResponse(exc.status, exc.body())
+        except asyncio.CancelledError:
+            self._record(
+                RequestRecord(name, logged, 499, "Client Closed Request", received, source=source)
+            )
+            raise
+        except Exception:
+            log.exception("emulator failed while answering %s", name)
+            response = ApiResponse(
+                500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+            )
+        status, description = response.status, response.body.get("description")
+        if connected is not None and not connected():
+            status, description = 499, "Client Closed Request"
+        self._record(
+            RequestRecord(
+                name,
+                logged,
+                status,
+                description,
+                received,
+                time.monotonic() - started,
+                injected,
+                source,
+            )
+        )
+        return response
+
+    def _record(self, record: RequestRecord) -> None:
+        self.requests.append(record)
+        deliberate = record.injected or record.status in (429, 499)
+        if 400 <= record.status < 500 and not deliberate:
+            self.rejected.append(record)
+
+    async def _execute(self, spec: MethodSpec, params: dict[str, Any]) -> Any:
+        method = spec.name.lower()
+        slow = self.faults.take(method, ("slow",))
+        if slow is not None:
+            await asyncio.sleep(slow.seconds)
+        failure = self.faults.take(method, ("fail", "too_many"))
+        if failure is not None:
+            raise failure.error()
+        outgoing = is_outgoing_message(method)
+        chat_id = self._chat_key(params.get("chat_id"))
+        if (outgoing or method == "sendchataction") and chat_id in self.faults.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user", injected=True)
+        if outgoing:
+            retry_after = self.limiter.retry_after(chat_id)
+            if retry_after is not None:
+                raise ApiError(
+                    429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+                )
+        handler = self._handlers.get(method)
+        result = await handler(params) if handler is not None else self._default(spec, params)
+        if outgoing:
+            self.limiter.record(chat_id)
+        return result
+
+    # --- chats and messages -----------------------------------------------------
+
+    def _chat_key(self, chat_id: Any) -> int | str | None:
+        if isinstance(chat_id, str):
+            if chat_id.lstrip("-").isdigit():
+                return int(chat_id)
+            chat = self._find_chat(chat_id)
+            return chat.id if chat is not None else chat_id
+        return chat_id if isinstance(chat_id, int) else None
+
+    def _find_chat(self, chat_id: Any) -> ChatState | None:
+        key = chat_id
+        if isinstance(chat_id, str):
+            if chat_id.lstrip("-").isdigit():
+                key = int(chat_id)
+            else:
+                username = chat_id.removeprefix("@")
+                return next(
+                    (c for c in self.chats.values() if c.user.get("username") == username), None
+                )
+        return self.chats.get(key) if isinstance(key, int) else None
+
+    def _chat(self, chat_id: Any) -> ChatState:
+        chat = self._find_chat(chat_id)
+        if chat is None:
+            raise bad_request("chat not found")
+        return chat
+
+    def _new_message(self, chat: ChatState, kind: str) -> BotMessage:
+        return BotMessage(
+            message_id=chat.next_message_id(),
+            chat=chat.as_chat(),
+            sender=self.bot_user,
+            date=int(time.time()),
+            kind=kind,
+        )
+
+    def _formatted(
+        self, params: dict[str, Any], key: str, entities_key: str, limit: int
+    ) -> tuple[str, list[dict[str, Any]], str | None]:
+        """Plain text, entities and raw HTML (if any) of ``params[key]``, with Telegram's checks."""
+        raw = str(params.get(key) or "")
+        mode = params.get("parse_mode")
+        if mode is not None and mode.lower() not in PARSE_MODES:
+            raise bad_request("unsupported parse_mode")
+        if mode is not None and mode.lower() == "html":
+            try:
+                plain, entities = parse_html(raw)
+            except EntityParseError as exc:
+                raise bad_request(f"can't parse entities: {exc}") from None
+            html: str | None = raw
+        else:
+            plain, entities, html = raw, list(params.get(entities_key) or []), None
+        if len(plain) > limit:
+            too_long = "message is too long" if key == "text" else "message caption is too long"
+            raise bad_request(too_long)
+        return plain, entities, html
+
+    def _text(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]], str | None]:
+        text, entities, html = self._formatted(params, "text", "entities", MAX_TEXT_LENGTH)
+        if not text.strip():
+            raise bad_request("message text is empty")
+        return text, entities, html
+
+    def _caption(
+        self, params: dict[str, Any]
+    ) -> tuple[str | None, list[dict[str, Any]], str | None]:
+        if not params.get("caption"):
+            return None, [], None
+        return self._formatted(params, "caption", "caption_entities", MAX_CAPTION_LENGTH)
+
+    def _apply_caption(self, message: BotMessage, params: dict[str, Any]) -> None:
+        message.caption, message.caption_entities, message.caption_html = self._caption(params)
+        if message.caption is not None:
+            message.parse_mode = params.get("parse_mode")
+
+    def _reply_to(self, chat: ChatState, params: dict[str, Any]) -> int | None:
+        target: int | None = None
+        allow_missing = bool(params.get("allow_sending_without_reply", False))
+        reply = params.get("reply_parameters")
+        if reply:
+            if reply.get("chat_id") not in (None, chat.id, str(chat.id)):
+                return None  # a reply to another chat: nothing here to check it against
+            target = reply["message_id"]
+            allow_missing = bool(reply.get("allow_sending_without_reply", allow_missing))
+        elif "reply_to_message_id" in params:
+            target = params["reply_to_message_id"]
+        if target is None:
+            return None
+        existing = chat.bot_messages.get(target)
+        if (existing is not None and not existing.deleted) or target in chat.user_messages:
+            return target
+        if allow_missing:
+            return None
+        raise bad_request("message to be replied not found")
+
+    def _publish(self, chat: ChatState, message: BotMessage, params: dict[str, Any]) -> Any:
+        message.reply_markup = params.get("reply_markup")
+        message.reply_to_message_id = self._reply_to(chat, params)
+        chat.add_bot_message(message)
+        return message.to_api()
+
+    def _edit_target(self, params: dict[str, Any]) -> tuple[ChatState, BotMessage]:
+        if "inline_message_id" in params:
+            # Inline mode is not emulated, so no inline message can exist.
+            raise bad_request("message to edit not found")
+        if "chat_id" not in params or "message_id" not in params:
+            raise bad_request("message identifier is not specified")
+        chat = self._chat(params["chat_id"])
+        message = chat.bot_messages.get(params["message_id"])
+        if message is None or message.deleted:
+            if params["message_id"] in chat.user_messages:
+                raise bad_request("message can't be edited")
+            raise bad_request("message to edit not found")
+        return chat, message
+
+    @staticmethod
+    def _inline_markup(message: BotMessage) -> dict[str, Any] | None:
+        markup = message.reply_markup
+        return markup if markup is not None and "inline_keyboard" in markup else None
+
+    @staticmethod
+    def _mark_edited(chat: ChatState, message: BotMessage) -> None:
+        message.edited += 1
+        message.edit_date = int(time.time())
+        chat.record_edit(message)
+
+    # --- files --------------------------------------------------------------------
+
+    def _input_file(self, value: Any, kind: str) -> StoredFile:
+        if isinstance(value, Upload):
+            if not value.data:
+                raise bad_request("file must be non-empty")
+            limit = MAX_PHOTO_BYTES if kind == "photo" else MAX_DOCUMENT_BYTES
+            if value.size > limit:
+                raise bad_request("file is too big")
+            width = height = 0
+            if kind == "photo":
+                size = image_size(value.data)
+                if size is None:
+                    raise bad_request("IMAGE_PROCESS_FAILED")
+                width, height = size
+            guessed = mimetypes.guess_type(value.filename)[0]
+            mime = guessed or value.content_type or "application/octet-stream"
+            if kind == "photo":
+                mime = "image/jpeg"  # Telegram re-encodes every photo as JPEG
+            return self._store(kind, value.filename, value.data, mime, width, height)
+        if isinstance(value, str):
+            existing = self.files.get(value)
+            if existing is not None:
+                return existing
+            if value.startswith(("http://", "https://")):
+                # The emulator never fetches URLs: the file is recorded without content.
+                name = PurePosixPath(urlsplit(value).path).name or "file"
+                mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                return self._store(kind, name, b"", mime, 0, 0)
+        raise bad_request("wrong file identifier/HTTP URL specified")
+
+    def _store(
+        self, kind: str, filename: str, data: bytes, mime: str, width: int, height: int
+    ) -> StoredFile:
+        number = next(self._ids)
+        digest = hashlib.sha256(data).hexdigest()
+        suffix = ".jpg" if kind == "photo" else PurePosixPath(filename).suffix
+        stored = StoredFile(
+            file_id=f"{kind}-{number}-{digest[:12]}",
+            file_unique_id=f"u{digest[:15]}",
+            file_path=f"{kind}s/file_{number}{suffix}",
+            filename=filename,
+            mime_type=mime,
+            data=data,
+            width=width,
+            height=height,
+        )
+        self.files[stored.file_id] = stored
+        self._files_by_path[stored.file_path] = stored
+        return stored
+
+    def file_by_path(self, path: str) -> StoredFile | None:
+        """The stored file served at ``/file/bot<token>/<path>``."""
+        return self._files_by_path.get(path)
+
+    # --- methods --------------------------------------------------------------------
+
+    async def _get_me(self, params: dict[str, Any]) -> Any:
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def _get_updates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self.updates.changed.notify()  # a newer getUpdates ends an older one still waiting
+        self.updates.set_allowed(params.get("allowed_updates"))
+        self.updates.confirm(int(params.get("offset", 0)))
+        limit = min(max(int(params.get("limit", 100)), 1), 100)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(int(params.get("timeout", 0)), 0)
+        while True:
+            if generation != self._poll_generation:
+                raise ApiError(409, POLLING_CONFLICT)
+            if self.webhook is not None:
+                raise ApiError(409, WEBHOOK_CONFLICT)
+            batch = self.updates.take(limit)
+            remaining = deadline - loop.time()
+            if batch or self.closed or remaining <= 0:
+                return [item.payload for item in batch]
+            await self.updates.changed.wait_at_most(remaining)
+
+    async def _set_webhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._delete_webhook(params)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(secret):
+            raise bad_request("secret token contains unallowed characters")
+        max_connections = int(params.get("max_connections", 40))
+        if not 1 <= max_connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.updates.set_allowed(params.get("allowed_updates"))
+        self.webhook = WebhookConfig(url, secret, max_connections, params.get("ip_address"))
+        self.updates.changed.notify()
+        return True
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> Any:
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.webhook = None
+        self.updates.changed.notify()
+        return True
+
+    async def _get_webhook_info(self, params: dict[str, Any]) -> Any:
+        hook = self.webhook
+        info: dict[str, Any] = {
+            "url": hook.url if hook is not None else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if hook.ip_address:
+                info["ip_address"] = hook.ip_address
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        allowed = self.updates.allowed_updates
+        if allowed is not None:
+            info["allowed_updates"] = allowed
+        return info
+
+    async def _send_message(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        text, entities, html = self._text(params)
+        message = self._new_message(chat, "text")
+        message.text, message.entities, message.html = text, entities, html
+        message.parse_mode = params.get("parse_mode")
+        return self._publish(chat, message, params)
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> Any:
+        chat, message = self._edit_target(params)
+        if message.text is None:
+            raise bad_request("there is no text in the message to edit")
+        text, entities, html = self._text(params)
+        # Without reply_markup an edit removes the inline keyboard, as Telegram does.
+        markup = params.get("reply_markup")
+        if (text, entities, markup) == (
+            message.text,
+            message.entities,
+            self._inline_markup(message),
+        ):
+            raise bad_request(NOT_MODIFIED)
+        message.text, message.entities, message.html = text, entities, html
+        message.parse_mode = params.get("parse_mode")
+        message.reply_markup = markup
+        self._mark_edited(chat, message)
+        return message.to_api()
+
+    async def _edit_message_caption(self, params: dict[str, Any]) -> Any:
+        chat, message = self._edit_target(params)
+        if message.text is not None:
+            raise bad_request("there is no caption in the message to edit")
+        caption, entities, html = self._caption(params)
+        markup = params.get("reply_markup")
+        current = (message.caption, message.caption_entities, self._inline_markup(message))
+        if (caption, entities, markup) == current:
+            raise bad_request(NOT_MODIFIED)
+        message.caption, message.caption_entities, message.caption_html = caption, entities, html
+        message.parse_mode = params.get("parse_mode")
+        message.reply_markup = markup
+        self._mark_edited(chat, message)
+        return message.to_api()
+
+    async def _edit_message_reply_markup(self, params: dict[str, Any]) -> Any:
+        chat, message = self._edit_target(params)
+        markup = params.get("reply_markup")
+        if markup == self._inline_markup(message):
+            raise bad_request(NOT_MODIFIED)
+        message.reply_markup = markup
+        self._mark_edited(chat, message)
+        return message.to_api()
+
+    def _delete_one(self, chat: ChatState, message_id: int) -> bool:
+        message = chat.bot_messages.get(message_id)
+        if message is not None and not message.deleted:
+            message.deleted = True
+            chat.changed.notify()
+            return True
+        return chat.user_messages.pop(message_id, None) is not None
+
+    async def _delete_message(self, params: dict[str, Any]) -> Any:
+        if not self._delete_one(self._chat(params["chat_id"]), params["message_id"]):
+            raise bad_request("message to delete not found")
+        return True
+
+    async def _delete_messages(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        for message_id in params["message_ids"]:
+            self._delete_one(chat, message_id)
+        return True
+
+    async def _answer_callback_query(self, params: dict[str, Any]) -> Any:
+        query = self._queries.get(params["callback_query_id"])
+        if (
+            query is None
+            or query.answered
+            or time.monotonic() - query.created > self.callback_query_ttl
+        ):
+            raise bad_request(QUERY_TOO_OLD)
+        text = params.get("text")
+        if text is not None and len(text) > MAX_CALLBACK_ANSWER_LENGTH:
+            raise bad_request("MESSAGE_TOO_LONG")
+        query.answered = True
+        query.chat.callback_answers.append(
+            CallbackAnswer(
+                query_id=params["callback_query_id"],
+                text=text,
+                show_alert=bool(params.get("show_alert", False)),
+                url=params.get("url"),
+                cache_time=int(params.get("cache_time", 0)),
+            )
+        )
+        query.chat.changed.notify()
+        return True
+
+    async def _send_document(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        stored = self._input_file(params["document"], "document")
+        message = self._new_message(chat, "document")
+        message.document = stored
+        self._apply_caption(message, params)
+        return self._publish(chat, message, params)
+
+    async def _send_photo(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        stored = self._input_file(params["photo"], "photo")
+        message = self._new_message(chat, "photo")
+        message.photo_file = stored
+        self._apply_caption(message, params)
+        return self._publish(chat, message, params)
+
+    async def _get_file(self, params: dict[str, Any]) -> Any:
+        stored = self.files.get(params["file_id"])
+        if stored is None:
+            raise bad_request("invalid file_id")
+        if stored.size > MAX_DOWNLOAD_BYTES:
+            raise bad_request("file is too big")
+        return stored.as_file()
+
+    def _commands_key(self, params: dict[str, Any]) -> tuple[str, str]:
+        language = str(params.get("language_code") or "")
+        if language and not _LANGUAGE_CODE_RE.fullmatch(language):
+            raise bad_request("invalid language code specified")
+        scope = params.get("scope")
+        if scope and "chat_id" in scope:
+            self._chat(scope["chat_id"])
+        return scope_key(scope), language
+
+    async def _set_my_commands(self, params: dict[str, Any]) -> Any:
+        commands = params["commands"]
+        if len(commands) > MAX_COMMANDS:
+            raise bad_request("too many commands")
+        entries: list[BotCommandEntry] = []
+        for item in commands:
+            if not _COMMAND_NAME_RE.fullmatch(item["command"]):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(item["description"].strip()) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+            entries.append(BotCommandEntry(item["command"], item["description"]))
+        key = self._commands_key(params)
+        if entries:
+            self.commands[key] = entries
+        else:
+            self.commands.pop(key, None)
+        return True
+
+    async def _get_my_commands(self, params: dict[str, Any]) -> Any:
+        entries = self.commands.get(self._commands_key(params), [])
+        return [entry._asdict() for entry in entries]
+
+    async def _delete_my_commands(self, params: dict[str, Any]) -> Any:
+        self.commands.pop(self._commands_key(params), None)
+        return True
+
+    async def _send_chat_action(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        if params["action"] not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        chat.chat_actions.append(params["action"])
+        return True
+
+    async def _set_chat_menu_button(self, params: dict[str, Any]) -> Any:
+        chat_id = params.get("chat_id")
+        key = self._chat(chat_id).id if chat_id is not None else None
+        self.menu_buttons[key] = params.get("menu_button") or {"type": "default"}
+        return True
+
+    async def _get_chat_menu_button(self, params: dict[str, Any]) -> Any:
+        chat_id = params.get("chat_id")
+        key = self._chat(chat_id).id if chat_id is not None else None
+        default = self.menu_buttons.get(None, {"type": "default"})
+        return self.menu_buttons.get(key, default)
+
+    async def _get_chat(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        return {
+            **chat.as_chat(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": True,
+                "limited_gifts": True,
+                "unique_gifts": True,
+                "premium_subscription": True,
+                "gifts_from_channels": True,
+            },
+        }
+
+    async def _get_chat_member(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        if params["user_id"] == chat.id:
+            return {"status": "member", "user": chat.user}
+        if params["user_id"] == self.bot_user["id"]:
+            return {"status": "member", "user": self.bot_user}
+        raise bad_request("user not found")
+
+    def _default(self, spec: MethodSpec, params: dict[str, Any]) -> Any:
+        """Methods without their own behaviour: a generic message for senders, else True."""
+        if spec.returns == ("Message",) and "chat_id" in params:
+            chat = self._chat(params["chat_id"])
+            message = self._new_message(chat, spec.name)
+            self._apply_caption(message, params)
+            return self._publish(chat, message, params)
+        return True
+
+    # --- simulated users ----------------------------------------------------------
+
+    def register_user(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str | None,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> ChatState:
+        """The private chat with this user (created on first use; the profile is refreshed)."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if last_name:
+            user["last_name"] = last_name
+        if username:
+            user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
+        chat = self.chats.get(user_id)
+        if chat is None:
+            chat = self.chats[user_id] = ChatState(user)
+        else:
+            chat.user = user
+        return chat
+
+    def user_message(self, chat: ChatState, text: str) -> int:
+        """Queue a text message from the chat's user; returns its message_id."""
+        message_id = chat.next_message_id()
+        chat.user_messages[message_id] = text
+        chat.action_mark = len(chat.events)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "from": chat.user,
+            "chat": chat.as_chat(),
+            "date": int(time.time()),
+            "text": text,
+        }
+        entities = command_entities(text)
+        if entities:
+            message["entities"] = entities
+        self.updates.push({"message": message})
+        return message_id
+
+    def callback_query(self, chat: ChatState, message: BotMessage, data: str) -> str:
+        """Queue a callback query from the chat's user on ``message``; returns the query id."""
+        query_id = str(4_000_000_000_000_000_000 + next(self._ids))
+        self._queries[query_id] = _CallbackQuery(chat, time.monotonic())
+        chat.action_mark = len(chat.events)
+        instance = hashlib.sha256(f"{self.bot_user['id']}:{chat.id}".encode()).hexdigest()
+        self.updates.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": chat.user,
+                    "message": message.to_api(),
+                    "chat_instance": str(int(instance[:15], 16)),
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    def set_blocked(self, user_id: int, blocked: bool, *, notify: bool = True) -> None:
+        """Block or unblock the bot on behalf of a user, with the my_chat_member update."""
+        was_blocked = user_id in self.faults.blocked
+        if blocked:
+            self.faults.blocked.add(user_id)
+        else:
+            self.faults.blocked.discard(user_id)
+        chat = self.chats.get(user_id)
+        if not notify or chat is None or was_blocked == blocked:
+            return
+        kicked = {"status": "kicked", "user": self.bot_user, "until_date": 0}
+        member = {"status": "member", "user": self.bot_user}
+        self.updates.push(
+            {
+                "my_chat_member": {
+                    "chat": chat.as_chat(),
+                    "from": chat.user,
+                    "date": int(time.time()),
+                    "old_chat_member": member if blocked else kicked,
+                    "new_chat_member": kicked if blocked else member,
+                }
+            }
+        )
+
+    def shutdown(self) -> None:
+        """Let every long poll and waiting test return now."""
+        self.closed = True
+        self.updates.changed.notify()
+        for chat in self.chats.values():
+            chat.changed.notify()
