@@ -19,6 +19,7 @@ from bot.factories import (
     create_translations,
     set_command_menus,
 )
+from bot.langid import get_detector
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from bot.telegram import create_bot
@@ -29,6 +30,7 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 PROCESSED_UPDATES_KEPT = timedelta(days=2)  # Telegram keeps undelivered updates 24 hours
+UPDATE_CONCURRENCY = 64  # updates handled at once; more wait (Telegram redelivers nothing)
 
 
 @dataclass
@@ -45,7 +47,9 @@ class BotApp:
     outbox: OutboxWorker
 
     async def start_background(self) -> None:
-        """Start the delivery worker and the scheduler's periodic jobs."""
+        """Start the delivery worker and the scheduler's periodic jobs; build the language
+        detector in a thread (it takes a second or two and must not block updates)."""
+        self._warmup = asyncio.create_task(asyncio.to_thread(get_detector))
         self.outbox.start()
         self.scheduler.add_job(
             self.outbox.poke, "interval", seconds=1, id="outbox-wake", replace_existing=True
@@ -119,10 +123,22 @@ async def run_polling(app: BotApp, *, handle_signals: bool = True) -> None:
     await app.start_background()
     try:
         await app.dispatcher.start_polling(
-            app.bot, handle_signals=handle_signals, close_bot_session=False, polling_timeout=20
+            app.bot,
+            handle_signals=handle_signals,
+            close_bot_session=False,
+            polling_timeout=20,
+            tasks_concurrency_limit=UPDATE_CONCURRENCY,
         )
     finally:
+        await finish_handlers(app.dispatcher)
         await app.close()
+
+
+async def finish_handlers(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
+    """Let updates already being handled finish (and commit) before the database closes."""
+    tasks = list(getattr(dispatcher, "_handle_update_tasks", ()))
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
 
 
 async def run_webhook(app: BotApp) -> None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -48,6 +49,14 @@ def create_fsm_storage(settings: Settings, session_factory: SessionFactory) -> B
     return SqlStorage(session_factory)
 
 
+def create_event_isolation(settings: Settings) -> BaseEventIsolation:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation
+
+        return RedisEventIsolation.from_url(settings.redis_url)
+    return SimpleEventIsolation()
+
+
 def create_translations(settings: Settings) -> I18n:
     return create_i18n(settings.data_dir / "locales", settings.default_locale)
 
@@ -66,6 +75,9 @@ def create_dispatcher(
     clock = clock or SystemClock()
     dispatcher = Dispatcher(
         storage=storage or create_fsm_storage(settings, session_factory),
+        # Updates of one chat are handled one after another (the lock is held until the
+        # update's transaction committed), so a fast second tap never sees stale state.
+        events_isolation=create_event_isolation(settings),
         settings=settings,
         session_factory=session_factory,
         clock=clock,

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.clock import Clock
 from bot.i18n import supported_locale
-from bot.langid import get_detector
+from bot.langid import detector_ready, get_detector
 from bot.services import coordination
 from bot.settings import Settings
 from storage.db import SessionFactory
@@ -118,7 +118,8 @@ class LocaleMiddleware(I18nMiddleware):
         if from_client:
             return from_client
         text = _text_of(event)
-        if text and not text.startswith("/"):
+        # Until the detector is built (in the background at start) we do not block on it.
+        if text and not text.startswith("/") and detector_ready():
             detection = get_detector().detect(text)
             if detection.sure and detection.language:
                 return detection.language

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import F
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -282,9 +284,8 @@ async def language_chosen(
 async def language_typed(message: Message, state: FSMContext, i18n: I18n) -> None:
     """Someone typed instead of tapping: their words tell us their language."""
     sender: TelegramUser | None = message.from_user
-    detection = get_detector().detect(
-        message.text or "", prior=sender.language_code if sender else None
-    )
+    detector = await asyncio.to_thread(get_detector)  # built already, except right at start
+    detection = detector.detect(message.text or "", prior=sender.language_code if sender else None)
     if detection.sure and detection.language:
         i18n.current_locale = detection.language
         await show_language_confirm(message, detection.language, edit=False)

@@ -1,0 +1,145 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL/Redis when the environment
+names them), the Telegram emulator, and the real bot polling it over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+
+from bot.app import BotApp, build_app, run_polling
+from bot.clock import FrozenClock
+from bot.settings import Settings
+from emulator import Emulator
+from storage.db import create_engine
+from storage.migrate import upgrade
+from storage.models import Base, Programme
+
+TOKEN = "123456:TEST-token-for-the-emulator"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning in Brussels
+COORDINATOR_ID = 4242
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file, migrated to head."""
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    )
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    return os.environ.get("TEST_REDIS_URL") or None
+
+
+@pytest.fixture(scope="session")
+def compiled_locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture
+async def clean_database(database_url: str, redis_url: str | None) -> AsyncIterator[str]:
+    """Every test starts from the migrated schema with only the default programme."""
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name == Programme.__tablename__:
+                await connection.execute(delete(table).where(table.c.is_default.is_(False)))
+            else:
+                await connection.execute(delete(table))
+    await engine.dispose()
+    if redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(redis_url)
+        await client.flushdb()
+        await client.aclose()
+    yield database_url
+
+
+@pytest.fixture
+def settings(clean_database: str, redis_url: str | None, compiled_locales: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=None,
+        database_url=clean_database,
+        redis_url=redis_url,
+        data_dir=compiled_locales,
+        coordinator_ids=[COORDINATOR_ID],
+    )
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = Emulator(token=TOKEN)
+    await emu.start(host="127.0.0.1", port=0)
+    yield emu
+    await emu.stop()
+
+
+class RunningBot:
+    """The real bot polling the emulator; `restart()` stops it and starts a new instance
+    on the same database, as a process restart would."""
+
+    def __init__(self, settings: Settings, emulator: Emulator, clock: FrozenClock) -> None:
+        self.settings = settings
+        self.emulator = emulator
+        self.clock = clock
+        self.app: BotApp | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> BotApp:
+        self.app = await build_app(
+            self.settings,
+            token=TOKEN,
+            api_url=self.emulator.base_url or "",
+            clock=self.clock,
+            migrate=False,
+        )
+        self.task = asyncio.create_task(run_polling(self.app, handle_signals=False))
+        await asyncio.sleep(0)
+        return self.app
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.app.dispatcher.stop_polling()
+        if self.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self.task, timeout=10)
+        self.app, self.task = None, None
+
+    async def restart(self) -> BotApp:
+        await self.stop()
+        return await self.start()
+
+
+@pytest.fixture
+async def running_bot(
+    settings: Settings, emulator: Emulator, clock: FrozenClock
+) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(settings, emulator, clock)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+@pytest.fixture
+def no_rejections(emulator: Emulator) -> Iterator[None]:
+    """Fails the test when the emulator rejected any request the bot made."""
+    yield
+    emulator.assert_no_rejections()

@@ -1,0 +1,131 @@
+"""Helpers for end-to-end tests: press buttons by their callback data, finish onboarding,
+read what the database holds."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from emulator import BotMessage, SimulatedUser
+from storage.db import create_engine
+from storage.models import User
+
+
+def data_of(button: dict[str, Any]) -> str:
+    return str(button.get("callback_data", ""))
+
+
+def buttons_data(message: BotMessage) -> list[str]:
+    return [data_of(b) for row in message.inline_keyboard for b in row]
+
+
+def latest_with_keyboard(user: SimulatedUser) -> BotMessage:
+    for message in reversed(user.messages):
+        if message.inline_keyboard:
+            return message
+    raise AssertionError(f"no message with buttons; last: {user.last.text!r}")
+
+
+async def tap(user: SimulatedUser, data: str, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    """Press the button carrying `data` on the newest keyboard, as the person's finger
+    would, and wait for the bot's reaction (a new or edited message)."""
+    message = latest_with_keyboard(user)
+    for row in message.inline_keyboard:
+        for button in row:
+            if data_of(button) == data:
+                await user.press(button["text"], message=message)
+                return await user.wait_for(lambda _m: True, timeout=timeout)
+    raise AssertionError(f"no button {data!r} on the latest keyboard: {buttons_data(message)}")
+
+
+async def say(user: SimulatedUser, text: str, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    """Type `text` and wait for the bot's answer."""
+    await user.send(text)
+    return await user.wait_for(lambda _m: True, timeout=timeout)
+
+
+def script_share(text: str, script: str) -> float:
+    """Share of letters in `text` whose Unicode name starts with `script` (ARABIC, CYRILLIC)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if unicodedata.name(c, "").startswith(script)) / len(letters)
+
+
+async def onboard(
+    user: SimulatedUser,
+    *,
+    language: str,
+    role: str | None = "newcomer",
+    name: str = "Amal",
+    municipality: str = "21015",
+    languages: Sequence[str] = ("ar", "fr"),
+    interests: Sequence[str] = ("sport", "dutch_practice"),
+    availability: Sequence[str] = ("weekend",),
+    dutch_level: str = "beginner",
+    gender: str = "woman",
+    gender_preference: str = "none",
+    capacity: str = "1",
+    start_args: str | None = None,
+) -> BotMessage:
+    """Walk through onboarding with buttons and return the bot's home message."""
+    await user.command("start", start_args)
+    first = await user.wait_for(lambda m: bool(m.inline_keyboard))
+    if f"lang:{language}:onb" in buttons_data(first):
+        await tap(user, f"lang:{language}:onb")
+    else:
+        raise AssertionError(f"no button for {language}: {buttons_data(first)}")
+    await tap(user, "consent:yes")
+    if role is not None:
+        await tap(user, f"step:role:{role}")
+    await say(user, name)
+    await tap(user, f"step:municipality:{municipality}")
+    for code in languages:
+        await tap(user, f"step:languages:{code}")
+    await tap(user, "step:languages:_done")
+    for kind in interests:
+        await tap(user, f"step:interests:{kind}")
+    await tap(user, "step:interests:_done")
+    for slot in availability:
+        await tap(user, f"step:availability:{slot}")
+    await tap(user, "step:availability:_done")
+    await tap(user, f"step:dutch_level:{dutch_level}")
+    effective_role = role or ("buddy" if (start_args or "").startswith("bd-") else "newcomer")
+    if effective_role == "buddy":
+        await tap(user, f"step:gender:{gender}")
+        await tap(user, f"step:capacity:{capacity}")
+    else:
+        await tap(user, f"step:gender_preference:{gender_preference}")
+    summary = latest_with_keyboard(user)
+    assert "sum:confirm:" in buttons_data(summary), buttons_data(summary)
+    await user.press(
+        next(b["text"] for r in summary.inline_keyboard for b in r if data_of(b) == "sum:confirm:"),
+        message=summary,
+    )
+    return await user.wait_for(lambda m: "menu:" in " ".join(buttons_data(m)))
+
+
+async def person(database_url: str, telegram_id: int) -> User | None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(select(User).where(User.telegram_id == telegram_id))
+            ).first()
+            if row is None:
+                return None
+            return User(**row._mapping)
+    finally:
+        await engine.dispose()
+
+
+async def scalar(database_url: str, statement: Any) -> Any:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return (await connection.execute(statement)).scalar()
+    finally:
+        await engine.dispose()

@@ -1,0 +1,267 @@
+"""Onboarding end to end: the real bot over HTTP against the emulator, a real database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from emulator import Emulator
+from storage.models import FsmRecord, User
+from tests.conftest import RunningBot
+from tests.e2e.helpers import (
+    buttons_data,
+    latest_with_keyboard,
+    onboard,
+    person,
+    say,
+    scalar,
+    script_share,
+    tap,
+)
+
+
+async def test_arabic_newcomer_completes_onboarding(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    amal = emulator.user(1001, "Amal", "ar")
+    home = await onboard(amal, language="ar", name="Amal")
+    long_texts = [m.text or "" for m in amal.messages if len(m.text or "") > 20]
+    assert long_texts and all(script_share(t, "ARABIC") > 0.5 for t in long_texts), long_texts
+    stored = await person(settings.database_url, 1001)
+    assert stored is not None
+    assert (stored.role, stored.status, stored.contact_language) == ("newcomer", "waiting", "ar")
+    assert stored.first_name == "Amal"
+    assert stored.municipality == "21015"
+    assert sorted(stored.languages) == ["ar", "fr"]
+    assert sorted(stored.interests) == ["dutch_practice", "sport"]
+    assert stored.availability == ["weekend"]
+    assert stored.gender_preference == "none"
+    assert stored.consent_at is not None and stored.waiting_since is not None
+    # Place 1 on the waiting list, the number isolated so it reads right in Arabic.
+    assert "\u20681\u2069" in (home.text or "")
+
+
+async def test_dutch_buddy_from_a_deep_link(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    newcomer = emulator.user(1101, "Olena", "uk")
+    await onboard(newcomer, language="uk", name="Olena", languages=("uk", "ru"))
+    bram = emulator.user(1102, "Bram", "nl")
+    home = await onboard(
+        bram,
+        language="nl",
+        role=None,  # the deep link said "buddy": the role question is skipped
+        name="Bram",
+        municipality="21004",
+        languages=("nl", "fr", "en"),
+        gender="man",
+        capacity="2",
+        start_args="bd-flyer",
+    )
+    assert "buddy" in (home.text or "").lower()
+    assert "1" in (home.text or "")  # one newcomer is waiting
+    assert "Bedankt" in (home.text or "")  # Dutch
+    stored = await person(settings.database_url, 1102)
+    assert stored is not None
+    assert (stored.role, stored.recruited_via, stored.capacity, stored.gender) == (
+        "buddy",
+        "flyer",
+        2,
+        "man",
+    )
+    assert not any("step:role:" in d for m in bram.messages for d in buttons_data(m))
+
+
+async def test_newcomer_without_language_code_types_ukrainian(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(1201, "Oksana", None)
+    await user.command("start")
+    picker = await user.next_message()
+    assert "lang:uk:onb" in buttons_data(picker)  # unsure: the picker of endonyms
+    assert "Українська" in [b["text"] for r in picker.inline_keyboard for b in r]
+    answer = await say(user, "Привіт, я хочу знайти друга в Брюсселі")
+    assert "lang:uk:onb" in buttons_data(answer)
+    assert script_share(answer.text or "", "CYRILLIC") > 0.5, answer.text
+    await tap(user, "lang:uk:onb")
+    consent = user.last
+    assert script_share(consent.text or "", "CYRILLIC") > 0.5
+    await tap(user, "consent:yes")
+    stored = await person(settings.database_url, 1201)
+    assert stored is not None and stored.contact_language == "uk"
+
+
+async def test_deep_link_records_channel_and_role(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(1301, "Samir", "fr")
+    await onboard(user, language="fr", role=None, name="Samir", start_args="nc-bon")
+    stored = await person(settings.database_url, 1301)
+    assert stored is not None
+    assert (stored.role, stored.recruited_via, stored.contact_language) == ("newcomer", "bon", "fr")
+
+
+async def test_not_now_at_consent_keeps_nothing(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(1401, "Dawit", "ti")
+    await user.command("start", "nc-bon")
+    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    await tap(user, "lang:ti:onb")
+    reply = await tap(user, "consent:no")
+    assert "/start" in (reply.text or "")
+    assert script_share(reply.text or "", "ETHIOPIC") > 0.5, reply.text
+    assert await person(settings.database_url, 1401) is None
+    fsm_rows = await scalar(
+        settings.database_url,
+        select(func.count()).select_from(FsmRecord).where(FsmRecord.key.contains("1401")),
+    )
+    assert fsm_rows == 0
+
+
+async def test_restart_halfway_resumes_at_the_same_step(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(1501, "Maria", "es")
+    await user.command("start")
+    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    await tap(user, "lang:es:onb")
+    await tap(user, "consent:yes")
+    await tap(user, "step:role:newcomer")
+    await say(user, "María")
+    await tap(user, "step:municipality:21001")
+    await tap(user, "step:languages:es")
+    await running_bot.restart()
+    # The same keyboard still works after the restart: the state was persisted.
+    await tap(user, "step:languages:en")
+    after = await tap(user, "step:languages:_done")
+    assert any(d.startswith("step:interests:") for d in buttons_data(after))
+    stored = await person(settings.database_url, 1501)
+    assert stored is not None
+    assert stored.first_name == "María"
+    assert stored.languages == ["en", "es"]
+
+
+async def test_second_start_shows_profile_and_menu(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(1601, "Amal", "en")
+    await onboard(user, language="en", name="Amal")
+    await user.command("start")
+    home = await user.wait_for(lambda m: "menu:profile" in buttons_data(m))
+    assert "menu:profile" in buttons_data(home)
+    count = await scalar(
+        settings.database_url,
+        select(func.count()).select_from(User).where(User.telegram_id == 1601),
+    )
+    assert count == 1
+
+
+NAME_ERRORS = [
+    ("", "first name"),
+    ("x" * 500, "too long"),
+    ("https://spam.example", "links"),
+    ("@someone", "links"),
+    ("R2D2", "letters"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), NAME_ERRORS)
+async def test_bad_names_are_refused_in_the_persons_language(
+    running_bot: RunningBot, emulator: Emulator, settings, name: str, expected: str
+) -> None:
+    user = emulator.user(1701, "Test", "en")
+    await user.command("start")
+    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    await tap(user, "lang:en:onb")
+    await tap(user, "consent:yes")
+    await tap(user, "step:role:newcomer")
+    if name:
+        answer = await say(user, name)
+    else:
+        answer = await say(user, "   ")
+    assert expected in (answer.text or "").lower(), answer.text
+    stored = await person(settings.database_url, 1701)
+    assert stored is not None and stored.first_name is None
+
+
+async def test_bad_input_at_every_step_changes_nothing(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(1801, "Ahmad", "fa")
+    await user.command("start")
+    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    # Text instead of a button at the language step: asked again, in Persian or the picker.
+    await say(user, "123")
+    await tap(user, "lang:fa:onb")
+    consent = user.last
+    reply = await say(user, "hello?")
+    assert reply.text == consent.text  # the consent notice again, nothing stored
+    assert await person(settings.database_url, 1801) is None
+    await tap(user, "consent:yes")
+    await tap(user, "step:role:newcomer")
+    await say(user, "Ahmad")
+    # Text where buttons are expected: a gentle re-prompt with the buttons again.
+    reprompt = await say(user, "Schaerbeek please")
+    assert any(d.startswith("step:municipality:") for d in buttons_data(reprompt))
+    assert script_share(reprompt.text or "", "ARABIC") > 0.5  # Persian uses Arabic script
+    # A forged value for this step.
+    user.mark_read()
+    await user.press_data("step:municipality:99999")
+    answer = await user.next_callback_answer()
+    assert answer.text
+    # A forged step that is not the current one (a stale button).
+    await user.press_data("step:capacity:3")
+    stale = await user.next_callback_answer()
+    assert stale.text
+    # Garbage that no handler knows.
+    await user.press_data("totally:bogus:data")
+    bogus = await user.next_callback_answer()
+    assert bogus.text
+    stored = await person(settings.database_url, 1801)
+    assert stored is not None
+    assert stored.municipality is None and stored.capacity is None
+    # Multi-select "Done" with nothing chosen is refused.
+    await tap(user, "step:municipality:21015")
+    user.mark_read()
+    await user.press_data("step:languages:_done")
+    need_one = await user.next_callback_answer()
+    assert need_one.text and need_one.show_alert
+    assert latest_with_keyboard(user) is not None
+
+
+async def test_stale_button_from_an_old_message(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(1901, "Ana", "ro")
+    await user.command("start")
+    first = await user.wait_for(lambda m: bool(m.inline_keyboard))
+    await tap(user, "lang:ro:onb")
+    await tap(user, "consent:yes")
+    await tap(user, "step:role:newcomer")
+    # The role step's message was edited into the next question; pressing an old consent
+    # payload now is stale and changes nothing.
+    user.mark_read()
+    await user.press_data("consent:no", message=first)
+    answer = await user.next_callback_answer()
+    assert answer.text
+    stored = await person(settings.database_url, 1901)
+    assert stored is not None and stored.role == "newcomer"
+
+
+async def test_back_and_stop(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    user = emulator.user(2001, "Lea", "en")
+    await user.command("start")
+    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    await tap(user, "lang:en:onb")
+    await tap(user, "consent:yes")
+    await tap(user, "step:role:newcomer")
+    await say(user, "Lea")
+    back = await tap(user, "step:municipality:_back")
+    assert "first name" in (back.text or "").lower()
+    stopped = await tap(user, "step:name:_stop")
+    assert "/start" in (stopped.text or "")
+    resumed = await say(user, "/start")
+    assert any(d.startswith("step:municipality:") for d in buttons_data(resumed))
