@@ -134,11 +134,11 @@ async def run_polling(app: BotApp, *, handle_signals: bool = True) -> None:
         await app.close()
 
 
-async def finish_handlers(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
+async def finish_handlers(dispatcher: Dispatcher, seconds: float = 10.0) -> None:
     """Let updates already being handled finish (and commit) before the database closes."""
     tasks = list(getattr(dispatcher, "_handle_update_tasks", ()))
     if tasks:
-        await asyncio.wait(tasks, timeout=timeout)
+        await asyncio.wait(tasks, timeout=seconds)
 
 
 async def run_webhook(app: BotApp) -> None:

@@ -15,7 +15,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -170,10 +170,18 @@ class OutboxWorker:
 
     async def _deliver(self, row: Outbox, language: str | None) -> None:
         locale = language or str(row.params.get("locale") or self.i18n.default_locale)
-        with self.i18n.context(), self.i18n.use_locale(locale):
-            rendered = self.render(row, locale)
+        expires_at = row.params.get("expires_at")
+        expired = expires_at is not None and datetime.fromisoformat(expires_at) <= self.clock.now()
+        rendered = None
+        if not expired:
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                rendered = self.render(row, locale)
         status, error, retry_at = OutboxStatus.SENT, None, None
-        if rendered is None:
+        if expired:
+            # e.g. a reminder whose moment passed while the bot was down, for a meetup
+            # that has started since: too late to be useful.
+            status, error = OutboxStatus.CANCELLED, "expired"
+        elif rendered is None:
             status, error = OutboxStatus.CANCELLED, "nothing to send"
         else:
             await self.limiter.wait(row.chat_id)

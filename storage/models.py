@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -115,6 +116,10 @@ class User(Base):
     capacity: Mapped[int | None] = mapped_column(default=None)
     recruited_via: Mapped[str | None] = mapped_column(String(32), default=None)
     timezone: Mapped[str | None] = mapped_column(String(40), default=None)
+    # Quiet hours in the person's own time zone: no pushed message from quiet_from to
+    # quiet_until (hours, 0-23), except a reminder for something early in the morning.
+    quiet_from: Mapped[int] = mapped_column(default=21)
+    quiet_until: Mapped[int] = mapped_column(default=8)
     consent_at: Mapped[datetime] = mapped_column()
     profile_done_at: Mapped[datetime | None] = mapped_column(default=None)
     waiting_since: Mapped[datetime | None] = mapped_column(default=None)
@@ -195,6 +200,9 @@ class Outbox(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     dedup_key: Mapped[str | None] = mapped_column(String(120), unique=True, default=None)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcast.id", ondelete="CASCADE"), index=True, default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -208,6 +216,134 @@ class Outbox(Base):
             postgresql_where=text("status = 'pending'"),
         ),
     )
+
+
+class MeetupStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # waiting for the other person
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COUNTERED = "countered"  # replaced by a proposal for another time
+    CANCELLED = "cancelled"
+    DONE = "done"  # took place
+    MISSED = "missed"  # the other did not come
+
+
+class Meetup(Base):
+    """A planned meeting of a pair; the first one is their introduction meeting."""
+
+    __tablename__ = "meetup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    proposer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), default=None
+    )
+    starts_at: Mapped[datetime] = mapped_column()
+    duration_minutes: Mapped[int] = mapped_column()
+    place: Mapped[str] = mapped_column(String(200))
+    activity_kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=MeetupStatus.PROPOSED.value)
+    is_introduction: Mapped[bool] = mapped_column(default=False)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("meetup.id"), default=None)
+    sequence: Mapped[int] = mapped_column(default=0)  # the .ics SEQUENCE, raised on each change
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_meetup_pair_starts", "pair_id", "starts_at"),)
+
+
+class HourStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the other person's confirmation
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    CORRECTED = "corrected"  # a later entry corrects this one
+
+
+class HourEntry(Base):
+    """The hours ledger, append-only: hours count once the other side confirmed them;
+    a correction is a new entry pointing at the one it corrects."""
+
+    __tablename__ = "hour_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    meetup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetup.id", ondelete="SET NULL"), default=None
+    )
+    started_at: Mapped[datetime] = mapped_column()
+    minutes: Mapped[int] = mapped_column()
+    activity_kind: Mapped[str] = mapped_column(String(32))
+    logged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), default=None
+    )
+    confirmed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), default=None
+    )
+    status: Mapped[str] = mapped_column(String(16), default=HourStatus.PENDING.value)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("hour_entry.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class BroadcastStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    """An announcement to a segment; its recipients are outbox rows written with it."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    segment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # locale -> HTML text
+    status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.DRAFT.value)
+    total: Mapped[int] = mapped_column(default=0)
+    report_chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    report_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Event(Base):
+    """A community event for all buddies and newcomers of a programme."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # locale -> {title, description}
+    starts_at: Mapped[datetime] = mapped_column()
+    place: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rsvp(Base):
+    """A person's answer to an event; "going" beyond capacity waits in line (by time)."""
+
+    __tablename__ = "rsvp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(8))  # going, maybe, no
+    waitlisted: Mapped[bool] = mapped_column(default=False)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
 
 
 class CoordinatorInvite(Base):
@@ -273,9 +409,16 @@ class AuditLog(Base):
 __all__ = [
     "AuditLog",
     "Base",
+    "Broadcast",
+    "BroadcastStatus",
     "CoordinatorInvite",
     "EndReason",
+    "Event",
     "FsmRecord",
+    "HourEntry",
+    "HourStatus",
+    "Meetup",
+    "MeetupStatus",
     "Outbox",
     "OutboxStatus",
     "Pair",
@@ -284,6 +427,7 @@ __all__ = [
     "ProcessedUpdate",
     "Programme",
     "Role",
+    "Rsvp",
     "User",
     "UserStatus",
     "utcnow",

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from bot import matching
 from bot.errors import DomainError, NotAllowed
 from bot.profile import GENDERS
+from bot.services.delivery import push
 from storage.models import (
     CoordinatorInvite,
     EndReason,
@@ -271,11 +272,10 @@ async def confirm_match(
     shared_languages = sorted(set(newcomer.languages or []) & set(buddy.languages or []))
     shared_interests = sorted(set(newcomer.interests or []) & set(buddy.interests or []))
     for person, other in ((newcomer, buddy), (buddy, newcomer)):
-        uow.outbox.enqueue(
-            chat_id=person.telegram_id,
-            recipient_id=person.id,
-            programme_id=programme.id,
-            key="pair.introduction",
+        push(
+            uow,
+            person,
+            "pair.introduction",
             params={
                 "pair_id": pair.id,
                 "role": person.role,
@@ -284,7 +284,7 @@ async def confirm_match(
                 "languages": shared_languages,
                 "interests": shared_interests,
             },
-            due_at=now,
+            due=now,
             dedup_key=f"pair:{pair.id}:intro:{person.id}",
         )
     uow.audit.record(
@@ -363,14 +363,7 @@ def _notify(
 ) -> None:
     if person is None:
         return
-    uow.outbox.enqueue(
-        chat_id=person.telegram_id,
-        recipient_id=person.id,
-        programme_id=pair.programme_id,
-        key=key,
-        params={"pair_id": pair.id, **params},
-        due_at=now,
-    )
+    push(uow, person, key, {"pair_id": pair.id, **params}, due=now)
 
 
 async def pause_pair(
@@ -612,18 +605,12 @@ async def request_change(uow: UnitOfWork, person: User, kind: str, now: datetime
     for coordinator in await uow.users.coordinators(person.programme_id):
         if not is_coordinator(coordinator):
             continue
-        uow.outbox.enqueue(
-            chat_id=coordinator.telegram_id,
-            recipient_id=coordinator.id,
-            programme_id=person.programme_id,
-            key="coordinator.change_request",
-            params={
-                "pair_id": pair.id,
-                "kind": kind,
-                "name": person.first_name,
-                "role": person.role,
-            },
-            due_at=now,
+        push(
+            uow,
+            coordinator,
+            "coordinator.change_request",
+            {"pair_id": pair.id, "kind": kind, "name": person.first_name, "role": person.role},
+            due=now,
         )
     uow.audit.record(
         "pair.change_requested",

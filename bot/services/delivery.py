@@ -1,0 +1,59 @@
+"""Pushing a message to a person: an outbox row in the current transaction, held back
+during the person's quiet hours, dropped if it only makes sense before a deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.quiet import next_allowed
+from storage.models import Outbox, User
+from storage.uow import UnitOfWork
+
+DEFAULT_TIMEZONE = "Europe/Brussels"
+
+
+def person_tz(person: User) -> ZoneInfo:
+    return ZoneInfo(person.timezone or DEFAULT_TIMEZONE)
+
+
+def push(
+    uow: UnitOfWork,
+    person: User,
+    key: str,
+    params: dict[str, Any] | None = None,
+    *,
+    due: datetime,
+    dedup_key: str | None = None,
+    priority: int = 1,
+    event_starts_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    respect_quiet_hours: bool = True,
+    broadcast_id: int | None = None,
+) -> Outbox:
+    """Queue `key` for `person`; see the module docstring."""
+    when = due
+    if respect_quiet_hours:
+        when = next_allowed(
+            due,
+            person_tz(person),
+            person.quiet_from,
+            person.quiet_until,
+            event_starts_at=event_starts_at,
+        )
+    payload = dict(params or {})
+    if expires_at is not None:
+        payload["expires_at"] = expires_at.isoformat()
+    row = uow.outbox.enqueue(
+        chat_id=person.telegram_id,
+        recipient_id=person.id,
+        programme_id=person.programme_id,
+        key=key,
+        params=payload,
+        due_at=when,
+        priority=priority,
+        dedup_key=dedup_key,
+    )
+    row.broadcast_id = broadcast_id
+    return row
