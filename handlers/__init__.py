@@ -7,7 +7,19 @@ from aiogram import Router
 
 def build_router() -> Router:
     """The root router with every conversation area."""
-    from handlers import coordinator, errors, fallback, menu, onboarding, pair, privacy
+    from handlers import (
+        broadcasts,
+        coordinator,
+        errors,
+        events,
+        fallback,
+        hours,
+        meetups,
+        menu,
+        onboarding,
+        pair,
+        privacy,
+    )
 
     root = Router(name="root")
     root.include_routers(
@@ -17,10 +29,15 @@ def build_router() -> Router:
                 errors.router,
                 coordinator.invites,
                 coordinator.router,
+                broadcasts.router,
+                events.router,
                 coordinator.refusals,
                 onboarding.router,
                 menu.router,
                 pair.router,
+                meetups.router,
+                hours.router,
+                events.people,
                 privacy.router,
                 fallback.router,
             )

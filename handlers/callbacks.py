@@ -51,3 +51,12 @@ class CoordCb(CallbackData, prefix="co"):
 
 class PairRequestCb(CallbackData, prefix="preq"):
     kind: str  # "end", "change" or "cancel"
+
+
+# Callback prefixes only coordinators may press; the refusal router answers everyone else.
+# A module that defines coordinator buttons adds its classes here.
+COORDINATOR_CALLBACKS: list[type[CallbackData]] = [CoordCb]
+
+
+def coordinator_prefixes() -> frozenset[str]:
+    return frozenset(cls.__prefix__ for cls in COORDINATOR_CALLBACKS)

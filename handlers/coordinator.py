@@ -24,7 +24,7 @@ from bot.errors import DomainError
 from bot.i18n import endonym, fmt_date, fmt_number, isolate
 from bot.services import coordination as service
 from bot.settings import Settings
-from handlers.callbacks import CoordCb
+from handlers.callbacks import CoordCb, coordinator_prefixes
 from handlers.common import message_of, q
 from handlers.onboarding import summary_text
 from handlers.routing import HandlerSet
@@ -40,7 +40,16 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-COORDINATOR_COMMANDS = ("coord", "waiting", "matchall", "pairs", "coordinators", "invite")
+# Every coordinator command; other modules extend it (the refusal router reads it when
+# the routers are built, and a test sends each one as a newcomer and as a buddy).
+COORDINATOR_COMMANDS: list[str] = [
+    "coord",
+    "waiting",
+    "matchall",
+    "pairs",
+    "coordinators",
+    "invite",
+]
 PAGE = 10
 END_REASONS = [reason.value for reason in EndReason]
 
@@ -617,13 +626,26 @@ async def _refuse(uow: UnitOfWork, user: User | None, telegram_id: int, what: st
     log.info("refused coordinator action %r from a non-coordinator", what[:60])
 
 
-@refusals.message(Command(*COORDINATOR_COMMANDS))
+def _is_coordinator_command(message: Message) -> bool:
+    text = message.text or ""
+    if not text.startswith("/"):
+        return False
+    name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+    return name in COORDINATOR_COMMANDS
+
+
+@refusals.message(_is_coordinator_command)
 async def refuse_command(message: Message, uow: UnitOfWork, user: User | None, locale: str) -> None:
     await _refuse(uow, user, message.chat.id, message.text or "")
     await message.answer(error_text("coordinators_only", {}, locale))
 
 
-@refusals.callback_query(CoordCb.filter())
+def _is_coordinator_button(callback: CallbackQuery) -> bool:
+    prefix = (callback.data or "").split(":", 1)[0]
+    return prefix in coordinator_prefixes()
+
+
+@refusals.callback_query(_is_coordinator_button)
 async def refuse_button(
     callback: CallbackQuery, uow: UnitOfWork, user: User | None, locale: str
 ) -> None:

@@ -111,3 +111,7 @@ def change_request(params: dict[str, Any], locale: str) -> Rendered:
     else:
         text = _("{name} asks to change their buddy pair (pair {pair}).")
     return Rendered(text="📨 " + text.format(name=name, pair=pair_id) + "\n/pairs")
+
+
+# The other areas register their notices on import.
+from handlers import community_notices, meetup_notices  # noqa: E402, F401

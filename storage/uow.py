@@ -6,7 +6,9 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.community import BroadcastRepository, EventRepository
 from storage.db import SessionFactory
+from storage.meetups import HourRepository, MeetupRepository
 from storage.repositories import (
     AuditRepository,
     OutboxRepository,
@@ -37,6 +39,10 @@ class UnitOfWork:
         self.updates = UpdateRepository(session)
         self.audit = AuditRepository(session)
         self.outbox = OutboxRepository(session)
+        self.meetups = MeetupRepository(session)
+        self.hours = HourRepository(session)
+        self.broadcasts = BroadcastRepository(session)
+        self.events = EventRepository(session)
         return self
 
     async def __aexit__(

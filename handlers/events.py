@@ -1,0 +1,8 @@
+"""Events: handlers (being built)."""
+
+from __future__ import annotations
+
+from handlers.routing import HandlerSet
+
+router = HandlerSet(__name__)
+people = HandlerSet(__name__ + ".people")
