@@ -21,6 +21,7 @@ from bot.factories import (
 )
 from bot.langid import get_detector
 from bot.outbox import OutboxWorker
+from bot.services import hours
 from bot.settings import Settings
 from bot.telegram import create_bot
 from handlers.notices import render as render_notice
@@ -55,6 +56,9 @@ class BotApp:
             self.outbox.poke, "interval", seconds=1, id="outbox-wake", replace_existing=True
         )
         self.scheduler.add_job(
+            self.plan_nudges, "interval", hours=6, id="plan-nudges", replace_existing=True
+        )
+        self.scheduler.add_job(
             self.prune_processed_updates,
             "interval",
             hours=1,
@@ -62,6 +66,13 @@ class BotApp:
             replace_existing=True,
         )
         self.scheduler.start()
+
+    async def plan_nudges(self) -> None:
+        """Quiet pairs get a nudge; long silence alerts the coordinators (deduplicated)."""
+        async with UnitOfWork(self.database.session_factory) as uow:
+            await hours.plan_nudges(uow, self.clock.now())
+            await uow.commit()
+        self.outbox.poke()
 
     async def prune_processed_updates(self) -> None:
         async with UnitOfWork(self.database.session_factory) as uow:

@@ -106,6 +106,10 @@ def command_menu() -> list[tuple[str, str]]:
     return [
         ("start", _("Start or see where you are")),
         ("profile", _("Your profile")),
+        ("meetup", _("Plan a meetup")),
+        ("meetups", _("Your meetups")),
+        ("log", _("Note time spent together")),
+        ("progress", _("Your hours")),
         ("language", _("Change the language")),
         ("help", _("Help")),
         ("privacy", _("Your data and privacy")),

@@ -60,3 +60,20 @@ COORDINATOR_CALLBACKS: list[type[CallbackData]] = [CoordCb]
 
 def coordinator_prefixes() -> frozenset[str]:
     return frozenset(cls.__prefix__ for cls in COORDINATOR_CALLBACKS)
+
+
+class MeetCb(CallbackData, prefix="meet"):
+    """Meetup buttons: new, accept, counter, decline, cancel, resched, kind (id = index),
+    send, stop."""
+
+    action: str
+    id: int = 0
+
+
+class HourCb(CallbackData, prefix="hrs"):
+    """Hours buttons: yes/no/why after a meetup (id = meetup), ok/dis/fix on an entry
+    (id = entry), kind while logging (id = index), stop."""
+
+    action: str
+    id: int = 0
+    arg: int = 0

@@ -34,6 +34,7 @@ from handlers.texts import (
     municipality_label,
     reason_text,
     role_name,
+    status_label,
 )
 from storage.models import EndReason, PairStatus, User
 from storage.uow import UnitOfWork
@@ -90,17 +91,20 @@ async def _send(target: Message, text: str, markup: InlineKeyboardMarkup | None 
 
 
 async def show_home(
-    target: Message, uow: UnitOfWork, user: User, clock: Clock, locale: str
+    target: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
 ) -> None:
     view = await service.overview(uow, user, clock.now())
-    lines = ["<b>" + _("Coordinator") + "</b>", ""]
-    lines.append(
-        ngettext(
-            "{count} newcomer is waiting for a buddy.",
-            "{count} newcomers are waiting for a buddy.",
-            len(view.waiting),
-        ).format(count=isolate(len(view.waiting), locale))
-    )
+    lines = ["<b>" + _("Coordination") + "</b>", ""]
+    if not view.waiting:
+        lines.append(_("Nobody is waiting. 🎉"))
+    else:
+        lines.append(
+            ngettext(
+                "{count} newcomer is waiting for a buddy.",
+                "{count} newcomers are waiting for a buddy.",
+                len(view.waiting),
+            ).format(count=isolate(len(view.waiting), locale))
+        )
     if view.waiting:
         longest = view.waiting[0]
         lines.append(
@@ -119,6 +123,19 @@ async def show_home(
         )
         lines.append(_("By language: {list}").format(list=languages))
         lines.append(_("By municipality: {list}").format(list=places))
+    rare = await service.rarely_meeting(uow, user, clock.now(), tz)
+    if rare:
+        lines.append("")
+        lines.append(
+            ngettext(
+                "{count} pair met fewer than 2 times this month: {pairs}",
+                "{count} pairs met fewer than 2 times this month: {pairs}",
+                len(rare),
+            ).format(
+                count=isolate(len(rare), locale),
+                pairs=", ".join(f"#{pair.id}" for pair in rare[:20]),
+            )
+        )
     free = sum(b.free_places for b in view.buddies)
     lines.append("")
     lines.append(
@@ -141,9 +158,9 @@ async def show_home(
 @router.message(CommandStart())
 @router.message(Command("coord"))
 async def home_command(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, locale: str
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
 ) -> None:
-    await show_home(message, uow, user, clock, locale)
+    await show_home(message, uow, user, clock, tz, locale)
 
 
 # --- waiting list and one newcomer ---------------------------------------------------------
@@ -196,7 +213,7 @@ async def show_person(
     lines = [summary_text(person, locale), ""]
     lines.append(
         _("Role: {role} · status: {status}").format(
-            role=role_name(person.role), status=person.status
+            role=role_name(person.role), status=status_label(person.status)
         )
     )
     lines.append(_("Language: {language}").format(language=endonym(person.contact_language)))
@@ -246,7 +263,7 @@ async def show_suggestions(
         buttons.append(
             [
                 _button(
-                    "✅ " + _("Match with {name}").format(name=suggestion.buddy.first_name or "?"),
+                    "✅ " + _("Choose {name}").format(name=suggestion.buddy.first_name or "?"),
                     "mt",
                     newcomer.id,
                     suggestion.buddy.id,
@@ -573,7 +590,7 @@ async def pressed(
                 await uow.commit()
                 await message.answer(_("This person is no longer a coordinator."))
             case "home":
-                await show_home(message, uow, user, clock, locale)
+                await show_home(message, uow, user, clock, tz, locale)
             case _:
                 raise DomainError("invalid_choice")
     except DomainError as error:
@@ -593,6 +610,7 @@ async def accept_invite(
     clock: Clock,
     i18n: I18n,
     user: User | None,
+    tz: tzinfo,
     locale: str,
 ) -> None:
     token = (command.args or "")[len("coord-") :]
@@ -610,7 +628,7 @@ async def accept_invite(
     await uow.commit()
     i18n.current_locale = person.contact_language
     await message.answer("👋 " + _("Welcome! You are now a coordinator of this programme."))
-    await show_home(message, uow, person, clock, person.contact_language)
+    await show_home(message, uow, person, clock, tz, person.contact_language)
 
 
 # --- everyone else ----------------------------------------------------------------------------

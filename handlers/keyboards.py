@@ -136,6 +136,8 @@ def summary(steps: Sequence[Step], *, confirmed: bool) -> InlineKeyboardMarkup:
 def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if has_pair:
+        builder.button(text="📅 " + _("Plan a meetup"), callback_data=MenuCb(action="meetup"))
+        builder.button(text="⏱ " + _("Our hours"), callback_data=MenuCb(action="progress"))
         builder.button(text="🤝 " + _("My buddy pair"), callback_data=MenuCb(action="pair"))
     builder.button(text="👤 " + _("My profile"), callback_data=MenuCb(action="profile"))
     builder.button(text="🌐 " + _("Language"), callback_data=MenuCb(action="language"))

@@ -1,3 +1,260 @@
-"""Pushed messages of this area, registered with handlers.notices.notice (being built)."""
+"""Pushed messages about meetups and hours, in the recipient's language."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.i18n import fmt_date, fmt_time, isolate
+from bot.ics import meetup_calendar, meetup_uid
+from bot.outbox import Rendered
+from handlers.callbacks import HourCb, MeetCb
+from handlers.common import q
+from handlers.notices import notice
+from handlers.pickers import format_minutes
+from handlers.texts import activity_label
+
+
+def _when(params: dict[str, Any], locale: str) -> str:
+    tz = ZoneInfo(str(params.get("tz") or "Europe/Brussels"))
+    starts = datetime.fromisoformat(params["starts_at"])
+    return fmt_date(starts, locale, tz, "full") + ", " + fmt_time(starts, locale, tz)
+
+
+def _summary(params: dict[str, Any], locale: str) -> str:
+    return "\n".join(
+        [
+            "📅 " + _when(params, locale),
+            "⏱ " + format_minutes(int(params["minutes"]), locale),
+            "📍 " + q(params["place"], locale),
+            "🎯 " + activity_label(str(params["kind"])),
+        ]
+    )
+
+
+def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=t, callback_data=d) for t, d in row] for row in rows
+        ]
+    )
+
+
+@notice("meetup.proposed")
+def proposed(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    if params.get("changed"):
+        head = _("{name} proposes another time for your meetup:").format(name=name)
+    elif params.get("intro"):
+        head = _("{name} proposes your introduction meeting:").format(name=name)
+    else:
+        head = _("{name} proposes a meetup:").format(name=name)
+    meetup = int(params["meetup_id"])
+    markup = _buttons(
+        [("✅ " + _("Accept"), MeetCb(action="accept", id=meetup).pack())],
+        [
+            ("🕑 " + _("Another time"), MeetCb(action="counter", id=meetup).pack()),
+            ("✖ " + _("Decline"), MeetCb(action="decline", id=meetup).pack()),
+        ],
+    )
+    return Rendered(text=head + "\n\n" + _summary(params, locale), reply_markup=markup)
+
+
+@notice("meetup.accepted")
+def accepted(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    return Rendered(
+        text="✅ "
+        + _("{name} accepted the meetup.").format(name=name)
+        + "\n\n"
+        + _summary(params, locale)
+    )
+
+
+@notice("meetup.declined")
+def declined(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    return Rendered(
+        text=_("{name} cannot come at that time. Propose another time with /meetup.").format(
+            name=name
+        ),
+        reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action="new").pack())]),
+    )
+
+
+@notice("meetup.cancelled")
+def cancelled(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    return Rendered(
+        text="✖ "
+        + _("{name} cancelled the meetup:").format(name=name)
+        + "\n\n"
+        + _summary(params, locale)
+    )
+
+
+@notice("meetup.calendar")
+def calendar(params: dict[str, Any], locale: str) -> Rendered:
+    starts = datetime.fromisoformat(params["starts_at"])
+    cancelled_ = bool(params.get("cancelled"))
+    content = meetup_calendar(
+        uid=meetup_uid(int(params["meetup_id"])),
+        sequence=int(params.get("sequence", 0)),
+        starts_at=starts,
+        duration_minutes=int(params["minutes"]),
+        summary=_("Buddy meetup") + " · " + activity_label(str(params["kind"])),
+        location=str(params["place"]),
+        tz=str(params.get("tz") or "Europe/Brussels"),
+        cancelled=cancelled_,
+    )
+    caption = (
+        _("Open this file to remove the meetup from your calendar.")
+        if cancelled_
+        else _("Open this file to add the meetup to your calendar.")
+    )
+    return Rendered(text=caption, document=(f"meetup-{params['meetup_id']}.ics", content))
+
+
+@notice("meetup.reminder")
+def reminder(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    if params.get("which") == "day":
+        head = _("⏰ Tomorrow you meet {name}:").format(name=name)
+    else:
+        head = _("⏰ Soon you meet {name}:").format(name=name)
+    return Rendered(text=head + "\n\n" + _summary(params, locale))
+
+
+@notice("meetup.ask")
+def ask(params: dict[str, Any], locale: str) -> Rendered:
+    meetup = int(params["meetup_id"])
+    return Rendered(
+        text=_("Did your meetup take place?") + "\n\n" + _summary(params, locale),
+        reply_markup=_buttons(
+            [
+                ("👍 " + _("Yes"), HourCb(action="yes", id=meetup).pack()),
+                ("👎 " + _("No"), HourCb(action="no", id=meetup).pack()),
+            ]
+        ),
+    )
+
+
+def _entry_summary(params: dict[str, Any], locale: str) -> str:
+    tz = ZoneInfo(str(params.get("tz") or "Europe/Brussels"))
+    started = datetime.fromisoformat(params["started_at"])
+    return " · ".join(
+        [
+            fmt_date(started, locale, tz, "medium"),
+            format_minutes(int(params["minutes"]), locale),
+            activity_label(str(params["kind"])),
+        ]
+    )
+
+
+@notice("hours.confirm_request")
+def confirm_request(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    entry = int(params["entry_id"])
+    return Rendered(
+        text=_("{name} noted time you spent together. Is this right?").format(name=name)
+        + "\n\n"
+        + _entry_summary(params, locale),
+        reply_markup=_buttons(
+            [
+                ("✅ " + _("Yes, confirm"), HourCb(action="ok", id=entry).pack()),
+                ("⚠️ " + _("Not right"), HourCb(action="dis", id=entry).pack()),
+            ]
+        ),
+    )
+
+
+@notice("hours.confirmed")
+def confirmed(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    return Rendered(
+        text="✅ "
+        + _("{name} confirmed your hours:").format(name=name)
+        + " "
+        + _entry_summary(params, locale)
+    )
+
+
+@notice("hours.disputed")
+def disputed(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    entry = int(params["entry_id"])
+    return Rendered(
+        text=_("{name} says this is not right:").format(name=name)
+        + " "
+        + _entry_summary(params, locale)
+        + "\n"
+        + _("You can correct it, or a coordinator will help."),
+        reply_markup=_buttons([("✏️ " + _("Correct"), HourCb(action="fix", id=entry).pack())]),
+    )
+
+
+@notice("hours.milestone")
+def milestone(params: dict[str, Any], locale: str) -> Rendered:
+    hours = int(params["hours"])
+    target = int(params.get("target", 40))
+    if hours >= target:
+        text = _("🏆 You did it: {hours} hours together! Congratulations to you both.")
+    else:
+        text = _("🎉 {hours} hours together! Keep going, you are doing great.")
+    return Rendered(text=text.format(hours=isolate(hours, locale)))
+
+
+@notice("pair.nudge")
+def nudge(params: dict[str, Any], locale: str) -> Rendered:
+    return Rendered(
+        text="👋 " + _("It has been a while since you met. How about planning a meetup?"),
+        reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action="new").pack())]),
+    )
+
+
+@notice("coordinator.no_show")
+def no_show(params: dict[str, Any], locale: str) -> Rendered:
+    return Rendered(
+        text="⚠️ "
+        + _("{name} reports that the other person did not come (pair #{pair}).").format(
+            name=q(params.get("name") or "?", locale), pair=int(params["pair_id"])
+        )
+    )
+
+
+@notice("coordinator.hours_disputed")
+def hours_disputed(params: dict[str, Any], locale: str) -> Rendered:
+    return Rendered(
+        text="⚠️ "
+        + _("Hours are disputed in pair #{pair}: {duration}.").format(
+            pair=int(params["pair_id"]), duration=format_minutes(int(params["minutes"]), locale)
+        )
+    )
+
+
+@notice("coordinator.target_reached")
+def target_reached(params: dict[str, Any], locale: str) -> Rendered:
+    return Rendered(
+        text="🏆 "
+        + _("Pair #{pair} reached {hours} confirmed hours.").format(
+            pair=int(params["pair_id"]), hours=isolate(int(params["hours"]), locale)
+        )
+    )
+
+
+@notice("coordinator.pair_quiet")
+def pair_quiet(params: dict[str, Any], locale: str) -> Rendered:
+    days = int(params["days"])
+    return Rendered(
+        text="🔕 "
+        + ngettext(
+            "Pair #{pair} has had no meetup or hours for {count} day.",
+            "Pair #{pair} has had no meetup or hours for {count} days.",
+            days,
+        ).format(pair=int(params["pair_id"]), count=isolate(days, locale))
+    )

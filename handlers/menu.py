@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -9,10 +11,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.clock import Clock
+from bot.errors import DomainError
 from bot.i18n import endonym
 from bot.langid import SUPPORTED_LANGUAGES
+from bot.services import hours as hours_service
 from handlers.callbacks import LanguageCb, MenuCb
 from handlers.common import message_of
+from handlers.hours import progress_text
+from handlers.meetups import start_form
 from handlers.onboarding import Onboarding, show_home, show_language_picker, show_summary
 from handlers.privacy import privacy_text
 from handlers.routing import HandlerSet
@@ -30,6 +37,10 @@ def help_text() -> str:
             "",
             "/start – " + _("your place in the programme and the menu"),
             "/profile – " + _("see or change your answers"),
+            "/meetup – " + _("plan a meetup with your buddy pair"),
+            "/meetups – " + _("your planned meetups"),
+            "/log – " + _("note time you spent together"),
+            "/progress – " + _("your hours toward the goal"),
             "/language – " + _("change the language"),
             "/privacy – " + _("what we keep and why"),
             "/mydata – " + _("download everything we keep about you"),
@@ -61,7 +72,10 @@ async def menu_pressed(
     callback: CallbackQuery,
     callback_data: MenuCb,
     state: FSMContext,
+    uow: UnitOfWork,
     user: User | None,
+    clock: Clock,
+    tz: tzinfo,
     locale: str,
 ) -> None:
     message = message_of(callback)
@@ -79,6 +93,18 @@ async def menu_pressed(
             await message.answer(privacy_text())
         case "help":
             await message.answer(help_text())
+        case "meetup":
+            try:
+                await start_form(message, state, uow, user, clock, tz, locale)
+            except DomainError as error:
+                await message.answer(error_text(error.key, error.params, locale))
+        case "progress":
+            try:
+                _pair, progress = await hours_service.progress(uow, user, clock.now())
+            except DomainError as error:
+                await message.answer(error_text(error.key, error.params, locale))
+            else:
+                await message.answer(progress_text(progress, locale))
         case _:
             await message.answer(error_text("invalid_choice", {}, locale))
 

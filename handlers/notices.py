@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import fmt_date
 from bot.outbox import Rendered
+from handlers.callbacks import MeetCb
 from handlers.common import q
 from handlers.texts import activity_list, end_reason_label, language_list
 from storage.models import Outbox
@@ -66,7 +68,12 @@ def introduction(params: dict[str, Any], locale: str) -> Rendered:
             "Meet in a public place, like a café, a library or a community centre."
         )
     )
-    return Rendered(text="\n\n".join(lines))
+    plan = InlineKeyboardButton(
+        text="📅 " + _("Plan a meetup"), callback_data=MeetCb(action="new").pack()
+    )
+    return Rendered(
+        text="\n\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[plan]])
+    )
 
 
 @notice("pair.paused")
@@ -88,9 +95,8 @@ def resumed(params: dict[str, Any], locale: str) -> Rendered:
 @notice("pair.ended")
 def ended(params: dict[str, Any], locale: str) -> Rendered:
     lines = [
-        _(
-            "Your buddy pair has ended ({reason}). Thank you for the time you spent together!"
-        ).format(reason=end_reason_label(str(params.get("reason", "other"))))
+        _("Your buddy pair has ended. Thank you for the time you spent together!"),
+        _("Reason: {reason}").format(reason=end_reason_label(str(params.get("reason", "other")))),
     ]
     if params.get("rematch"):
         lines.append(
@@ -107,9 +113,9 @@ def change_request(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     pair_id = int(params.get("pair_id", 0))
     if params.get("kind") == "end":
-        text = _("{name} asks to end their buddy pair (pair {pair}).")
+        text = _("{name} asks to end their buddy pair (pair #{pair}).")
     else:
-        text = _("{name} asks to change their buddy pair (pair {pair}).")
+        text = _("{name} asks to change their buddy pair (pair #{pair}).")
     return Rendered(text="📨 " + text.format(name=name, pair=pair_id) + "\n/pairs")
 
 

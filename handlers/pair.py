@@ -22,9 +22,7 @@ router = HandlerSet(__name__)
 
 def _request_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text="🔁 " + _("Ask for another buddy"), callback_data=PairRequestCb(kind="change")
-    )
+    builder.button(text="🔁 " + _("Ask for a change"), callback_data=PairRequestCb(kind="change"))
     builder.button(text="⏹ " + _("Ask to end the pair"), callback_data=PairRequestCb(kind="end"))
     builder.adjust(1)
     return builder.as_markup()

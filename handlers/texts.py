@@ -28,6 +28,17 @@ def role_name(value: str | None) -> str:
     return labels.get(value or "", "–")
 
 
+def status_label(value: str | None) -> str:
+    labels = {
+        "onboarding": _("filling in the profile"),
+        "waiting": _("waiting"),
+        "matched": _("in a pair"),
+        "paused": _("paused"),
+        "inactive": _("inactive"),
+    }
+    return labels.get(value or "", "–")
+
+
 def activity_label(value: str) -> str:
     labels = {
         "leisure": _("🎲 Leisure"),
@@ -182,10 +193,28 @@ def error_text(key: str, params: dict[str, object], locale: str) -> str:
         "pair_ended": _("This pair has already ended."),
         "note_empty": _("The note is empty. Please type a few words."),
         "note_too_long": _("The note is too long (at most {limit} characters)."),
-        "not_yourself": _("You cannot do that to yourself."),
+        "not_yourself": _("You cannot do this to your own account."),
         "invite_invalid": _("This invitation link is not valid any more. Ask for a new one."),
         "cannot_remove_coordinator": _("This coordinator cannot be removed here."),
         "no_pair": _("You do not have a buddy pair at the moment."),
+        "place_empty": _("Please type where you will meet."),
+        "place_too_long": _("That is too long. Please keep the place under {limit} characters."),
+        "meetup_in_past": _("That moment has already passed. Please choose a later time."),
+        "duration_out_of_range": _("The time must be between 15 minutes and 12 hours."),
+        "duration_steps": _("Please use steps of 15 minutes."),
+        "meetup_closed": _("This meetup cannot be changed any more."),
+        "not_your_turn": _("The other person answers this proposal, not you."),
+        "hours_in_future": _("You can only note time that has already happened."),
+        "hours_too_old": _("This is more than {days} days ago. Please ask a coordinator."),
+        "hours_overlap": _("This overlaps with time you already noted. Please check the time."),
+        "already_logged": _("You already noted the hours of this meetup."),
+        "already_logged_by_other": _(
+            "The other person already noted different hours for this meetup. Please check "
+            "their message."
+        ),
+        "own_entry": _("The other person confirms your hours, not you."),
+        "entry_decided": _("This was already answered."),
+        "not_your_entry": _("Only the person who noted these hours can correct them."),
     }
     text = texts.get(key, _("That did not work. Please try again."))
     safe = {name: isolate(value, locale) for name, value in params.items()}
@@ -233,20 +262,20 @@ def reason_text(key: str, params: dict[str, str | int], locale: str) -> str:
         case "no_overlapping_availability":
             return _("never free at the same time")
         case "gender_preference_respected":
-            return _("the newcomer's wish about the buddy's gender is respected")
+            return _("buddy gender preference respected")
         case "waiting_time":
-            days = int(params.get("days", 0))
-            return ngettext("waiting for {count} day", "waiting for {count} days", days).format(
-                count=isolate(days, locale)
+            weeks = int(params.get("weeks", 0))
+            return ngettext("waiting for {count} week", "waiting for {count} weeks", weeks).format(
+                count=isolate(weeks, locale)
             )
     return key
 
 
 def end_reason_label(value: str) -> str:
     labels = {
-        "completed": _("Completed"),
+        "completed": _("Programme completed"),
         "moved": _("Moved away"),
-        "unavailable": _("No longer available"),
+        "unavailable": _("Can no longer take part"),
         "not_a_good_match": _("Not a good match"),
         "other": _("Other reason"),
     }

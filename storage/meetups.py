@@ -2,14 +2,121 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import HourEntry, HourStatus, Meetup, MeetupStatus
+
+COUNTED = (HourStatus.PENDING.value, HourStatus.CONFIRMED.value)
 
 
 class MeetupRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def add(self, meetup: Meetup) -> None:
+        self.session.add(meetup)
+
+    async def get(self, meetup_id: int) -> Meetup | None:
+        return await self.session.get(Meetup, meetup_id)
+
+    async def count_for_pair(self, pair_id: int) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(Meetup).where(Meetup.pair_id == pair_id)
+        )
+        return int(count or 0)
+
+    async def upcoming(self, pair_ids: Sequence[int], now: datetime) -> Sequence[Meetup]:
+        result = await self.session.scalars(
+            select(Meetup)
+            .where(
+                Meetup.pair_id.in_(pair_ids),
+                Meetup.status.in_([MeetupStatus.PROPOSED.value, MeetupStatus.ACCEPTED.value]),
+                Meetup.starts_at > now,
+            )
+            .order_by(Meetup.starts_at)
+        )
+        return result.all()
+
+    async def count_between(self, pair_id: int, start: datetime, end: datetime) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Meetup)
+            .where(
+                Meetup.pair_id == pair_id,
+                Meetup.status.in_([MeetupStatus.ACCEPTED.value, MeetupStatus.DONE.value]),
+                Meetup.starts_at >= start,
+                Meetup.starts_at < end,
+            )
+        )
+        return int(count or 0)
+
+    async def last_activity(self, pair_id: int) -> datetime | None:
+        return await self.session.scalar(
+            select(func.max(Meetup.updated_at)).where(Meetup.pair_id == pair_id)
+        )
+
 
 class HourRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    def add(self, entry: HourEntry) -> None:
+        self.session.add(entry)
+
+    async def get(self, entry_id: int) -> HourEntry | None:
+        return await self.session.get(HourEntry, entry_id)
+
+    async def overlapping(
+        self, pair_id: int, start: datetime, end: datetime, *, ignore: int | None = None
+    ) -> HourEntry | None:
+        """A counted entry of the pair whose time span overlaps [start, end)."""
+        candidates = await self.session.scalars(
+            select(HourEntry).where(
+                HourEntry.pair_id == pair_id,
+                HourEntry.status.in_(COUNTED),
+                HourEntry.started_at < end,
+            )
+        )
+        for entry in candidates.all():
+            if entry.id == ignore:
+                continue
+            entry_end = entry.started_at.timestamp() + entry.minutes * 60
+            if entry_end > start.timestamp():
+                return entry
+        return None
+
+    async def for_meetup(self, meetup_id: int) -> HourEntry | None:
+        return await self.session.scalar(
+            select(HourEntry)
+            .where(HourEntry.meetup_id == meetup_id, HourEntry.status.in_(COUNTED))
+            .order_by(HourEntry.id.desc())
+            .limit(1)
+        )
+
+    async def minutes_by_status(self, pair_id: int) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(HourEntry.status, func.sum(HourEntry.minutes))
+            .where(HourEntry.pair_id == pair_id)
+            .group_by(HourEntry.status)
+        )
+        return {status: int(total or 0) for status, total in rows.all()}
+
+    async def confirmed_by_kind(self, pair_id: int) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(HourEntry.activity_kind, func.sum(HourEntry.minutes))
+            .where(HourEntry.pair_id == pair_id, HourEntry.status == HourStatus.CONFIRMED.value)
+            .group_by(HourEntry.activity_kind)
+        )
+        return {kind: int(total or 0) for kind, total in rows.all()}
+
+    async def last_activity(self, pair_id: int) -> datetime | None:
+        return await self.session.scalar(
+            select(func.max(HourEntry.created_at)).where(HourEntry.pair_id == pair_id)
+        )
+
+
+__all__ = ["HourRepository", "MeetupRepository"]

@@ -6,11 +6,12 @@ that coordinator's programme; anything else is "not found", never revealed.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func, or_, select
 
@@ -191,6 +192,28 @@ async def overview(uow: UnitOfWork, coordinator: User, now: datetime) -> Overvie
     )
 
 
+async def rarely_meeting(
+    uow: UnitOfWork, coordinator: User, now: datetime, tz: tzinfo, minimum: int = 2
+) -> list[Pair]:
+    """Active pairs with fewer than `minimum` meetups in the current calendar month."""
+    _require_coordinator(coordinator)
+    local = now.astimezone(tz)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    pairs = await uow.session.scalars(
+        select(Pair)
+        .where(
+            Pair.programme_id == coordinator.programme_id, Pair.status == PairStatus.ACTIVE.value
+        )
+        .order_by(Pair.id)
+    )
+    return [
+        pair
+        for pair in pairs.all()
+        if await uow.meetups.count_between(pair.id, month_start, next_month) < minimum
+    ]
+
+
 async def person_in_programme(uow: UnitOfWork, coordinator: User, person_id: int) -> User:
     """A person of the coordinator's programme, or "not found"."""
     _require_coordinator(coordinator)
@@ -223,7 +246,10 @@ async def propose_all(uow: UnitOfWork, coordinator: User, now: datetime) -> list
     programme = await uow.programmes.get(coordinator.programme_id)
     assert programme is not None
     newcomer_profiles, buddy_profiles, people = await _profiles(uow, programme.id)
-    proposals = matching.assign(newcomer_profiles, buddy_profiles, weights_for(programme), now=now)
+    # Thousands of people take seconds of CPU: keep the event loop answering meanwhile.
+    proposals = await asyncio.to_thread(
+        matching.assign, newcomer_profiles, buddy_profiles, weights_for(programme), now=now
+    )
     return [
         ProposedPair(newcomer=people[p.newcomer_id], buddy=people[p.buddy_id], score=p.score)
         for p in proposals
@@ -325,6 +351,18 @@ async def open_pairs(
         for u in (await uow.session.scalars(select(User).where(User.id.in_(people_ids)))).all()
     }
     return [(p, people.get(p.newcomer_id or -1), people.get(p.buddy_id or -1)) for p in pairs]
+
+
+async def coordinators_of(uow: UnitOfWork, programme_id: int) -> list[User]:
+    """The active coordinators of a programme (whom alerts go to)."""
+    return [c for c in await uow.users.coordinators(programme_id) if is_coordinator(c)]
+
+
+async def all_active_pairs(uow: UnitOfWork) -> list[Pair]:
+    result = await uow.session.scalars(
+        select(Pair).where(Pair.status == PairStatus.ACTIVE.value).order_by(Pair.id)
+    )
+    return list(result.all())
 
 
 async def pair_of(uow: UnitOfWork, person: User) -> Pair | None:

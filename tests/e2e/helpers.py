@@ -29,14 +29,22 @@ def latest_with_keyboard(user: SimulatedUser) -> BotMessage:
     raise AssertionError(f"no message with buttons; last: {user.last.text!r}")
 
 
-async def tap(user: SimulatedUser, data: str, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+async def tap(  # noqa: ASYNC109
+    user: SimulatedUser, data: str, timeout: float = 5.0, *, expect: str | None = None
+) -> BotMessage:
     """Press the button carrying `data` on the newest keyboard, as the person's finger
-    would, and wait for the bot's reaction (a new or edited message)."""
+    would, and wait for the bot's reaction (a new or edited message); with `expect`, for
+    a message with a button whose data starts with it."""
     message = latest_with_keyboard(user)
     for row in message.inline_keyboard:
         for button in row:
             if data_of(button) == data:
                 await user.press(button["text"], message=message)
+                if expect is not None:
+                    return await user.wait_for(
+                        lambda m: any(d.startswith(expect) for d in buttons_data(m)),
+                        timeout=timeout,
+                    )
                 return await user.wait_for(lambda _m: True, timeout=timeout)
     raise AssertionError(f"no button {data!r} on the latest keyboard: {buttons_data(message)}")
 
@@ -129,3 +137,68 @@ async def scalar(database_url: str, statement: Any) -> Any:
             return (await connection.execute(statement)).scalar()
     finally:
         await engine.dispose()
+
+
+async def seed_pair(
+    database_url: str,
+    emulator: Any,
+    *,
+    newcomer: tuple[int, str, str] = (8001, "Amal", "ar"),
+    buddy: tuple[int, str, str] = (8002, "Bram", "nl"),
+    started_at: Any = None,
+) -> tuple[SimulatedUser, SimulatedUser, int]:
+    """A newcomer and a buddy who finished onboarding and were matched, written straight
+    to the database (matching has its own tests); returns both users and the pair id."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from storage.models import Pair, Programme
+
+    moment = started_at or datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    engine = create_engine(database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    people = []
+    async with sessions() as session:
+        programme = await session.scalar(select(Programme).where(Programme.is_default.is_(True)))
+        assert programme is not None
+        for (telegram_id, name, language), role in ((newcomer, "newcomer"), (buddy, "buddy")):
+            person = User(
+                telegram_id=telegram_id,
+                programme_id=programme.id,
+                role=role,
+                status="matched",
+                contact_language=language,
+                first_name=name,
+                municipality="21015",
+                languages=[language, "fr"],
+                interests=["culture", "sport"],
+                availability=["weekend"],
+                dutch_level="beginner",
+                gender="unsaid",
+                gender_preference="none",
+                capacity=1 if role == "buddy" else None,
+                consent_at=moment,
+                profile_done_at=moment,
+                waiting_since=moment,
+            )
+            session.add(person)
+            people.append(person)
+        await session.flush()
+        pair = Pair(
+            programme_id=programme.id,
+            newcomer_id=people[0].id,
+            buddy_id=people[1].id,
+            status="active",
+            target_hours=40,
+            started_at=moment,
+        )
+        session.add(pair)
+        await session.commit()
+        pair_id = pair.id
+    await engine.dispose()
+    return (
+        emulator.user(newcomer[0], newcomer[1], newcomer[2]),
+        emulator.user(buddy[0], buddy[1], buddy[2]),
+        pair_id,
+    )

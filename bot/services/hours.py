@@ -1,0 +1,309 @@
+"""The hours ledger: hours count once the other side of the pair confirmed them.
+
+Rules, each refused with its own message: 15 minutes to 12 hours, not in the future, not
+older than 60 days, no overlap with another entry of the pair, nobody confirms their own
+entry. Entries are never edited or deleted: a correction is a new entry that points at
+the entry it corrects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.errors import DomainError
+from bot.profile import ACTIVITY_KINDS
+from bot.services import coordination
+from bot.services.delivery import person_tz, push
+from bot.services.meetups import MAX_MINUTES, MIN_MINUTES, meetup_of, other_person
+from storage.models import HourEntry, HourStatus, MeetupStatus, Pair, PairStatus, User
+from storage.uow import UnitOfWork
+
+MAX_AGE = timedelta(days=60)
+MILESTONES = (10, 20, 30, 40)
+NUDGE_AFTER = timedelta(days=14)
+ALERT_AFTER = timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class Progress:
+    confirmed_minutes: int
+    pending_minutes: int
+    target_hours: int
+    by_kind: dict[str, int]
+    meetups_this_month: int
+
+
+async def _pair_of(uow: UnitOfWork, person: User) -> Pair:
+    pair = await coordination.pair_of(uow, person)
+    if pair is None or pair.status != PairStatus.ACTIVE.value:
+        raise DomainError("no_pair")
+    return pair
+
+
+async def entry_of(uow: UnitOfWork, person: User, entry_id: int) -> tuple[HourEntry, Pair]:
+    entry = await uow.hours.get(entry_id)
+    pair = await uow.session.get(Pair, entry.pair_id) if entry else None
+    if entry is None or pair is None or person.id not in (pair.newcomer_id, pair.buddy_id):
+        raise DomainError("not_found")
+    return entry, pair
+
+
+def _entry_params(entry: HourEntry, logger: User | None, recipient: User) -> dict[str, object]:
+    return {
+        "entry_id": entry.id,
+        "minutes": entry.minutes,
+        "kind": entry.activity_kind,
+        "started_at": entry.started_at.isoformat(),
+        "name": logger.first_name if logger else None,
+        "tz": str(person_tz(recipient)),
+    }
+
+
+async def log(
+    uow: UnitOfWork,
+    person: User,
+    *,
+    started_at: datetime,
+    minutes: int,
+    kind: str,
+    now: datetime,
+    meetup_id: int | None = None,
+    corrects: HourEntry | None = None,
+) -> HourEntry:
+    """Record time spent together; the other person is asked to confirm it."""
+    pair = await _pair_of(uow, person)
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise DomainError("duration_out_of_range")
+    if minutes % 15:
+        raise DomainError("duration_steps")
+    if kind not in ACTIVITY_KINDS:
+        raise DomainError("invalid_choice")
+    if started_at > now:
+        raise DomainError("hours_in_future")
+    if started_at < now - MAX_AGE:
+        raise DomainError("hours_too_old", days=MAX_AGE.days)
+    end = started_at + timedelta(minutes=minutes)
+    clash = await uow.hours.overlapping(
+        pair.id, started_at, end, ignore=corrects.id if corrects else None
+    )
+    if clash is not None:
+        raise DomainError("hours_overlap")
+    entry = HourEntry(
+        programme_id=pair.programme_id,
+        pair_id=pair.id,
+        meetup_id=meetup_id,
+        started_at=started_at,
+        minutes=minutes,
+        activity_kind=kind,
+        logged_by=person.id,
+        status=HourStatus.PENDING.value,
+        corrects_id=corrects.id if corrects else None,
+        created_at=now,
+    )
+    if corrects is not None:
+        corrects.status = HourStatus.CORRECTED.value
+        corrects.decided_at = now
+    uow.hours.add(entry)
+    await uow.session.flush()
+    other = await other_person(uow, pair, person)
+    if other is not None:
+        push(uow, other, "hours.confirm_request", _entry_params(entry, person, other), due=now)
+    return entry
+
+
+async def meetup_took_place(
+    uow: UnitOfWork, person: User, meetup_id: int, minutes: int, now: datetime
+) -> HourEntry:
+    """ "Yes, it took place, this long": logs the hours of the meetup (or, when the other
+    person logged them already, confirms theirs)."""
+    meetup, _pair = await meetup_of(uow, person, meetup_id)
+    if meetup.status not in (MeetupStatus.ACCEPTED.value, MeetupStatus.DONE.value):
+        raise DomainError("meetup_closed")
+    if meetup.starts_at > now:
+        raise DomainError("hours_in_future")
+    existing = await uow.hours.for_meetup(meetup.id)
+    meetup.status = MeetupStatus.DONE.value
+    if existing is not None:
+        if existing.logged_by == person.id:
+            raise DomainError("already_logged")
+        if existing.status == HourStatus.PENDING.value and existing.minutes == minutes:
+            return await confirm(uow, person, existing.id, now)
+        raise DomainError("already_logged_by_other")
+    return await log(
+        uow,
+        person,
+        started_at=meetup.starts_at,
+        minutes=minutes,
+        kind=meetup.activity_kind,
+        now=now,
+        meetup_id=meetup.id,
+    )
+
+
+async def meetup_did_not_happen(
+    uow: UnitOfWork, person: User, meetup_id: int, reason: str, now: datetime
+) -> None:
+    """ "No": cancelled, or the other did not come (the coordinators see no-shows)."""
+    meetup, pair = await meetup_of(uow, person, meetup_id)
+    if reason not in ("cancelled", "no_show"):
+        raise DomainError("invalid_choice")
+    if meetup.status not in (MeetupStatus.ACCEPTED.value, MeetupStatus.DONE.value):
+        raise DomainError("meetup_closed")
+    if await uow.hours.for_meetup(meetup.id) is not None:
+        raise DomainError("already_logged_by_other")
+    await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
+    meetup.status = (
+        MeetupStatus.MISSED.value if reason == "no_show" else MeetupStatus.CANCELLED.value
+    )
+    if reason == "no_show":
+        for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+            push(
+                uow,
+                coordinator,
+                "coordinator.no_show",
+                {"pair_id": pair.id, "name": person.first_name},
+                due=now,
+            )
+
+
+async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -> HourEntry:
+    """The other side of the pair confirms: the hours count. Milestones are celebrated."""
+    entry, pair = await entry_of(uow, person, entry_id)
+    if entry.logged_by == person.id:
+        raise DomainError("own_entry")
+    if entry.status != HourStatus.PENDING.value:
+        raise DomainError("entry_decided")
+    before = (await uow.hours.minutes_by_status(pair.id)).get(HourStatus.CONFIRMED.value, 0)
+    entry.status = HourStatus.CONFIRMED.value
+    entry.confirmed_by = person.id
+    entry.decided_at = now
+    after = before + entry.minutes
+    logger = await uow.users.get(entry.logged_by) if entry.logged_by else None
+    if logger is not None:
+        push(uow, logger, "hours.confirmed", _entry_params(entry, person, logger), due=now)
+    members = [m for m in (logger, person) if m is not None]
+    for hours in MILESTONES:
+        if before < hours * 60 <= after:
+            for member in members:
+                push(
+                    uow,
+                    member,
+                    "hours.milestone",
+                    {"hours": hours, "target": pair.target_hours},
+                    due=now,
+                    dedup_key=f"milestone:{pair.id}:{hours}:{member.id}",
+                )
+    if before < pair.target_hours * 60 <= after:
+        for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+            push(
+                uow,
+                coordinator,
+                "coordinator.target_reached",
+                {"pair_id": pair.id, "hours": pair.target_hours},
+                due=now,
+                dedup_key=f"target:{pair.id}:{coordinator.id}",
+            )
+    return entry
+
+
+async def dispute(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -> HourEntry:
+    """The other side says the entry is wrong: the coordinators look at it."""
+    entry, pair = await entry_of(uow, person, entry_id)
+    if entry.logged_by == person.id:
+        raise DomainError("own_entry")
+    if entry.status != HourStatus.PENDING.value:
+        raise DomainError("entry_decided")
+    entry.status = HourStatus.DISPUTED.value
+    entry.decided_at = now
+    logger = await uow.users.get(entry.logged_by) if entry.logged_by else None
+    if logger is not None:
+        push(uow, logger, "hours.disputed", _entry_params(entry, person, logger), due=now)
+    for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+        push(
+            uow,
+            coordinator,
+            "coordinator.hours_disputed",
+            {"pair_id": pair.id, "entry_id": entry.id, "minutes": entry.minutes},
+            due=now,
+        )
+    return entry
+
+
+async def correct(
+    uow: UnitOfWork, person: User, entry_id: int, minutes: int, now: datetime
+) -> HourEntry:
+    """The person who logged an entry corrects its duration: a new entry replaces it."""
+    entry, _pair = await entry_of(uow, person, entry_id)
+    if entry.logged_by != person.id:
+        raise DomainError("not_your_entry")
+    if entry.status not in (HourStatus.PENDING.value, HourStatus.DISPUTED.value):
+        raise DomainError("entry_decided")
+    return await log(
+        uow,
+        person,
+        started_at=entry.started_at,
+        minutes=minutes,
+        kind=entry.activity_kind,
+        now=now,
+        meetup_id=entry.meetup_id,
+        corrects=entry,
+    )
+
+
+async def progress(uow: UnitOfWork, person: User, now: datetime) -> tuple[Pair, Progress]:
+    pair = await coordination.pair_of(uow, person)
+    if pair is None:
+        raise DomainError("no_pair")
+    totals = await uow.hours.minutes_by_status(pair.id)
+    local = now.astimezone(person_tz(person))
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    return pair, Progress(
+        confirmed_minutes=totals.get(HourStatus.CONFIRMED.value, 0),
+        pending_minutes=totals.get(HourStatus.PENDING.value, 0),
+        target_hours=pair.target_hours,
+        by_kind=await uow.hours.confirmed_by_kind(pair.id),
+        meetups_this_month=await uow.meetups.count_between(pair.id, month_start, next_month),
+    )
+
+
+async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
+    """Pairs quiet for 14 days get a friendly nudge; 28 days alerts the coordinators."""
+    queued = 0
+    for pair in await coordination.all_active_pairs(uow):
+        moments = [
+            pair.started_at,
+            await uow.meetups.last_activity(pair.id),
+            await uow.hours.last_activity(pair.id),
+        ]
+        last = max(m for m in moments if m is not None)
+        quiet = now - last
+        if quiet < NUDGE_AFTER:
+            continue
+        stamp = last.date().isoformat()
+        for member_id in (pair.newcomer_id, pair.buddy_id):
+            member = await uow.users.get(member_id) if member_id else None
+            if member is None:
+                continue
+            push(
+                uow,
+                member,
+                "pair.nudge",
+                {"pair_id": pair.id, "days": quiet.days},
+                due=now,
+                dedup_key=f"nudge:{pair.id}:{stamp}:{member.id}",
+            )
+            queued += 1
+        if quiet >= ALERT_AFTER:
+            for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+                push(
+                    uow,
+                    coordinator,
+                    "coordinator.pair_quiet",
+                    {"pair_id": pair.id, "days": quiet.days},
+                    due=now,
+                    dedup_key=f"quiet:{pair.id}:{stamp}:{coordinator.id}",
+                )
+                queued += 1
+    return queued

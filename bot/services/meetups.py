@@ -1,0 +1,236 @@
+"""Meetups of a pair: propose, accept, propose another time, reschedule, cancel.
+
+Reminders and the question "did it take place?" are outbox rows keyed by the meetup and
+its sequence number, so moving or cancelling a meetup moves or cancels them too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.errors import DomainError
+from bot.profile import ACTIVITY_KINDS
+from bot.services import coordination
+from bot.services.delivery import person_tz, push
+from storage.models import Meetup, MeetupStatus, Pair, PairStatus, User
+from storage.uow import UnitOfWork
+
+PLACE_MAX = 200
+MIN_MINUTES = 15
+MAX_MINUTES = 12 * 60
+REMINDERS = (("day", timedelta(days=1)), ("soon", timedelta(hours=2)))
+OPEN = (MeetupStatus.PROPOSED.value, MeetupStatus.ACCEPTED.value)
+
+
+def validate_place(text: str | None) -> str:
+    place = " ".join((text or "").split())
+    if not place:
+        raise DomainError("place_empty")
+    if len(place) > PLACE_MAX:
+        raise DomainError("place_too_long", limit=PLACE_MAX)
+    return place
+
+
+def _check_plan(starts_at: datetime, minutes: int, kind: str, now: datetime) -> None:
+    if starts_at <= now:
+        raise DomainError("meetup_in_past")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise DomainError("duration_out_of_range")
+    if kind not in ACTIVITY_KINDS:
+        raise DomainError("invalid_choice")
+
+
+async def active_pair(uow: UnitOfWork, person: User) -> Pair:
+    """The person's active pair, or a clear "no pair" answer."""
+    pair = await coordination.pair_of(uow, person)
+    if pair is None or pair.status != PairStatus.ACTIVE.value:
+        raise DomainError("no_pair")
+    return pair
+
+
+async def other_person(uow: UnitOfWork, pair: Pair, person: User) -> User | None:
+    other_id = pair.buddy_id if pair.newcomer_id == person.id else pair.newcomer_id
+    return await uow.users.get(other_id) if other_id else None
+
+
+async def meetup_of(uow: UnitOfWork, person: User, meetup_id: int) -> tuple[Meetup, Pair]:
+    """A meetup of one of the person's own pairs; anything else is "not found"."""
+    meetup = await uow.meetups.get(meetup_id)
+    if meetup is None:
+        raise DomainError("not_found")
+    pair = await uow.session.get(Pair, meetup.pair_id)
+    if pair is None or person.id not in (pair.newcomer_id, pair.buddy_id):
+        raise DomainError("not_found")
+    return meetup, pair
+
+
+def _details(meetup: Meetup, proposer: User | None, recipient: User) -> dict[str, object]:
+    return {
+        "meetup_id": meetup.id,
+        "sequence": meetup.sequence,
+        "starts_at": meetup.starts_at.isoformat(),
+        "minutes": meetup.duration_minutes,
+        "place": meetup.place,
+        "kind": meetup.activity_kind,
+        "intro": meetup.is_introduction,
+        "name": proposer.first_name if proposer else None,
+        "tz": str(person_tz(recipient)),
+    }
+
+
+async def propose(
+    uow: UnitOfWork,
+    person: User,
+    *,
+    starts_at: datetime,
+    minutes: int,
+    place: str,
+    kind: str,
+    now: datetime,
+) -> Meetup:
+    """A new meetup proposed by `person`; the other person is asked to accept it."""
+    pair = await active_pair(uow, person)
+    _check_plan(starts_at, minutes, kind, now)
+    first = await uow.meetups.count_for_pair(pair.id) == 0
+    meetup = Meetup(
+        programme_id=pair.programme_id,
+        pair_id=pair.id,
+        proposer_id=person.id,
+        starts_at=starts_at,
+        duration_minutes=minutes,
+        place=validate_place(place),
+        activity_kind=kind,
+        status=MeetupStatus.PROPOSED.value,
+        is_introduction=first,
+    )
+    uow.meetups.add(meetup)
+    await uow.session.flush()
+    other = await other_person(uow, pair, person)
+    if other is not None:
+        push(uow, other, "meetup.proposed", _details(meetup, person, other), due=now)
+    return meetup
+
+
+async def change(
+    uow: UnitOfWork,
+    person: User,
+    meetup_id: int,
+    *,
+    starts_at: datetime,
+    minutes: int,
+    place: str,
+    kind: str,
+    now: datetime,
+) -> Meetup:
+    """Another time for a proposed meetup, or a reschedule of an accepted one: the same
+    meetup (same calendar UID, a higher SEQUENCE) goes back to the other for acceptance."""
+    meetup, pair = await meetup_of(uow, person, meetup_id)
+    if meetup.status not in OPEN:
+        raise DomainError("meetup_closed")
+    _check_plan(starts_at, minutes, kind, now)
+    await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
+    meetup.starts_at = starts_at
+    meetup.duration_minutes = minutes
+    meetup.place = validate_place(place)
+    meetup.activity_kind = kind
+    meetup.status = MeetupStatus.PROPOSED.value
+    meetup.proposer_id = person.id
+    meetup.sequence += 1
+    other = await other_person(uow, pair, person)
+    if other is not None:
+        push(
+            uow,
+            other,
+            "meetup.proposed",
+            _details(meetup, person, other) | {"changed": True},
+            due=now,
+        )
+    return meetup
+
+
+async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -> Meetup:
+    """The other person accepts: calendar files to both, reminders, and afterwards the
+    question whether it took place."""
+    meetup, _pair = await meetup_of(uow, person, meetup_id)
+    if meetup.status != MeetupStatus.PROPOSED.value:
+        raise DomainError("meetup_closed")
+    if meetup.proposer_id == person.id:
+        raise DomainError("not_your_turn")
+    if meetup.starts_at <= now:
+        raise DomainError("meetup_in_past")
+    meetup.status = MeetupStatus.ACCEPTED.value
+    proposer = await uow.users.get(meetup.proposer_id) if meetup.proposer_id else None
+    ends_at = meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
+    prefix = f"meetup:{meetup.id}:s{meetup.sequence}"
+    for member in (person, proposer):
+        if member is None:
+            continue
+        other = proposer if member is person else person
+        details = _details(meetup, other, member)
+        push(
+            uow, member, "meetup.calendar", details, due=now, dedup_key=f"{prefix}:ics:{member.id}"
+        )
+        for name, before in REMINDERS:
+            moment = meetup.starts_at - before
+            if moment <= now:
+                continue
+            push(
+                uow,
+                member,
+                "meetup.reminder",
+                details | {"which": name},
+                due=moment,
+                dedup_key=f"{prefix}:rem-{name}:{member.id}",
+                event_starts_at=meetup.starts_at,
+                expires_at=meetup.starts_at,
+            )
+        push(
+            uow,
+            member,
+            "meetup.ask",
+            details,
+            due=ends_at,
+            dedup_key=f"{prefix}:ask:{member.id}",
+        )
+    if proposer is not None:
+        push(uow, proposer, "meetup.accepted", _details(meetup, person, proposer), due=now)
+    return meetup
+
+
+async def decline(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -> Meetup:
+    meetup, _pair = await meetup_of(uow, person, meetup_id)
+    if meetup.status != MeetupStatus.PROPOSED.value:
+        raise DomainError("meetup_closed")
+    if meetup.proposer_id == person.id:
+        raise DomainError("not_your_turn")
+    meetup.status = MeetupStatus.DECLINED.value
+    proposer = await uow.users.get(meetup.proposer_id) if meetup.proposer_id else None
+    if proposer is not None:
+        push(uow, proposer, "meetup.declined", _details(meetup, person, proposer), due=now)
+    return meetup
+
+
+async def cancel(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -> Meetup:
+    """Either person cancels: reminders are withdrawn; calendars get a cancellation."""
+    meetup, pair = await meetup_of(uow, person, meetup_id)
+    if meetup.status not in OPEN:
+        raise DomainError("meetup_closed")
+    was_accepted = meetup.status == MeetupStatus.ACCEPTED.value
+    await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
+    meetup.status = MeetupStatus.CANCELLED.value
+    meetup.sequence += 1
+    other = await other_person(uow, pair, person)
+    for member in (person, other):
+        if member is None:
+            continue
+        details = _details(meetup, person, member)
+        if member is other:
+            push(uow, member, "meetup.cancelled", details, due=now)
+        if was_accepted:
+            push(uow, member, "meetup.calendar", details | {"cancelled": True}, due=now)
+    return meetup
+
+
+async def upcoming(uow: UnitOfWork, person: User, now: datetime) -> list[Meetup]:
+    pairs = await coordination.pairs_of(uow, person)
+    return list(await uow.meetups.upcoming([p.id for p in pairs], now))
