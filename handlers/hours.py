@@ -52,7 +52,9 @@ class HoursForm(StatesGroup):
 
 
 def _stop_row() -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text="✖ " + _("Stop"), callback_data=HourCb(action="stop").pack())]
+    return [
+        InlineKeyboardButton(text="✖ " + _("Cancel"), callback_data=HourCb(action="stop").pack())
+    ]
 
 
 def _adjust_markup(minutes: int, locale: str) -> InlineKeyboardMarkup:
@@ -167,7 +169,7 @@ async def hour_pressed(
                 await state.set_state(None)
                 await state.update_data(hours=None, log=None)
                 await callback.answer()
-                await message.edit_text(_("Okay, nothing was logged."))
+                await message.edit_text(_("Okay, nothing was saved."))
             case _:
                 raise DomainError("invalid_choice")
     except DomainError as error:
@@ -406,7 +408,7 @@ async def _log_kind(
 @router.message(HoursForm.duration, ~F.text.startswith("/"))
 @router.message(HoursForm.kind, ~F.text.startswith("/"))
 async def buttons_expected(message: Message) -> None:
-    await message.answer("👇 " + _("Please use the buttons above, or tap “Stop”."))
+    await message.answer("👇 " + _("Please use the buttons above, or tap “Cancel”."))
 
 
 # --- /progress ---------------------------------------------------------------------------

@@ -194,7 +194,9 @@ def disputed(params: dict[str, Any], locale: str) -> Rendered:
         + _entry_summary(params, locale)
         + "\n"
         + _("You can correct it, or a coordinator will help."),
-        reply_markup=_buttons([("✏️ " + _("Correct"), HourCb(action="fix", id=entry).pack())]),
+        reply_markup=_buttons(
+            [("✏️ " + _("Change the time"), HourCb(action="fix", id=entry).pack())]
+        ),
     )
 
 
@@ -203,10 +205,18 @@ def milestone(params: dict[str, Any], locale: str) -> Rendered:
     hours = int(params["hours"])
     target = int(params.get("target", 40))
     if hours >= target:
-        text = _("🏆 You did it: {hours} hours together! Congratulations to you both.")
+        text = ngettext(
+            "🏆 You did it: {count} hour together! Congratulations to you both.",
+            "🏆 You did it: {count} hours together! Congratulations to you both.",
+            hours,
+        )
     else:
-        text = _("🎉 {hours} hours together! Keep going, you are doing great.")
-    return Rendered(text=text.format(hours=isolate(hours, locale)))
+        text = ngettext(
+            "🎉 {count} hour together! Keep going, you are doing great.",
+            "🎉 {count} hours together! Keep going, you are doing great.",
+            hours,
+        )
+    return Rendered(text=text.format(count=isolate(hours, locale)))
 
 
 @notice("pair.nudge")
@@ -241,7 +251,7 @@ def hours_disputed(params: dict[str, Any], locale: str) -> Rendered:
 def target_reached(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
         text="🏆 "
-        + _("Pair #{pair} reached {hours} confirmed hours.").format(
+        + _("Pair #{pair} reached the goal of {hours} confirmed hours.").format(
             pair=int(params["pair_id"]), hours=isolate(int(params["hours"]), locale)
         )
     )

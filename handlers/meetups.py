@@ -50,7 +50,9 @@ class MeetupForm(StatesGroup):
 
 
 def _stop_row() -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text="✖ " + _("Stop"), callback_data=MeetCb(action="stop").pack())]
+    return [
+        InlineKeyboardButton(text="✖ " + _("Cancel"), callback_data=MeetCb(action="stop").pack())
+    ]
 
 
 def meetup_line(meetup: Meetup, locale: str, tz: tzinfo) -> str:
@@ -86,7 +88,7 @@ async def _ask_day(
         max_day=today + PLAN_AHEAD,
         extra_rows=[_stop_row()],
     )
-    text = "📅 " + _("Which day shall we meet?")
+    text = "📅 " + _("Which day would you like to meet?")
     if edit:
         await target.edit_text(text, reply_markup=markup)
     else:
@@ -285,7 +287,7 @@ async def place_typed(message: Message, state: FSMContext, locale: str) -> None:
 @router.message(MeetupForm.confirm, ~F.text.startswith("/"))
 @router.message(MeetupForm.place, ~F.text.startswith("/"))
 async def buttons_expected(message: Message, locale: str) -> None:
-    await message.answer("👇 " + _("Please use the buttons above, or tap “Stop”."))
+    await message.answer("👇 " + _("Please use the buttons above, or tap “Cancel”."))
 
 
 def _planned(data: dict[str, object], tz: tzinfo) -> datetime:
@@ -338,7 +340,10 @@ async def meet_pressed(
                 await message.edit_reply_markup(reply_markup=None)
                 await message.answer(
                     "✅ "
-                    + _("Great, it's a date! You will both get a calendar file and reminders.")
+                    + _(
+                        "Great, the meetup is planned! You will both get a calendar file "
+                        "and reminders."
+                    )
                     + "\n"
                     + meetup_line(meetup, locale, tz)
                 )
@@ -348,7 +353,10 @@ async def meet_pressed(
                 await callback.answer()
                 await message.edit_reply_markup(reply_markup=None)
                 await message.answer(
-                    _("Okay, you declined. You can propose another time with /meetup.")
+                    _(
+                        "Okay, we told them you cannot come then. You can propose another "
+                        "time with /meetup."
+                    )
                 )
             case "cancel":
                 await service.cancel(uow, user, ident, now)

@@ -37,7 +37,7 @@ def help_text() -> str:
             "",
             "/start – " + _("your place in the programme and the menu"),
             "/profile – " + _("see or change your answers"),
-            "/meetup – " + _("plan a meetup with your buddy pair"),
+            "/meetup – " + _("plan a meetup with your buddy"),
             "/meetups – " + _("your planned meetups"),
             "/log – " + _("note time you spent together"),
             "/progress – " + _("your hours toward the goal"),

@@ -262,6 +262,12 @@ class OutboxRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def has_dedup_key(self, dedup_key: str) -> bool:
+        found = await self.session.scalar(
+            select(Outbox.id).where(Outbox.dedup_key == dedup_key).limit(1)
+        )
+        return found is not None
+
     async def next_due(self) -> datetime | None:
         return await self.session.scalar(
             select(func.min(Outbox.due_at)).where(Outbox.status == OutboxStatus.PENDING.value)

@@ -57,3 +57,19 @@ def push(
     )
     row.broadcast_id = broadcast_id
     return row
+
+
+async def push_once(
+    uow: UnitOfWork,
+    person: User,
+    key: str,
+    params: dict[str, Any],
+    *,
+    dedup_key: str,
+    due: datetime,
+) -> Outbox | None:
+    """`push` unless a message with this dedup key was queued before (planners run
+    repeatedly and must not repeat themselves)."""
+    if await uow.outbox.has_dedup_key(dedup_key):
+        return None
+    return push(uow, person, key, params, due=due, dedup_key=dedup_key)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.errors import DomainError
 from bot.profile import ACTIVITY_KINDS
 from bot.services import coordination
-from bot.services.delivery import person_tz, push
+from bot.services.delivery import person_tz, push, push_once
 from bot.services.meetups import MAX_MINUTES, MIN_MINUTES, meetup_of, other_person
 from storage.models import HourEntry, HourStatus, MeetupStatus, Pair, PairStatus, User
 from storage.uow import UnitOfWork
@@ -183,10 +183,11 @@ async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
     if logger is not None:
         push(uow, logger, "hours.confirmed", _entry_params(entry, person, logger), due=now)
     members = [m for m in (logger, person) if m is not None]
-    for hours in MILESTONES:
+    # The fixed milestones below the pair's own target, and the target itself.
+    for hours in sorted({m for m in MILESTONES if m < pair.target_hours} | {pair.target_hours}):
         if before < hours * 60 <= after:
             for member in members:
-                push(
+                await push_once(
                     uow,
                     member,
                     "hours.milestone",
@@ -196,7 +197,7 @@ async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
                 )
     if before < pair.target_hours * 60 <= after:
         for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
-            push(
+            await push_once(
                 uow,
                 coordinator,
                 "coordinator.target_reached",
@@ -286,24 +287,28 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
             member = await uow.users.get(member_id) if member_id else None
             if member is None:
                 continue
-            push(
-                uow,
-                member,
-                "pair.nudge",
-                {"pair_id": pair.id, "days": quiet.days},
-                due=now,
-                dedup_key=f"nudge:{pair.id}:{stamp}:{member.id}",
-            )
-            queued += 1
-        if quiet >= ALERT_AFTER:
-            for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
-                push(
+            queued += (
+                await push_once(
                     uow,
-                    coordinator,
-                    "coordinator.pair_quiet",
+                    member,
+                    "pair.nudge",
                     {"pair_id": pair.id, "days": quiet.days},
                     due=now,
-                    dedup_key=f"quiet:{pair.id}:{stamp}:{coordinator.id}",
+                    dedup_key=f"nudge:{pair.id}:{stamp}:{member.id}",
                 )
-                queued += 1
+                is not None
+            )
+        if quiet >= ALERT_AFTER:
+            for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+                queued += (
+                    await push_once(
+                        uow,
+                        coordinator,
+                        "coordinator.pair_quiet",
+                        {"pair_id": pair.id, "days": quiet.days},
+                        due=now,
+                        dedup_key=f"quiet:{pair.id}:{stamp}:{coordinator.id}",
+                    )
+                    is not None
+                )
     return queued

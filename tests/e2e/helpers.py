@@ -29,7 +29,7 @@ def latest_with_keyboard(user: SimulatedUser) -> BotMessage:
     raise AssertionError(f"no message with buttons; last: {user.last.text!r}")
 
 
-async def tap(  # noqa: ASYNC109
+async def tap(
     user: SimulatedUser, data: str, timeout: float = 5.0, *, expect: str | None = None
 ) -> BotMessage:
     """Press the button carrying `data` on the newest keyboard, as the person's finger
@@ -49,7 +49,7 @@ async def tap(  # noqa: ASYNC109
     raise AssertionError(f"no button {data!r} on the latest keyboard: {buttons_data(message)}")
 
 
-async def say(user: SimulatedUser, text: str, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+async def say(user: SimulatedUser, text: str, timeout: float = 5.0) -> BotMessage:
     """Type `text` and wait for the bot's answer."""
     await user.send(text)
     return await user.wait_for(lambda _m: True, timeout=timeout)

@@ -187,3 +187,34 @@ async def test_another_pairs_meetup_cannot_be_accepted(
     assert (await amal.next_callback_answer()).show_alert
     assert await scalar(settings.database_url, select(Meetup.status)) == "proposed"
     assert bram is not None
+
+
+async def test_quiet_pairs_are_nudged_and_long_silence_alerts_the_coordinator(
+    running_bot: RunningBot, emulator: Emulator, settings, clock, no_rejections
+) -> None:
+    from tests.conftest import COORDINATOR_ID
+
+    coordinator = emulator.user(COORDINATOR_ID, "Kim", "en")
+    await coordinator.command("coord")
+    await coordinator.wait_for(lambda m: "co:wl:0:0" in buttons_data(m))
+    amal, bram, pair_id = await seed_pair(
+        settings.database_url, emulator, newcomer=(9401, "Amal", "en"), buddy=(9402, "Bram", "en")
+    )
+    assert running_bot.app is not None
+    clock.set(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))  # 9 days after the match: nothing
+    await running_bot.app.plan_nudges()
+    await deliver(running_bot)
+    clock.set(datetime(2026, 3, 16, 12, 0, tzinfo=UTC))  # 15 days: a friendly nudge
+    await running_bot.app.plan_nudges()
+    await running_bot.app.plan_nudges()  # planned twice, sent once
+    await deliver(running_bot)
+    nudge = await amal.wait_for(lambda m: "meet:new:0" in buttons_data(m), timeout=10)
+    await bram.wait_for(lambda m: "meet:new:0" in buttons_data(m), timeout=10)
+    assert "while" in (nudge.text or "")
+    assert len([m for m in amal.messages if "meet:new:0" in buttons_data(m)]) == 1
+    assert not [m for m in coordinator.messages if f"#{pair_id}" in (m.text or "")]
+    clock.set(datetime(2026, 3, 30, 12, 0, tzinfo=UTC))  # 29 days: the coordinator hears
+    await running_bot.app.plan_nudges()
+    await deliver(running_bot)
+    alert = await coordinator.wait_for(lambda m: f"#{pair_id}" in (m.text or ""), timeout=10)
+    assert "29" in (alert.text or "")
