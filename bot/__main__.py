@@ -39,7 +39,8 @@ def configure_logging(settings: Settings) -> None:
     ]
     for handler in logging.getLogger().handlers:
         handler.addFilter(_SecretFilter(secrets))
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    for noisy in ("aiogram.event", "aiohttp.access", "alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:

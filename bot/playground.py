@@ -17,6 +17,7 @@ from bot.settings import Settings
 
 LOCAL_TOKEN = "123456789:LOCAL-emulator-token-not-a-real-one"
 SETTLE_SECONDS = 0.6
+FIRST_ANSWER_SECONDS = 15.0
 
 
 def _render(message: Any) -> str:
@@ -39,10 +40,14 @@ def _render(message: Any) -> str:
 
 
 async def _settle(user: Any, before: dict[int, tuple[str, int]]) -> None:
-    """Wait until the bot stops answering, then print what is new or changed."""
+    """Wait for the bot's answer (up to FIRST_ANSWER_SECONDS), then until it stops
+    answering, and print what is new or changed."""
     loop = asyncio.get_running_loop()
-    last_change = loop.time()
     seen = dict(before)
+    deadline = loop.time() + FIRST_ANSWER_SECONDS
+    while _snapshot(user) == before and loop.time() < deadline:  # noqa: ASYNC110 (polls the chat)
+        await asyncio.sleep(0.05)
+    last_change = loop.time()
     while loop.time() - last_change < SETTLE_SECONDS:
         await asyncio.sleep(0.05)
         for message in user.messages:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -288,7 +289,9 @@ class UpdateQueue:
 
     def __init__(self) -> None:
         self._items: list[QueuedUpdate] = []
-        self._last_id = 0
+        # Like Telegram's, update ids grow across restarts: a bot that remembers handled ids
+        # (to drop redeliveries) must not mistake a new emulator's updates for old ones.
+        self._last_id = int(time.time()) * 1000
         self._allowed: frozenset[str] | None = None
         self._duplicates = 0
         self.changed = Signal()
