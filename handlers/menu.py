@@ -28,6 +28,8 @@ from storage.models import User
 from storage.uow import UnitOfWork
 
 router = HandlerSet(__name__)
+# The menu buttons handled here; "pair" belongs to handlers.pair.
+MENU_ACTIONS = frozenset({"profile", "language", "privacy", "help", "meetup", "progress"})
 
 
 def help_text() -> str:
@@ -67,7 +69,7 @@ async def profile_command(
     await show_summary(message, user, locale, edit=False)
 
 
-@router.callback_query(MenuCb.filter())
+@router.callback_query(MenuCb.filter(F.action.in_(MENU_ACTIONS)))
 async def menu_pressed(
     callback: CallbackQuery,
     callback_data: MenuCb,
