@@ -8,21 +8,11 @@ import unicodedata
 
 from bot.errors import DomainError
 from bot.langid import SUPPORTED_LANGUAGES
+from bot.matching import ACTIVITY_KINDS, AVAILABILITY_SLOTS, GENDERS
 
-ACTIVITY_KINDS = (
-    "leisure",
-    "culture",
-    "sport",
-    "welfare",
-    "volunteering",
-    "dutch_practice",
-    "discover_city",
-    "community",
-    "internship",
-)
-AVAILABILITY = ("weekday_day", "weekday_evening", "weekend")
+# The activity kinds, availability slots and genders are the ones matching scores on.
+AVAILABILITY = AVAILABILITY_SLOTS
 DUTCH_LEVELS = ("none", "beginner", "conversation", "fluent")
-GENDERS = ("woman", "man", "other")
 GENDER_PREFERENCES = ("none", "woman", "man")
 CAPACITIES = ("1", "2", "3")
 SPOKEN_LANGUAGES = SUPPORTED_LANGUAGES
@@ -44,6 +34,8 @@ class Step(enum.StrEnum):
     GENDER_PREFERENCE = "gender_preference"  # newcomers: the buddy they prefer, optional
     CAPACITY = "capacity"  # buddies: how many newcomers at once
 
+
+__all__ = ["ACTIVITY_KINDS", "AVAILABILITY", "GENDERS"]
 
 MULTI_SELECT = frozenset({Step.LANGUAGES, Step.INTERESTS, Step.AVAILABILITY})
 

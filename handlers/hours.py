@@ -3,7 +3,7 @@ confirming or disputing the other's entry, and /progress toward the target."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from aiogram import F
 from aiogram.filters import Command
@@ -20,20 +20,10 @@ from bot.services import hours as service
 from bot.services import meetups as meetup_service
 from handlers.callbacks import HourCb
 from handlers.common import message_of
-from handlers.pickers import (
-    PickCb,
-    adjust_keyboard,
-    calendar_keyboard,
-    duration_keyboard,
-    format_minutes,
-    parse_day,
-    parse_minutes,
-    parse_month,
-    parse_time,
-    time_keyboard,
-)
+from handlers.pickers import PickCb, adjust_keyboard, format_minutes, parse_minutes
 from handlers.routing import HandlerSet
 from handlers.texts import activity_label, error_text
+from handlers.when_form import WhenSteps
 from storage.models import User
 from storage.uow import UnitOfWork
 
@@ -232,23 +222,27 @@ async def adjusted(
 # --- /log ------------------------------------------------------------------------------
 
 
-async def _ask_day(
-    target: Message, locale: str, now: datetime, tz: tzinfo, *, month: date | None, edit: bool
-) -> None:
-    today = now.astimezone(tz).date()
-    markup = calendar_keyboard(
-        month or today.replace(day=1),
-        locale=locale,
-        ctx=LOG,
-        min_day=today - service.MAX_AGE,
-        max_day=today,
-        extra_rows=[_stop_row()],
-    )
-    text = "📅 " + _("On which day did you spend time together?")
-    if edit:
-        await target.edit_text(text, reply_markup=markup)
-    else:
-        await target.answer(text, reply_markup=markup)
+def _question(step: str) -> str:
+    questions = {
+        "day": _("On which day did you spend time together?"),
+        "time": _("At what time did you start?"),
+        "duration": _("How long?"),
+    }
+    return questions[step]
+
+
+WHEN = WhenSteps(
+    ctx=LOG,
+    data_key="log",
+    day=HoursForm.day,
+    time=HoursForm.time,
+    duration=HoursForm.duration,
+    days_back=service.MAX_AGE,
+    days_ahead=timedelta(0),
+    first_hour=7,
+    question=_question,
+    extra_rows=lambda: [_stop_row()],
+)
 
 
 @router.message(Command("log"))
@@ -271,7 +265,7 @@ async def log_command(
         return
     await state.set_state(HoursForm.day)
     await state.update_data(log={})
-    await _ask_day(message, locale, clock.now(), tz, month=None, edit=False)
+    await WHEN.ask_day(message, locale, clock.now(), tz, month=None, edit=False)
 
 
 @router.callback_query(PickCb.filter(F.ctx == LOG))
@@ -283,82 +277,24 @@ async def log_picked(
     tz: tzinfo,
     locale: str,
 ) -> None:
-    message = message_of(callback)
-    current = await state.get_state()
-    data = (await state.get_data()).get("log")
-    if message is None or data is None or current is None or not current.startswith("HoursForm"):
-        await callback.answer(error_text("stale_button", {}, locale))
+    done = await WHEN.handle(callback, callback_data, state, clock, tz, locale)
+    if done is None:
         return
-    kind, value = callback_data.kind, callback_data.value
-    now_local = clock.now().astimezone(tz)
-    today = now_local.date()
-    if kind == "noop":
-        await callback.answer()
-        return
-    if kind == "month" and current == HoursForm.day.state:
-        month = parse_month(value)
-        if month is None:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        await callback.answer()
-        await _ask_day(message, locale, clock.now(), tz, month=month, edit=True)
-        return
-    if kind == "day" and current == HoursForm.day.state:
-        day = parse_day(value)
-        if day is None or not today - service.MAX_AGE <= day <= today:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        data["day"] = day.isoformat()
-        await state.update_data(log=data)
-        await state.set_state(HoursForm.time)
-        await callback.answer()
-        await message.edit_text(
-            "🕑 " + _("At what time did you start?"),
-            reply_markup=time_keyboard(
-                ctx=LOG, day=day, now_local=None, first_hour=7, extra_rows=[_stop_row()]
-            ),
-        )
-        return
-    if kind == "time" and current == HoursForm.time.state:
-        chosen = parse_time(value)
-        if chosen is None:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        data["time"] = chosen.strftime("%H:%M")
-        await state.update_data(log=data)
-        await state.set_state(HoursForm.duration)
-        await callback.answer()
-        await message.edit_text(
-            "⏱ " + _("How long?"),
-            reply_markup=duration_keyboard(ctx=LOG, locale=locale, extra_rows=[_stop_row()]),
-        )
-        return
-    if kind == "dur" and current == HoursForm.duration.state:
-        minutes = parse_minutes(value)
-        if (
-            minutes is None
-            or not meetup_service.MIN_MINUTES <= minutes <= meetup_service.MAX_MINUTES
-        ):
-            await callback.answer(error_text("duration_out_of_range", {}, locale), show_alert=True)
-            return
-        data["minutes"] = minutes
-        await state.update_data(log=data)
-        await state.set_state(HoursForm.kind)
-        await callback.answer()
-        rows = [
-            [
-                InlineKeyboardButton(
-                    text=activity_label(k), callback_data=HourCb(action="kind", id=i).pack()
-                )
-            ]
-            for i, k in enumerate(ACTIVITY_KINDS)
+    message, _data = done
+    await state.set_state(HoursForm.kind)
+    await callback.answer()
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=activity_label(k), callback_data=HourCb(action="kind", id=i).pack()
+            )
         ]
-        await message.edit_text(
-            "🎯 " + _("What did you do together?"),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, _stop_row()]),
-        )
-        return
-    await callback.answer(error_text("stale_button", {}, locale))
+        for i, k in enumerate(ACTIVITY_KINDS)
+    ]
+    await message.edit_text(
+        "🎯 " + _("What did you do together?"),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, _stop_row()]),
+    )
 
 
 async def _log_kind(

@@ -19,19 +19,10 @@ from bot.profile import ACTIVITY_KINDS
 from bot.services import meetups as service
 from handlers.callbacks import MeetCb
 from handlers.common import message_of, q
-from handlers.pickers import (
-    PickCb,
-    calendar_keyboard,
-    duration_keyboard,
-    format_minutes,
-    parse_day,
-    parse_minutes,
-    parse_month,
-    parse_time,
-    time_keyboard,
-)
+from handlers.pickers import PickCb, format_minutes
 from handlers.routing import HandlerSet
 from handlers.texts import activity_label, error_text
+from handlers.when_form import WhenSteps
 from storage.models import Meetup, User
 from storage.uow import UnitOfWork
 
@@ -70,29 +61,27 @@ def meetup_line(meetup: Meetup, locale: str, tz: tzinfo) -> str:
     )
 
 
-async def _ask_day(
-    target: Message,
-    locale: str,
-    now: datetime,
-    tz: tzinfo,
-    *,
-    month: date | None = None,
-    edit: bool,
-) -> None:
-    today = now.astimezone(tz).date()
-    markup = calendar_keyboard(
-        month or today.replace(day=1),
-        locale=locale,
-        ctx=CTX,
-        min_day=today,
-        max_day=today + PLAN_AHEAD,
-        extra_rows=[_stop_row()],
-    )
-    text = "📅 " + _("Which day would you like to meet?")
-    if edit:
-        await target.edit_text(text, reply_markup=markup)
-    else:
-        await target.answer(text, reply_markup=markup)
+def _question(step: str) -> str:
+    questions = {
+        "day": _("Which day would you like to meet?"),
+        "time": _("At what time?"),
+        "duration": _("How long will you meet?"),
+    }
+    return questions[step]
+
+
+WHEN = WhenSteps(
+    ctx=CTX,
+    data_key="meet",
+    day=MeetupForm.day,
+    time=MeetupForm.time,
+    duration=MeetupForm.duration,
+    days_back=timedelta(0),
+    days_ahead=PLAN_AHEAD,
+    first_hour=8,
+    question=_question,
+    extra_rows=lambda: [_stop_row()],
+)
 
 
 async def start_form(
@@ -113,7 +102,7 @@ async def start_form(
         await service.active_pair(uow, user)
     await state.set_state(MeetupForm.day)
     await state.update_data(meet={"meetup_id": meetup_id})
-    await _ask_day(target, locale, clock.now(), tz, edit=False)
+    await WHEN.ask_day(target, locale, clock.now(), tz, month=None, edit=False)
 
 
 @router.message(Command("meetup"))
@@ -182,77 +171,20 @@ async def picked(
     tz: tzinfo,
     locale: str,
 ) -> None:
-    message = message_of(callback)
-    current = await state.get_state()
-    data = (await state.get_data()).get("meet")
-    if message is None or data is None or current is None or not current.startswith("MeetupForm"):
-        await callback.answer(error_text("stale_button", {}, locale))
+    done = await WHEN.handle(callback, callback_data, state, clock, tz, locale)
+    if done is None:
         return
-    kind, value = callback_data.kind, callback_data.value
-    now_local = clock.now().astimezone(tz)
-    if kind == "noop":
-        await callback.answer()
-        return
-    if kind == "month" and current == MeetupForm.day.state:
-        month = parse_month(value)
-        if month is None:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        await callback.answer()
-        await _ask_day(message, locale, clock.now(), tz, month=month, edit=True)
-        return
-    if kind == "day" and current == MeetupForm.day.state:
-        day = parse_day(value)
-        if day is None or not now_local.date() <= day <= now_local.date() + PLAN_AHEAD:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        data["day"] = day.isoformat()
-        await state.update_data(meet=data)
-        await state.set_state(MeetupForm.time)
-        await callback.answer()
-        await message.edit_text(
-            "🕑 " + _("At what time?"),
-            reply_markup=time_keyboard(
-                ctx=CTX,
-                day=day,
-                now_local=now_local if day == now_local.date() else None,
-                extra_rows=[_stop_row()],
-            ),
-        )
-        return
-    if kind == "time" and current == MeetupForm.time.state:
-        chosen = parse_time(value)
-        if chosen is None:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        data["time"] = chosen.strftime("%H:%M")
-        await state.update_data(meet=data)
-        await state.set_state(MeetupForm.duration)
-        await callback.answer()
-        await message.edit_text(
-            "⏱ " + _("How long will you meet?"),
-            reply_markup=duration_keyboard(ctx=CTX, locale=locale, extra_rows=[_stop_row()]),
-        )
-        return
-    if kind == "dur" and current == MeetupForm.duration.state:
-        minutes = parse_minutes(value)
-        if minutes is None or not service.MIN_MINUTES <= minutes <= service.MAX_MINUTES:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        data["minutes"] = minutes
-        await state.update_data(meet=data)
-        await state.set_state(MeetupForm.place)
-        await callback.answer()
-        await message.edit_text(
-            "📍 "
-            + _(
-                "Where will you meet? Type the place, for example a café, a library or a "
-                "community centre. For a first meeting, choose a public place."
-            ),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[_stop_row()]),
-        )
-        return
-    await callback.answer(error_text("stale_button", {}, locale))
+    message, _data = done
+    await state.set_state(MeetupForm.place)
+    await callback.answer()
+    await message.edit_text(
+        "📍 "
+        + _(
+            "Where will you meet? Type the place, for example a café, a library or a "
+            "community centre. For a first meeting, choose a public place."
+        ),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[_stop_row()]),
+    )
 
 
 @router.message(MeetupForm.place, F.text, ~F.text.startswith("/"))
