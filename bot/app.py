@@ -20,10 +20,11 @@ from bot.factories import (
     set_command_menus,
 )
 from bot.langid import get_detector
-from bot.outbox import OutboxWorker
+from bot.outbox import BroadcastReporter, FloodControl, OutboxWorker
 from bot.services import hours
 from bot.settings import Settings
 from bot.telegram import create_bot
+from handlers.broadcasts import progress_text
 from handlers.notices import render as render_notice
 from storage.migrate import upgrade_async
 from storage.uow import UnitOfWork
@@ -31,6 +32,7 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 PROCESSED_UPDATES_KEPT = timedelta(days=2)  # Telegram keeps undelivered updates 24 hours
+BROADCAST_PROGRESS_SECONDS = 2  # how often a coordinator's broadcast message is updated
 UPDATE_CONCURRENCY = 64  # updates handled at once; more wait (Telegram redelivers nothing)
 
 
@@ -46,6 +48,7 @@ class BotApp:
     scheduler: AsyncIOScheduler
     clock: Clock
     outbox: OutboxWorker
+    reporter: BroadcastReporter | None = None
 
     async def start_background(self) -> None:
         """Start the delivery worker and the scheduler's periodic jobs; build the language
@@ -55,6 +58,14 @@ class BotApp:
         self.scheduler.add_job(
             self.outbox.poke, "interval", seconds=1, id="outbox-wake", replace_existing=True
         )
+        if self.reporter is not None:
+            self.scheduler.add_job(
+                self.reporter.tick,
+                "interval",
+                seconds=BROADCAST_PROGRESS_SECONDS,
+                id="broadcast-progress",
+                replace_existing=True,
+            )
         self.scheduler.add_job(
             self.plan_nudges, "interval", hours=6, id="plan-nudges", replace_existing=True
         )
@@ -107,6 +118,11 @@ async def build_app(
     outbox = OutboxWorker(
         database.session_factory, bot, i18n, render_notice, clock, rate=settings.send_rate
     )
+    # Replies, pushed messages and progress edits share one rate limiter (replies first).
+    bot.session.middleware(FloodControl(outbox.limiter))
+    reporter = BroadcastReporter(
+        database.session_factory, bot, i18n, progress_text, clock, rate=settings.send_rate
+    )
     dispatcher = create_dispatcher(
         settings,
         database.session_factory,
@@ -124,6 +140,7 @@ async def build_app(
         scheduler=scheduler,
         clock=clock,
         outbox=outbox,
+        reporter=reporter,
     )
 
 

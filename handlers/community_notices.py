@@ -1,3 +1,96 @@
-"""Pushed messages of this area, registered with handlers.notices.notice (being built)."""
+"""Pushed messages of broadcasts and community events, in the recipient's language.
+
+A broadcast row's `texts` (every version, by language) is handed over by the delivery
+worker from the broadcast itself; a person whose language has no version gets the Dutch
+text under a one-line note in their own language.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import fmt_time
+from bot.outbox import Rendered
+from bot.services.broadcasts import BASE_LANGUAGE
+from handlers.broadcasts import fallback_note
+from handlers.common import q
+from handlers.events import invitation_text, rsvp_keyboard, when_text
+from handlers.notices import notice
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def _version(texts: dict[str, Any], locale: str) -> tuple[Any, bool]:
+    """The recipient's version, or the Dutch one and True when a note must explain it."""
+    if locale in texts:
+        return texts[locale], False
+    return texts.get(BASE_LANGUAGE), locale != BASE_LANGUAGE
+
+
+@notice("broadcast")
+def broadcast(params: dict[str, Any], locale: str) -> Rendered | None:
+    text, with_note = _version(dict(params.get("texts") or {}), locale)
+    if not text:
+        return None
+    return Rendered(text=f"{fallback_note()}\n\n{text}" if with_note else str(text))
+
+
+@notice("event.invite")
+def invitation(params: dict[str, Any], locale: str) -> Rendered | None:
+    version, with_note = _version(dict(params.get("texts") or {}), locale)
+    if not isinstance(version, dict):
+        return None
+    text = invitation_text(
+        str(version.get("title", "")),
+        str(version.get("description", "")),
+        datetime.fromisoformat(params["starts_at"]),
+        str(params.get("place", "")),
+        locale,
+        BRUSSELS,
+    )
+    if with_note:
+        text = fallback_note() + "\n\n" + text
+    return Rendered(text=text, reply_markup=rsvp_keyboard(int(params["event_id"])))
+
+
+def _title(params: dict[str, Any], locale: str) -> str:
+    titles = dict(params.get("titles") or {})
+    return q(titles.get(locale) or titles.get(BASE_LANGUAGE) or "?", locale)
+
+
+@notice("event.reminder")
+def reminder(params: dict[str, Any], locale: str) -> Rendered:
+    starts_at = datetime.fromisoformat(params["starts_at"])
+    return Rendered(
+        text="⏰ "
+        + _("Reminder: {title} starts at {time}.").format(
+            title="<b>" + _title(params, locale) + "</b>",
+            time=fmt_time(starts_at, locale, BRUSSELS),
+        )
+        + "\n📅 "
+        + when_text(starts_at, locale, BRUSSELS)
+        + "\n📍 "
+        + q(params.get("place", ""), locale)
+        + "\n\n"
+        + _("Can you not come after all? Tap “I can't” on the invitation, so someone else can.")
+    )
+
+
+@notice("event.moved_up")
+def moved_up(params: dict[str, Any], locale: str) -> Rendered:
+    starts_at = datetime.fromisoformat(params["starts_at"])
+    return Rendered(
+        text="🎉 "
+        + _("Good news: a place became free. You are now going to {title}!").format(
+            title="<b>" + _title(params, locale) + "</b>"
+        )
+        + "\n📅 "
+        + when_text(starts_at, locale, BRUSSELS)
+        + "\n📍 "
+        + q(params.get("place", ""), locale),
+        reply_markup=rsvp_keyboard(int(params["event_id"]), "going"),
+    )

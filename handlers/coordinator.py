@@ -7,6 +7,7 @@ everyone else who sends a coordinator command or presses a coordinator button.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
@@ -51,6 +52,8 @@ COORDINATOR_COMMANDS: list[str] = [
     "coordinators",
     "invite",
 ]
+# Buttons other areas add to the home screen, each built in the current language.
+HOME_BUTTONS: list[Callable[[], InlineKeyboardButton]] = []
 PAGE = 10
 END_REASONS = [reason.value for reason in EndReason]
 
@@ -151,6 +154,7 @@ async def show_home(
             _button("🧩 " + _("Propose all matches"), "all"),
         ],
         [_button("🤝 " + _("Pairs"), "pairs"), _button("👥 " + _("Coordinators"), "cl")],
+        [make() for make in HOME_BUTTONS],
     )
     await _send(target, "\n".join(lines), markup)
 

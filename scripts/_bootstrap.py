@@ -21,8 +21,9 @@ def venv_python() -> Path:
 
 def ensure_environment() -> Path:
     """Create `.venv` and install the project with its dev tools when needed."""
-    if sys.version_info < (3, 11):
-        raise SystemExit("Python 3.11 or newer is needed (found %s)." % sys.version.split()[0])
+    # An older python3 may run this file: tell them plainly instead of failing later.
+    if sys.version_info < (3, 11):  # noqa: UP036
+        raise SystemExit(f"Python 3.11 or newer is needed (found {sys.version.split()[0]}).")
     python = venv_python()
     if not python.exists():
         print("Creating a virtual environment in .venv ...", flush=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,16 +80,24 @@ class BroadcastRepository:
         )
         return result.all()
 
-    async def counts(self, broadcast_ids: Sequence[int], now: datetime) -> dict[int, DeliveryCounts]:
+    async def counts(
+        self, broadcast_ids: Sequence[int], now: datetime
+    ) -> dict[int, DeliveryCounts]:
         """Delivery counts per broadcast, straight from its outbox rows."""
         if not broadcast_ids:
             return {}
         later = and_(Outbox.status == OutboxStatus.PENDING.value, Outbox.due_at > now)
-        bucket = case((later, "held"), else_=Outbox.status)
-        rows = await self.session.execute(
-            select(Outbox.broadcast_id, bucket, func.count())
+        # Grouped in an outer query: PostgreSQL would not match the CASE of the SELECT
+        # and of the GROUP BY, whose parameters are bound separately.
+        rows_by_bucket = (
+            select(Outbox.broadcast_id, case((later, "held"), else_=Outbox.status).label("bucket"))
             .where(Outbox.broadcast_id.in_(broadcast_ids))
-            .group_by(Outbox.broadcast_id, bucket)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(rows_by_bucket.c.broadcast_id, rows_by_bucket.c.bucket, func.count()).group_by(
+                rows_by_bucket.c.broadcast_id, rows_by_bucket.c.bucket
+            )
         )
         raw: dict[int, dict[str, int]] = {}
         for broadcast_id, status, count in rows.all():
@@ -101,7 +110,8 @@ class BroadcastRepository:
                 blocked=by.get(OutboxStatus.BLOCKED.value, 0),
                 failed=by.get(OutboxStatus.FAILED.value, 0),
                 cancelled=by.get(OutboxStatus.CANCELLED.value, 0),
-                queued=by.get(OutboxStatus.PENDING.value, 0) + by.get(OutboxStatus.SENDING.value, 0),
+                queued=by.get(OutboxStatus.PENDING.value, 0)
+                + by.get(OutboxStatus.SENDING.value, 0),
                 held=by.get("held", 0),
             )
         return result
@@ -117,7 +127,7 @@ class BroadcastRepository:
 
     # --- segments ------------------------------------------------------------------------
 
-    def _members(self, programme_id: int, kind: str, value: str) -> Select[tuple[User]]:
+    def _members(self, programme_id: int, kind: str, value: str) -> Select[User]:
         conditions: list[ColumnElement[bool]] = [
             User.programme_id == programme_id,
             User.role.in_(MEMBER_ROLES),
@@ -156,7 +166,7 @@ class BroadcastRepository:
                 raise ValueError(f"unknown segment kind {kind!r}")
         return select(User).where(*conditions)
 
-    def _people_below(self, programme_id: int, minutes: int) -> Select[tuple[int | None]]:
+    def _people_below(self, programme_id: int, minutes: int) -> Any:
         """Both people of every open pair with fewer confirmed minutes than `minutes`."""
         confirmed = (
             select(HourEntry.pair_id, func.sum(HourEntry.minutes).label("minutes"))
@@ -174,7 +184,7 @@ class BroadcastRepository:
             )
             .subquery()
         )
-        return select(below.c.newcomer_id).union(select(below.c.buddy_id))  # type: ignore[return-value]
+        return select(below.c.newcomer_id).union(select(below.c.buddy_id))
 
     async def segment(self, programme_id: int, kind: str, value: str) -> Sequence[User]:
         """Everyone reachable in the segment, in a stable order."""
@@ -297,7 +307,7 @@ class EventRepository:
             .where(Rsvp.event_id == event_id)
             .order_by(Rsvp.answered_at, Rsvp.id)
         )
-        return [(rsvp, person) for rsvp, person in rows.tuples().all()]
+        return [(rsvp, person) for rsvp, person in rows.all()]
 
     async def tally(self, event_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         """Per event: going (with a place), waiting, maybe, no."""
@@ -307,10 +317,15 @@ class EventRepository:
             (and_(Rsvp.answer == GOING, Rsvp.waitlisted.is_(True)), "waiting"),
             else_=Rsvp.answer,
         )
-        rows = await self.session.execute(
-            select(Rsvp.event_id, bucket, func.count())
+        answers = (
+            select(Rsvp.event_id, bucket.label("bucket"))
             .where(Rsvp.event_id.in_(event_ids))
-            .group_by(Rsvp.event_id, bucket)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(answers.c.event_id, answers.c.bucket, func.count()).group_by(
+                answers.c.event_id, answers.c.bucket
+            )
         )
         result: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
         for event_id, answer, count in rows.all():

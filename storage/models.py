@@ -215,6 +215,13 @@ class Outbox(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # Claims of crashed workers are looked for before every round: keep that cheap.
+        Index(
+            "ix_outbox_claimed",
+            "claimed_at",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
     )
 
 

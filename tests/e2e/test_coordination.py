@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+import handlers.broadcasts  # their commands join COORDINATOR_COMMANDS on import
+import handlers.events  # noqa: F401
 from emulator import Emulator, SimulatedUser
 from handlers.coordinator import COORDINATOR_COMMANDS
 from storage.db import create_engine
