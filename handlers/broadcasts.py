@@ -155,7 +155,7 @@ def audience_lines(audience: Audience, texts: dict[str, Any], locale: str) -> li
     """Recipients per language and what each language gets."""
     lines = [
         _count_line(_("Recipients"), audience.total, locale),
-        _count_line(_("Left out because they blocked the bot"), audience.unreachable, locale),
+        _count_line(_("Skipped: had blocked the bot before"), audience.unreachable, locale),
         "",
     ]
     for code, count in sorted(audience.by_language.items(), key=lambda item: -item[1]):
@@ -184,20 +184,20 @@ def progress_text(delivery: Delivery, seconds_left: float | None, locale: str) -
     ]
     if not delivery.finished:
         lines.append(
-            _("{done} of {total} handled").format(
+            _("{done} of {total} done").format(
                 done=isolate(counts.done, locale), total=isolate(total, locale)
             )
         )
     lines += [
         "✅ " + _count_line(_("Sent"), counts.sent, locale),
-        "🚫 " + _count_line(_("Blocked the bot"), counts.blocked, locale),
+        "🚫 " + _count_line(_("Blocked the bot while sending"), counts.blocked, locale),
         "⚠️ " + _count_line(_("Failed"), counts.failed, locale),
     ]
     if counts.cancelled:
         lines.append("✖ " + _count_line(_("Not sent"), counts.cancelled, locale))
     if delivery.left_out:
         lines.append(
-            "➖ " + _count_line(_("Left out (had blocked the bot)"), delivery.left_out, locale)
+            "➖ " + _count_line(_("Skipped: had blocked the bot before"), delivery.left_out, locale)
         )
     if counts.held:
         lines.append(
@@ -241,7 +241,7 @@ def segment_keyboard() -> InlineKeyboardMarkup:
                 _button("📍 " + _("A municipality"), "menu", "municipality"),
             ],
             [
-                _button("⏱ " + _("Pairs below N hours"), "menu", "below_hours"),
+                _button("⏱ " + _("Pairs with few hours"), "menu", "below_hours"),
                 _button("🎉 " + _("Going to an event"), "menu", "event"),
             ],
             [_button("📋 " + _("Past broadcasts"), "list"), *_cancel_row()],
@@ -326,7 +326,7 @@ async def _segment_chosen(
         [
             "<b>" + q(segment_label(segment.as_dict(), locale), locale) + "</b>",
             _count_line(_("Recipients"), audience.total, locale),
-            _count_line(_("Left out because they blocked the bot"), audience.unreachable, locale),
+            _count_line(_("Skipped: had blocked the bot before"), audience.unreachable, locale),
         ]
     )
     if edit:
@@ -456,7 +456,7 @@ async def _preview(
     lines += audience_lines(audience, texts, locale)
     send_label = ngettext(
         "✅ Send to {count} person", "✅ Send to {count} people", audience.total
-    ).format(count=audience.total)
+    ).format(count=isolate(audience.total, locale))
     await target.answer(
         "\n".join(lines),
         reply_markup=InlineKeyboardMarkup(
@@ -513,9 +513,9 @@ async def show_history(
         lines.append(f"{state} <b>#{broadcast.id}</b> · {when} · {label}")
         parts = [
             _count_line(_("Sent"), counts.sent, locale),
-            _count_line(_("Blocked the bot"), counts.blocked, locale),
+            _count_line(_("Blocked the bot while sending"), counts.blocked, locale),
             _count_line(_("Failed"), counts.failed, locale),
-            _count_line(_("Left out"), delivery.left_out, locale),
+            _count_line(_("Skipped: had blocked the bot before"), delivery.left_out, locale),
         ]
         if counts.open:
             parts.append(_count_line(_("Still to send"), counts.open, locale))

@@ -76,7 +76,7 @@ def reminder(params: dict[str, Any], locale: str) -> Rendered:
         + "\n📍 "
         + q(params.get("place", ""), locale)
         + "\n\n"
-        + _("Can you not come after all? Tap “I can't” on the invitation, so someone else can.")
+        + _("Can't come after all? Tap “I can't” on the invitation, so someone else can.")
     )
 
 

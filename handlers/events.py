@@ -155,7 +155,7 @@ async def show_event(
         lines += ["", q(event.description, locale)]
     if event.texts:
         lines.append("🌐 " + ", ".join(endonym(code) for code in sorted(event.texts)))
-    lines += ["", "<b>" + _("Going") + "</b>: " + _names(view.going, locale)]
+    lines += ["", "<b>" + _("People going") + "</b>: " + _names(view.going, locale)]
     if view.waiting:
         waiting = ", ".join(
             f"{number}. {q(person.first_name or '?', locale)}"
@@ -552,7 +552,7 @@ async def answered(
             "tell you when a place becomes free."
         ).format(position=isolate(result.position, locale))
     elif result.answer == "going":
-        text = _("You are going. See you there! You will get a reminder the day before.")
+        text = _("You're on the list. See you there! You will get a reminder the day before.")
     elif result.answer == "maybe":
         text = _("Noted: maybe. You can still change your answer.")
     else:

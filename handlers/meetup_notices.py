@@ -195,7 +195,7 @@ def disputed(params: dict[str, Any], locale: str) -> Rendered:
         + "\n"
         + _("You can correct it, or a coordinator will help."),
         reply_markup=_buttons(
-            [("✏️ " + _("Change the time"), HourCb(action="fix", id=entry).pack())]
+            [("✏️ " + _("Correct the hours"), HourCb(action="fix", id=entry).pack())]
         ),
     )
 
@@ -251,9 +251,11 @@ def hours_disputed(params: dict[str, Any], locale: str) -> Rendered:
 def target_reached(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
         text="🏆 "
-        + _("Pair #{pair} reached the goal of {hours} confirmed hours.").format(
-            pair=int(params["pair_id"]), hours=isolate(int(params["hours"]), locale)
-        )
+        + ngettext(
+            "Pair #{pair} reached the goal of {count} confirmed hour.",
+            "Pair #{pair} reached the goal of {count} confirmed hours.",
+            int(params["hours"]),
+        ).format(pair=int(params["pair_id"]), count=isolate(int(params["hours"]), locale))
     )
 
 

@@ -39,7 +39,7 @@ def help_text() -> str:
             "",
             "/start – " + _("your place in the programme and the menu"),
             "/profile – " + _("see or change your answers"),
-            "/meetup – " + _("plan a meetup with your buddy"),
+            "/meetup – " + _("plan a meetup together"),
             "/meetups – " + _("your planned meetups"),
             "/log – " + _("note time you spent together"),
             "/progress – " + _("your hours toward the goal"),

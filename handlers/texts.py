@@ -205,7 +205,11 @@ def error_text(key: str, params: dict[str, object], locale: str) -> str:
         "meetup_closed": _("This meetup cannot be changed any more."),
         "not_your_turn": _("The other person answers this proposal, not you."),
         "hours_in_future": _("You can only note time that has already happened."),
-        "hours_too_old": _("This is more than {days} days ago. Please ask a coordinator."),
+        "hours_too_old": ngettext(
+            "This is more than {days} day ago. Please ask a coordinator.",
+            "This is more than {days} days ago. Please ask a coordinator.",
+            int(str(params.get("days", 60))),
+        ),
         "hours_overlap": _("This overlaps with time you already noted. Please check the time."),
         "already_logged": _("You already noted the hours of this meetup."),
         "already_logged_by_other": _(
