@@ -15,7 +15,7 @@ from typing import Any
 from bot.app import build_app, run_polling
 from bot.settings import Settings
 
-LOCAL_TOKEN = "123456789:LOCAL-emulator-token-not-a-real-one"
+LOCAL_TOKEN = "123456789:LOCAL-emulator-not-a-real-token"
 SETTLE_SECONDS = 0.6
 FIRST_ANSWER_SECONDS = 15.0
 
