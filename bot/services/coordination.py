@@ -551,6 +551,23 @@ async def create_invite(uow: UnitOfWork, coordinator: User, now: datetime) -> Co
     return invite
 
 
+def _new_staff_member(
+    uow: UnitOfWork, telegram_id: int, programme_id: int, language: str, now: datetime
+) -> User:
+    """A coordinator's own record: no profile, consent given by taking up the role."""
+    person = User(
+        telegram_id=telegram_id,
+        programme_id=programme_id,
+        contact_language=language,
+        consent_at=now,
+        languages=[],
+        interests=[],
+        availability=[],
+    )
+    uow.users.add(person)
+    return person
+
+
 async def accept_invite(
     uow: UnitOfWork, *, telegram_id: int, token: str, language: str, now: datetime
 ) -> User:
@@ -562,16 +579,7 @@ async def accept_invite(
         raise DomainError("invite_invalid")
     person = await uow.users.by_telegram_id(telegram_id)
     if person is None:
-        person = User(
-            telegram_id=telegram_id,
-            programme_id=invite.programme_id,
-            contact_language=language,
-            consent_at=now,
-            languages=[],
-            interests=[],
-            availability=[],
-        )
-        uow.users.add(person)
+        person = _new_staff_member(uow, telegram_id, invite.programme_id, language, now)
     elif person.programme_id != invite.programme_id:
         raise DomainError("invite_invalid")
     if person.role not in COORDINATOR_ROLES:
@@ -615,16 +623,7 @@ async def ensure_bootstrap_coordinator(
     person = await uow.users.by_telegram_id(telegram_id)
     if person is None:
         programme = await uow.programmes.default()
-        person = User(
-            telegram_id=telegram_id,
-            programme_id=programme.id,
-            contact_language=language,
-            consent_at=now,
-            languages=[],
-            interests=[],
-            availability=[],
-        )
-        uow.users.add(person)
+        person = _new_staff_member(uow, telegram_id, programme.id, language, now)
     if person.role not in COORDINATOR_ROLES or person.status == UserStatus.INACTIVE.value:
         person.role = Role.ADMIN.value
         person.status = UserStatus.WAITING.value
