@@ -172,7 +172,8 @@ async def test_mixed_language_broadcast_to_300_people(
         if r.ok and r.params.get("chat_id") in recipients
     ]
     assert len(delivered) == 300
-    assert "Sent: 300" in report and "Blocked the bot: 0" in report and "Failed: 0" in report
+    assert "Sent: 300" in report and "Failed: 0" in report
+    assert "Blocked the bot while sending: 0" in report
     broadcast_id = await scalar(settings.database_url, select(Broadcast.id))
     assert await scalar(settings.database_url, select(Broadcast.status)) == "done"
     assert await scalar(settings.database_url, select(Broadcast.total)) == 300
@@ -193,7 +194,7 @@ async def test_rate_limit_429s_and_blocked_people(
         emulator.block(telegram_id, notify=False)
     coord = await coordinator(emulator)
     await write_broadcast(coord, ("all", ""), {"nl": DUTCH})
-    assert "Left out because they blocked the bot: 4" in (coord.last.text or "")
+    assert "Skipped (had blocked the bot before): 4" in (coord.last.text or "")
     # Telegram's limits (scaled to the bot's setting) from now on, and two 429s.
     emulator.rate_limit = RateLimit(
         global_per_second=int(settings.send_rate), per_chat_per_second=1
@@ -208,8 +209,8 @@ async def test_rate_limit_429s_and_blocked_people(
         assert len(users[telegram_id].messages) == 1, telegram_id
     for telegram_id in [*blocked, *ids[196:]]:
         assert users[telegram_id].messages == []
-    assert "Sent: 186" in report and "Blocked the bot: 10" in report
-    assert "Left out (had blocked the bot): 4" in report
+    assert "Sent: 186" in report and "Blocked the bot while sending: 10" in report
+    assert "Skipped (had blocked the bot before): 4" in report
     statuses = [r.status for r in emulator.requests_for("sendMessage")]
     assert statuses.count(429) == 2  # only the injected ones: the bot kept to the limits
     assert emulator.stats.throttled == 0, [
@@ -227,7 +228,7 @@ async def test_rate_limit_429s_and_blocked_people(
     await coord.wait_for(lambda m: bc("seg", "all") in buttons_data(m))
     summary = await tap(coord, bc("seg", "all"))
     assert "Recipients: 186" in (summary.text or "")
-    assert "Left out because they blocked the bot: 14" in (summary.text or "")
+    assert "Skipped (had blocked the bot before): 14" in (summary.text or "")
 
 
 async def test_bad_text_is_refused_when_written_and_nothing_is_sent(
