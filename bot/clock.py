@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -15,6 +15,12 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def month_bounds(moment: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The start of the calendar month of `moment` in `tz`, and of the next one."""
+    start = moment.astimezone(tz).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start, (start + timedelta(days=32)).replace(day=1)
 
 
 class FrozenClock:

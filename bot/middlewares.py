@@ -73,7 +73,11 @@ class CurrentUserMiddleware(BaseMiddleware):
         uow: UnitOfWork = data["uow"]
         sender: TelegramUser | None = data.get("event_from_user")
         user = await uow.users.by_telegram_id(sender.id) if sender else None
-        if sender is not None and sender.id in self.bootstrap_ids:
+        if (
+            sender is not None
+            and sender.id in self.bootstrap_ids
+            and not coordination.is_coordinator(user)
+        ):
             language = supported_locale(sender.language_code) or self.default_locale
             user = await coordination.ensure_bootstrap_coordinator(
                 uow, sender.id, language, self.clock.now()

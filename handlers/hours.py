@@ -18,6 +18,7 @@ from bot.i18n import fmt_number
 from bot.profile import ACTIVITY_KINDS
 from bot.services import hours as service
 from bot.services import meetups as meetup_service
+from handlers import keyboards
 from handlers.callbacks import HourCb
 from handlers.common import message_of
 from handlers.pickers import PickCb, adjust_keyboard, format_minutes, parse_minutes
@@ -283,17 +284,11 @@ async def log_picked(
     message, _data = done
     await state.set_state(HoursForm.kind)
     await callback.answer()
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=activity_label(k), callback_data=HourCb(action="kind", id=i).pack()
-            )
-        ]
-        for i, k in enumerate(ACTIVITY_KINDS)
-    ]
     await message.edit_text(
         "🎯 " + _("What did you do together?"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, _stop_row()]),
+        reply_markup=keyboards.activity_kinds(
+            lambda index: HourCb(action="kind", id=index), _stop_row()
+        ),
     )
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import endonym
 from bot.langid import SUPPORTED_LANGUAGES
-from bot.profile import MULTI_SELECT, Step
+from bot.profile import ACTIVITY_KINDS, MULTI_SELECT, Step
 from handlers.callbacks import (
     BACK,
     DONE,
@@ -22,7 +23,7 @@ from handlers.callbacks import (
     StepCb,
     SummaryCb,
 )
-from handlers.texts import choice_label, field_title
+from handlers.texts import activity_label, choice_label, field_title
 
 _COLUMNS = {
     Step.ROLE: 1,
@@ -131,6 +132,17 @@ def summary(steps: Sequence[Step], *, confirmed: bool) -> InlineKeyboardMarkup:
     label = "✅ " + (_("Looks good") if confirmed else _("Confirm"))
     builder.row(InlineKeyboardButton(text=label, callback_data=SummaryCb(action="confirm").pack()))
     return builder.as_markup()
+
+
+def activity_kinds(
+    button_data: Callable[[int], CallbackData], cancel_row: list[InlineKeyboardButton]
+) -> InlineKeyboardMarkup:
+    """One button per activity kind (its data names the kind's index), then cancel."""
+    rows = [
+        [InlineKeyboardButton(text=activity_label(kind), callback_data=button_data(index).pack())]
+        for index, kind in enumerate(ACTIVITY_KINDS)
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, cancel_row])
 
 
 def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:

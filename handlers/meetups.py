@@ -17,6 +17,7 @@ from bot.errors import DomainError
 from bot.i18n import fmt_date, fmt_time
 from bot.profile import ACTIVITY_KINDS
 from bot.services import meetups as service
+from handlers import keyboards
 from handlers.callbacks import MeetCb
 from handlers.common import message_of, q
 from handlers.pickers import PickCb, format_minutes
@@ -198,17 +199,11 @@ async def place_typed(message: Message, state: FSMContext, locale: str) -> None:
     data["place"] = place
     await state.update_data(meet=data)
     await state.set_state(MeetupForm.kind)
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=activity_label(kind), callback_data=MeetCb(action="kind", id=index).pack()
-            )
-        ]
-        for index, kind in enumerate(ACTIVITY_KINDS)
-    ]
     await message.answer(
         "🎯 " + _("What will you do together?"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows, _stop_row()]),
+        reply_markup=keyboards.activity_kinds(
+            lambda index: MeetCb(action="kind", id=index), _stop_row()
+        ),
     )
 
 

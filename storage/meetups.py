@@ -54,6 +54,22 @@ class MeetupRepository:
         )
         return int(count or 0)
 
+    async def counts_between(
+        self, programme_id: int, start: datetime, end: datetime
+    ) -> dict[int, int]:
+        """Meetups (accepted or done) per pair of a programme starting in [start, end)."""
+        rows = await self.session.execute(
+            select(Meetup.pair_id, func.count())
+            .where(
+                Meetup.programme_id == programme_id,
+                Meetup.status.in_([MeetupStatus.ACCEPTED.value, MeetupStatus.DONE.value]),
+                Meetup.starts_at >= start,
+                Meetup.starts_at < end,
+            )
+            .group_by(Meetup.pair_id)
+        )
+        return {pair_id: int(count) for pair_id, count in rows.all()}
+
     async def last_activity(self, pair_id: int) -> datetime | None:
         return await self.session.scalar(
             select(func.max(Meetup.updated_at)).where(Meetup.pair_id == pair_id)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy import func, or_, select
 
 from bot import matching
+from bot.clock import month_bounds
 from bot.errors import DomainError, NotAllowed
 from bot.profile import GENDERS
 from bot.services.delivery import push
@@ -197,9 +198,7 @@ async def rarely_meeting(
 ) -> list[Pair]:
     """Active pairs with fewer than `minimum` meetups in the current calendar month."""
     _require_coordinator(coordinator)
-    local = now.astimezone(tz)
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    month_start, next_month = month_bounds(now, tz)
     pairs = await uow.session.scalars(
         select(Pair)
         .where(
@@ -207,11 +206,8 @@ async def rarely_meeting(
         )
         .order_by(Pair.id)
     )
-    return [
-        pair
-        for pair in pairs.all()
-        if await uow.meetups.count_between(pair.id, month_start, next_month) < minimum
-    ]
+    met = await uow.meetups.counts_between(coordinator.programme_id, month_start, next_month)
+    return [pair for pair in pairs.all() if met.get(pair.id, 0) < minimum]
 
 
 async def person_in_programme(uow: UnitOfWork, coordinator: User, person_id: int) -> User:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.clock import month_bounds
 from bot.errors import DomainError
 from bot.profile import ACTIVITY_KINDS
 from bot.services import coordination
@@ -257,9 +258,7 @@ async def progress(uow: UnitOfWork, person: User, now: datetime) -> tuple[Pair, 
     if pair is None:
         raise DomainError("no_pair")
     totals = await uow.hours.minutes_by_status(pair.id)
-    local = now.astimezone(person_tz(person))
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    month_start, next_month = month_bounds(now, person_tz(person))
     return pair, Progress(
         confirmed_minutes=totals.get(HourStatus.CONFIRMED.value, 0),
         pending_minutes=totals.get(HourStatus.PENDING.value, 0),
