@@ -2,15 +2,15 @@
 # Build stage: a wheel of the project with its dependencies, catalogs compiled.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY emulator ./emulator
 COPY locales ./locales
 RUN python -m venv /venv \
- && /venv/bin/pip install --no-cache-dir --upgrade pip \
- && /venv/bin/pip install --no-cache-dir . \
+ && /venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock \
+ && /venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
  && /venv/bin/python -c "from pathlib import Path; from bot.i18n import compile_catalogs; compile_catalogs(Path('/venv/locales'))"
 
 # Runtime stage: only the virtual environment, run as an unprivileged user.

@@ -1,7 +1,7 @@
 # Shortcuts; the README's two commands work without make.
 PY := .venv/bin/python
 
-.PHONY: run test lint bench extract update compile init-locale
+.PHONY: run test lint lock bench extract update compile init-locale
 
 run:
 	python3 scripts/run
@@ -12,6 +12,10 @@ test:
 lint:
 	$(PY) -m ruff check bot handlers storage emulator bench tests
 	$(PY) -m mypy bot handlers storage emulator
+
+# Refresh requirements.lock (exact versions and hashes); `make lock ARGS=--upgrade` moves pins.
+lock:
+	python3 scripts/lock $(ARGS)
 
 bench:
 	$(PY) bench/all.py
