@@ -1,4 +1,8 @@
-"""`python -m bot ...`: run the bot, migrate, the emulator, the playground, catalogs."""
+"""`python -m bot ...`: run the bot, migrate, the emulator, the playground, catalogs.
+
+A configuration error (see bot.startup) is printed as one or two plain lines on stderr
+and the process exits with code 2, without a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,17 @@ import logging
 import sys
 
 from bot.settings import Settings
+from bot.startup import (
+    EXIT_CONFIG_ERROR,
+    ConfigError,
+    Deadline,
+    InvalidSettings,
+    check_data_dir,
+    check_database_folder,
+    check_webhook,
+    load_settings,
+    prepare_database,
+)
 
 
 class _SecretFilter(logging.Filter):
@@ -33,12 +48,8 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    secrets = [
-        settings.bot_token.get_secret_value() if settings.bot_token else "",
-        settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
-    ]
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_SecretFilter(secrets))
+        handler.addFilter(_SecretFilter(settings.secrets()))
     for noisy in ("aiogram.event", "aiohttp.access", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -64,15 +75,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 when it went well, 2 on a configuration error."""
     args = build_parser().parse_args(argv)
     command = args.command or "run"
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except InvalidSettings as invalid:
+        for error in invalid.errors:
+            print(error.render(), file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    try:
+        return _command(args, command, settings)
+    except ConfigError as error:
+        print(error.render(settings.secrets()), file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+
+
+def _command(args: argparse.Namespace, command: str, settings: Settings) -> int:
     configure_logging(settings)
 
     if command == "migrate":
-        from storage.migrate import upgrade
-
-        upgrade(settings.database_url)
+        check_database_folder(settings)
+        deadline = Deadline(settings.startup_timeout)
+        asyncio.run(prepare_database(settings.database_url, deadline))
         print("Database is up to date.")
         return 0
     if command == "emulator":
@@ -85,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         from bot.catalogs import run_catalog_command
 
         return run_catalog_command(args.action, args.locale)
+    if command == "run" and not settings.uses_emulator:
+        check_webhook(settings)
+    # Checked before anything starts: a folder that cannot be written would otherwise
+    # fail half-way through the migrations or the catalog compilation.
+    check_database_folder(settings)
+    check_data_dir(settings)
     if command in ("demo", "chat") or (command == "run" and settings.uses_emulator):
         from bot.playground import run_playground
 
@@ -95,17 +126,19 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import build_app, run_polling, run_webhook
 
     assert settings.bot_token is not None
+    token = settings.bot_token.get_secret_value()
+    # Start-up's patience is counted from here (after the imports), across the database,
+    # Redis and Telegram.
+    deadline = Deadline(settings.startup_timeout)
 
     async def _run() -> None:
         app = await build_app(
-            settings,
-            token=settings.bot_token.get_secret_value(),  # type: ignore[union-attr]
-            api_url=settings.telegram_api_url,
+            settings, token=token, api_url=settings.telegram_api_url, deadline=deadline
         )
         if settings.webhook_url:
-            await run_webhook(app)
+            await run_webhook(app, deadline=deadline)
         else:
-            await run_polling(app)
+            await run_polling(app, deadline=deadline)
 
     asyncio.run(_run())
     return 0

@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.factories import (
     Database,
+    allowed_updates,
     create_database,
     create_dispatcher,
     create_translations,
@@ -23,10 +24,17 @@ from bot.langid import get_detector
 from bot.outbox import BroadcastReporter, FloodControl, OutboxWorker
 from bot.services import hours
 from bot.settings import Settings
+from bot.startup import (
+    ConfigError,
+    Deadline,
+    call_telegram,
+    check_redis,
+    prepare_database,
+    webhook_secret,
+)
 from bot.telegram import create_bot
 from handlers.broadcasts import progress_text
 from handlers.notices import render as render_notice
-from storage.migrate import upgrade_async
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -106,10 +114,15 @@ async def build_app(
     api_url: str,
     clock: Clock | None = None,
     migrate: bool = True,
+    deadline: Deadline | None = None,
 ) -> BotApp:
-    """Migrate the database and assemble a bot instance (nothing is sent yet)."""
+    """Assemble a bot instance (nothing is sent yet). With `migrate`, first wait for the
+    database (and Redis, when configured) within STARTUP_TIMEOUT and migrate it."""
     if migrate:
-        await upgrade_async(settings.database_url)
+        deadline = deadline or Deadline(settings.startup_timeout)
+        await prepare_database(settings.database_url, deadline)
+        if settings.redis_url:
+            await check_redis(settings.redis_url, deadline)
     clock = clock or SystemClock()
     database = create_database(settings)
     i18n = create_translations(settings)
@@ -144,18 +157,33 @@ async def build_app(
     )
 
 
-async def run_polling(app: BotApp, *, handle_signals: bool = True) -> None:
-    """Long polling until stopped."""
-    await app.bot.delete_webhook(drop_pending_updates=False)
-    await set_command_menus(app.bot, app.i18n)
-    await app.start_background()
+async def run_polling(
+    app: BotApp, *, handle_signals: bool = True, deadline: Deadline | None = None
+) -> None:
+    """Long polling until stopped. Start-up calls to Telegram are retried within
+    STARTUP_TIMEOUT; a token Telegram refuses raises ConfigError."""
+    deadline = deadline or Deadline(app.settings.startup_timeout)
+    api_url = app.settings.telegram_api_url
     try:
+        # getMe first: it proves the token, and aiogram's polling reuses the cached answer.
+        await call_telegram("getMe", app.bot.me, api_url, deadline)
+        await call_telegram(
+            "deleteWebhook",
+            lambda: app.bot.delete_webhook(drop_pending_updates=False),
+            api_url,
+            deadline,
+        )
+        await call_telegram(
+            "setMyCommands", lambda: set_command_menus(app.bot, app.i18n), api_url, deadline
+        )
+        await app.start_background()
         await app.dispatcher.start_polling(
             app.bot,
             handle_signals=handle_signals,
             close_bot_session=False,
             polling_timeout=20,
             tasks_concurrency_limit=UPDATE_CONCURRENCY,
+            allowed_updates=allowed_updates(app.dispatcher),
         )
     finally:
         await finish_handlers(app.dispatcher)
@@ -169,29 +197,56 @@ async def finish_handlers(dispatcher: Dispatcher, seconds: float = 10.0) -> None
         await asyncio.wait(tasks, timeout=seconds)
 
 
-async def run_webhook(app: BotApp) -> None:
-    """A webhook server behind a load balancer; Telegram's secret header is checked."""
+async def run_webhook(app: BotApp, *, deadline: Deadline | None = None) -> None:
+    """A webhook server behind a load balancer; Telegram's secret header is checked.
+    Refuses to start without WEBHOOK_SECRET unless WEBHOOK_ALLOW_NO_SECRET=true."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
 
     settings = app.settings
-    assert settings.webhook_url is not None
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    await set_command_menus(app.bot, app.i18n)
-    await app.bot.set_webhook(settings.webhook_url, secret_token=secret)
-    await app.start_background()
-    web_app = web.Application()
-    SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(
-        web_app, path="/" + settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
-    )
-    setup_application(web_app, app.dispatcher, bot=app.bot)
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    webhook_url = settings.webhook_url
+    assert webhook_url is not None
+    deadline = deadline or Deadline(settings.startup_timeout)
+    api_url = settings.telegram_api_url
+    runner: web.AppRunner | None = None
     try:
+        secret = webhook_secret(settings)
+        await call_telegram("getMe", app.bot.me, api_url, deadline)
+        await call_telegram(
+            "setMyCommands", lambda: set_command_menus(app.bot, app.i18n), api_url, deadline
+        )
+        await call_telegram(
+            "setWebhook",
+            lambda: app.bot.set_webhook(
+                webhook_url,
+                secret_token=secret,
+                allowed_updates=allowed_updates(app.dispatcher),
+            ),
+            api_url,
+            deadline,
+            bad_request_setting="WEBHOOK_URL",
+        )
+        await app.start_background()
+        web_app = web.Application()
+        SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(
+            web_app, path="/" + webhook_url.rstrip("/").rsplit("/", 1)[-1]
+        )
+        setup_application(web_app, app.dispatcher, bot=app.bot)
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        try:
+            await site.start()
+        except OSError as error:
+            raise ConfigError(
+                "WEBHOOK_PORT",
+                f"cannot listen on {settings.webhook_host}:{settings.webhook_port} "
+                f"({error.strerror or error})",
+                "choose a free port with WEBHOOK_PORT, or stop what is using it",
+            ) from None
+        log.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
         await asyncio.Event().wait()
     finally:
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
         await app.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,6 +17,40 @@ from sqlalchemy.ext.asyncio import (
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/buddybot.sqlite3"
+# The async drivers this code base runs on; the plain schemes that hosting providers hand
+# out (postgres://, postgresql://, sqlite:///) mean the same database through them.
+_SCHEMES = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+
+
+class UnsupportedDatabaseUrl(ValueError):
+    """The URL names no database this code base can use; the message never repeats the URL
+    (it may hold a password)."""
+
+
+def normalize_database_url(url: str) -> str:
+    """The URL with its scheme spelled for the async driver (`postgres://` ->
+    `postgresql+asyncpg://`, `sqlite:///` -> `sqlite+aiosqlite:///`); raises
+    UnsupportedDatabaseUrl for any other database or a malformed URL."""
+    scheme, separator, rest = url.strip().partition("://")
+    if not separator:
+        raise UnsupportedDatabaseUrl("is not a URL (expected scheme://...)")
+    driver = _SCHEMES.get(scheme.lower())
+    if driver is None:
+        raise UnsupportedDatabaseUrl(f"the scheme {scheme!r} is not supported")
+    normalized = f"{driver}://{rest}"
+    try:
+        make_url(normalized)
+    except (ArgumentError, ValueError):
+        raise UnsupportedDatabaseUrl("cannot be parsed as a database URL") from None
+    return normalized
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -23,7 +58,8 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine; makes the SQLite file's folder when needed."""
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Errors quote the SQL, never its values: those are what people typed.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
