@@ -17,7 +17,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.i18n import create_i18n
 from bot.langid import SUPPORTED_LANGUAGES
-from bot.middlewares import CurrentUserMiddleware, DatabaseMiddleware, LocaleMiddleware
+from bot.middlewares import (
+    CurrentUserMiddleware,
+    DatabaseMiddleware,
+    LocaleMiddleware,
+    PrivateChatsOnly,
+)
 from bot.settings import Settings
 from handlers import build_router
 from storage.db import SessionFactory, create_engine, create_session_factory
@@ -84,9 +89,11 @@ def create_dispatcher(
         tz=ZoneInfo(settings.timezone),
         scheduler=scheduler,
     )
+    private_only = PrivateChatsOnly(i18n, settings.default_locale)
     database = DatabaseMiddleware(session_factory, on_commit=on_commit)
     current_user = CurrentUserMiddleware(settings, clock)
     locale = LocaleMiddleware(i18n)
+    dispatcher.update.outer_middleware(private_only)
     dispatcher.update.outer_middleware(database)
     dispatcher.update.outer_middleware(current_user)
     dispatcher.update.outer_middleware(locale)
@@ -97,6 +104,12 @@ def create_dispatcher(
     dispatcher.errors.outer_middleware(locale)
     dispatcher.include_router(build_router())
     return dispatcher
+
+
+def allowed_updates(dispatcher: Dispatcher) -> list[str]:
+    """The update kinds our handlers use, plus being added to a group or channel (the
+    private-chats-only gate answers that by leaving)."""
+    return sorted({*dispatcher.resolve_used_update_types(), "my_chat_member"})
 
 
 def command_menu() -> list[tuple[str, str]]:

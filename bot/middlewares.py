@@ -2,34 +2,134 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+    Update,
+)
 from aiogram.types import User as TelegramUser
+from aiogram.types.update import UpdateTypeLookupError
 from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.clock import Clock
 from bot.i18n import supported_locale
 from bot.langid import detector_ready, get_detector
+from bot.replies import holding_calls
 from bot.services import coordination
 from bot.settings import Settings
 from storage.db import SessionFactory
-from storage.fsm import bind_session
-from storage.uow import UnitOfWork
+from storage.fsm import SqlStorage, bind_session
+from storage.uow import UnitOfWork, is_retryable
 
 log = logging.getLogger(__name__)
+
+TRANSACTION_ATTEMPTS = 5  # a lost race is retried; a bug still ends in the apology
+RETRY_DELAY = 0.05  # seconds, grows with each attempt and is jittered
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class DatabaseMiddleware(BaseMiddleware):
-    """One transaction per update: commit on success, roll back on error.
+class PrivateChatsOnly(BaseMiddleware):
+    """The first of our middlewares: only updates from private chats reach the handlers.
 
-    It also drops an update whose id was handled before (Telegram may redeliver).
+    Everything the bot says is about one person (their profile, hours, data export, the
+    waiting list for a coordinator), so nothing is ever answered in a group or channel:
+    a command or a button there gets one neutral line pointing to the private chat, and
+    when the bot is added to a group or channel it leaves. Updates that carry nothing we
+    can read (see `bot.telegram.TolerantSession`) stop here too.
+    """
+
+    def __init__(self, i18n: I18n, default_locale: str) -> None:
+        self.i18n = i18n
+        self.default_locale = default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update) and not _has_payload(event):
+            log.info("update %s has nothing readable; skipped", event.update_id)
+            return None
+        chat: Chat | None = data.get("event_chat")
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        if isinstance(event, Update):
+            await self._outside_private(bot, event, chat)
+        return None
+
+    async def _outside_private(self, bot: Bot, update: Update, chat: Chat) -> None:
+        """At most one neutral line, never a name or a figure."""
+        sender = update.event.from_user if hasattr(update.event, "from_user") else None
+        locale = supported_locale(sender.language_code if sender else None)
+        with self.i18n.context(), self.i18n.use_locale(locale or self.default_locale):
+            line = _("I only work in a private chat. Tap the button to write to me there.")
+            button = _("Open the private chat")
+        try:
+            if update.my_chat_member is not None:
+                status = update.my_chat_member.new_chat_member.status
+                if status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+                    log.info("added to a %s; leaving it", chat.type)
+                    await bot.leave_chat(chat.id)
+            elif update.callback_query is not None:
+                await bot.answer_callback_query(
+                    update.callback_query.id, text=line, show_alert=True
+                )
+            elif update.message is not None and _addressed_to_bot(update.message):
+                me = await bot.me()
+                await update.message.answer(
+                    line,
+                    reply_markup=InlineKeyboardMarkup(
+                        inline_keyboard=[
+                            [InlineKeyboardButton(text=button, url=f"https://t.me/{me.username}")]
+                        ]
+                    ),
+                )
+        except TelegramAPIError as error:  # not allowed to write there: nothing to add
+            log.info("could not answer in a %s: %s", chat.type, error.message)
+
+
+def _has_payload(update: Update) -> bool:
+    try:
+        update.event_type  # noqa: B018 - raises when the update carries nothing we know
+    except UpdateTypeLookupError:
+        return False
+    return True
+
+
+def _addressed_to_bot(message: Message) -> bool:
+    """A command, or a reply to one of the bot's messages: not every line of a group chat."""
+    text = message.text or message.caption or ""
+    replied = message.reply_to_message
+    return text.startswith("/") or (
+        replied is not None and replied.from_user is not None and replied.from_user.is_bot
+    )
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """One transaction per update: commit once after the handler, then send its replies.
+
+    - Bot API calls the handler makes are held (`bot.replies`) and sent after the commit,
+      so the write lock is never held while Telegram answers, and nothing is shown as
+      saved before it is.
+    - A redelivered update (same id) is recognised by a read at the start and recorded in
+      the same commit as its effects; two instances racing on one id meet at that commit.
+    - A transaction that loses a race (SQLite busy, a PostgreSQL serialisation failure or
+      deadlock, a unique key taken meanwhile) is rolled back and the update handled again
+      from scratch: nothing was sent yet, so a retry is invisible to the person.
     """
 
     def __init__(
@@ -38,24 +138,72 @@ class DatabaseMiddleware(BaseMiddleware):
         *,
         deduplicate: bool = True,
         on_commit: Callable[[], None] | None = None,
+        attempts: int = TRANSACTION_ATTEMPTS,
     ) -> None:
         self.session_factory = session_factory
         self.deduplicate = deduplicate
         self.on_commit = on_commit
+        self.attempts = attempts
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        update_id = event.update_id if self.deduplicate and isinstance(event, Update) else None
+        state: FSMContext | None = data.get("state")
+        # The database FSM storage rolls back with the transaction; Redis does not, so a
+        # retry starts from the conversation state the first attempt saw.
+        snapshot = await _fsm_snapshot(state)
+        for attempt in range(1, self.attempts + 1):
+            with holding_calls() as held:
+                try:
+                    async with UnitOfWork(self.session_factory) as uow:
+                        with bind_session(uow.session):
+                            if update_id is not None and await uow.updates.seen(update_id):
+                                log.info("update %s was handled before; ignored", update_id)
+                                return None
+                            data["uow"] = uow
+                            result = await handler(event, data)
+                            if update_id is not None:
+                                await uow.updates.record(update_id)
+                            await uow.commit()
+                except (OperationalError, IntegrityError, DBAPIError) as error:
+                    if attempt == self.attempts or not is_retryable(error):
+                        raise
+                    held.clear()
+                    await _fsm_restore(state, snapshot)
+                    delay = RETRY_DELAY * attempt * (0.5 + random.random())
+                    log.info(
+                        "update %s lost a race in the database (%s); again in %.2fs",
+                        update_id,
+                        type(error.orig).__name__ if error.orig else type(error).__name__,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+            if self.on_commit is not None:
+                self.on_commit()  # wake the delivery worker for what was just queued
+            bot: Bot | None = data.get("bot")
+            if bot is not None:
+                await held.send(bot, self._mark_unreachable)
+            return result
+        return None  # not reached: the last attempt returns or raises
+
+    async def _mark_unreachable(self, chat_id: int) -> None:
         async with UnitOfWork(self.session_factory) as uow:
-            with bind_session(uow.session):
-                if self.deduplicate and isinstance(event, Update):
-                    if not await uow.updates.claim(event.update_id):
-                        log.info("update %s was handled before; ignored", event.update_id)
-                        return None
-                data["uow"] = uow
-                result = await handler(event, data)
-                await uow.commit()
-                if self.on_commit is not None:
-                    self.on_commit()  # wake the delivery worker for what was just queued
-                return result
+            await uow.users.set_reachable(chat_id, False)
+            await uow.commit()
+
+
+async def _fsm_snapshot(state: FSMContext | None) -> tuple[str | None, dict[str, Any]] | None:
+    if state is None or isinstance(state.storage, SqlStorage):
+        return None
+    return await state.get_state(), await state.get_data()
+
+
+async def _fsm_restore(
+    state: FSMContext | None, snapshot: tuple[str | None, dict[str, Any]] | None
+) -> None:
+    if state is not None and snapshot is not None:
+        await state.set_state(snapshot[0])
+        await state.set_data(snapshot[1])
 
 
 class CurrentUserMiddleware(BaseMiddleware):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -29,6 +31,10 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import Response, TelegramType
+from aiogram.types import Update
+from pydantic import ValidationError
+
+from bot.replies import HoldUntilCommit
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +84,59 @@ class ResilientRequests(BaseRequestMiddleware):
                 raise
 
 
+class TolerantSession(AiohttpSession):
+    """Reads `getUpdates` one update at a time.
+
+    aiogram validates the whole batch at once: one update it cannot read fails the batch,
+    the same batch comes back forever, and the error it logs quotes everybody's texts. Here
+    an unreadable update becomes an empty one with its id (so the offset moves past it and
+    the gate middleware drops it) and the log names only its id and the fields at fault.
+    """
+
+    def check_response(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        status_code: int,
+        content: str,
+    ) -> Response[TelegramType]:
+        if method.__api_method__ != GetUpdates.__api_method__:
+            return super().check_response(bot, method, status_code, content)
+        try:
+            data = self.json_loads(content)
+        except Exception as error:  # the decoder is pluggable and may raise anything
+            raise _unreadable("getUpdates answer is not JSON", error) from None
+        if isinstance(data, dict) and data.get("ok") and isinstance(data.get("result"), list):
+            data["result"] = [_readable_update(bot, item) for item in data["result"]]
+        try:
+            return super().check_response(bot, method, status_code, json.dumps(data))
+        except ClientDecodeError as error:
+            raise _unreadable("getUpdates answer unreadable", error.original) from None
+
+
+def _readable_update(bot: Bot, item: Any) -> Any:
+    try:
+        Update.model_validate(item, context={"bot": bot})
+        return item
+    except ValidationError as error:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        fields = sorted({".".join(str(part) for part in e["loc"]) for e in error.errors()})
+        log.warning("update %s is malformed (%s); skipped", update_id, ", ".join(fields[:5]))
+        if isinstance(update_id, int):
+            return {"update_id": update_id}
+        raise _unreadable("an update without an id", error) from None
+
+
+def _unreadable(what: str, error: Exception) -> ClientDecodeError:
+    # aiogram logs str() of this error, which would quote the content and a validation
+    # error's input values (people's texts): keep only the error's type.
+    return ClientDecodeError(what, ValueError(type(error).__name__), "<not shown>")
+
+
 def create_bot(token: str, api_url: str, *, session_timeout: float = 60.0) -> Bot:
     """A Bot speaking to `api_url` (Telegram, a local Bot API server or the emulator)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=session_timeout)
+    session = TolerantSession(api=TelegramAPIServer.from_base(api_url), timeout=session_timeout)
+    session.middleware(HoldUntilCommit())  # outermost: held calls skip the rate limiter
     session.middleware(ResilientRequests())
     return Bot(
         token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)

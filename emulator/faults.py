@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -55,6 +56,10 @@ class FaultPlan:
 
     faults: list[Fault] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
+    # A share of all calls (but getUpdates) that fail at random: half 429, half 502.
+    random_rate: float = 0.0
+    random_retry_after: int = 1
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def add(self, fault: Fault) -> None:
         """Schedule a fault."""
@@ -69,8 +74,18 @@ class FaultPlan:
                 if fault.remaining <= 0:
                     self.faults.remove(fault)
                 return fault
+        if (
+            self.random_rate > 0
+            and "fail" in kinds
+            and method not in _NOT_MATCHED_BY_ANY
+            and self.rng.random() < self.random_rate
+        ):
+            if self.rng.random() < 0.5:
+                return Fault("too_many", method, 1, retry_after=self.random_retry_after)
+            return Fault("fail", method, 1, status=502)
         return None
 
     def clear(self) -> None:
-        """Forget every scheduled fault (blocked users stay blocked)."""
+        """Forget every scheduled fault and random failures (blocked users stay blocked)."""
         self.faults.clear()
+        self.random_rate = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from types import TracebackType
 from typing import Any
 
@@ -225,6 +226,15 @@ class Emulator:
     ) -> None:
         """The next ``count`` calls (None: any but getUpdates) answer 429 with ``retry_after``."""
         self.api.faults.add(Fault("too_many", _method_key(method), count, retry_after=retry_after))
+
+    def fail_randomly(self, rate: float, *, retry_after: int = 1, seed: int = 0) -> None:
+        """From now on a share ``rate`` of calls (but getUpdates) fail: half with 429 and
+        ``retry_after``, half with 502; seeded, so a test sees the same faults each run."""
+        if not 0.0 <= rate < 1.0:
+            raise ValueError("rate is a share from 0 up to (not including) 1")
+        self.api.faults.random_rate = rate
+        self.api.faults.random_retry_after = retry_after
+        self.api.faults.rng = random.Random(seed)
 
     def duplicate_next_update(self, count: int = 1) -> None:
         """Deliver each of the next ``count`` updates twice, with the same update_id."""

@@ -490,7 +490,6 @@ async def _send(
         )
     await state.set_state(None)
     await state.update_data(bc={})
-    await uow.commit()  # the broadcast and all its recipients, before the first message
     await message.edit_text(
         progress_text(Delivery(broadcast=broadcast, counts=service.DeliveryCounts()), None, locale)
     )

@@ -55,7 +55,6 @@ async def blocked(event: ErrorEvent, uow: UnitOfWork) -> None:
     log.info("update %s: the person blocked the bot; marked unreachable", event.update.update_id)
     if chat_id is not None:
         await uow.users.set_reachable(chat_id, False)
-        await uow.commit()
 
 
 @router.error()

@@ -123,12 +123,10 @@ async def hour_pressed(
                 if reason is None:
                     raise DomainError("invalid_choice")
                 await service.meetup_did_not_happen(uow, user, ident, reason, now)
-                await uow.commit()
                 await callback.answer()
                 await message.edit_text(_("Thank you for letting us know."))
             case "ok":
                 entry = await service.confirm(uow, user, ident, now)
-                await uow.commit()  # the hours count before anyone is told
                 await callback.answer()
                 await message.edit_reply_markup(reply_markup=None)
                 await message.answer(
@@ -139,7 +137,6 @@ async def hour_pressed(
                 )
             case "dis":
                 await service.dispute(uow, user, ident, now)
-                await uow.commit()
                 await callback.answer()
                 await message.edit_reply_markup(reply_markup=None)
                 await message.answer(_("Okay. A coordinator will look at it with you both."))
@@ -210,7 +207,6 @@ async def adjusted(
         return
     await state.set_state(None)
     await state.update_data(hours=None)
-    await uow.commit()  # in the ledger before anyone is told
     await callback.answer()
     await message.edit_text(
         "📝 "
@@ -323,7 +319,6 @@ async def _log_kind(
     )
     await state.set_state(None)
     await state.update_data(log=None)
-    await uow.commit()  # in the ledger before the other person is asked
     await callback.answer()
     await message.edit_text(
         "📝 "

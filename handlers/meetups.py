@@ -262,7 +262,6 @@ async def meet_pressed(
                 await _send(callback, message, state, uow, user, now, tz, locale)
             case "accept":
                 meetup = await service.accept(uow, user, ident, now)
-                await uow.commit()  # accepted before anyone is told
                 await callback.answer()
                 await message.edit_reply_markup(reply_markup=None)
                 await message.answer(
@@ -276,7 +275,6 @@ async def meet_pressed(
                 )
             case "decline":
                 await service.decline(uow, user, ident, now)
-                await uow.commit()
                 await callback.answer()
                 await message.edit_reply_markup(reply_markup=None)
                 await message.answer(
@@ -287,7 +285,6 @@ async def meet_pressed(
                 )
             case "cancel":
                 await service.cancel(uow, user, ident, now)
-                await uow.commit()
                 await callback.answer()
                 await message.answer(_("The meetup is cancelled. The other person was told."))
             case _:
@@ -360,7 +357,6 @@ async def _send(
         await service.propose(uow, user, **plan)  # type: ignore[arg-type]
     await state.set_state(None)
     await state.update_data(meet=None)
-    await uow.commit()  # the proposal exists before the other person hears of it
     await callback.answer()
     await message.edit_text(
         "📨 " + _("Sent! You will get a message when the other person answers.")

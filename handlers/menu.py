@@ -129,7 +129,6 @@ async def language_changed(
         return
     user.contact_language = callback_data.code
     i18n.current_locale = callback_data.code
-    await uow.commit()
     await callback.answer()
     await message.edit_text(
         "✅ "

@@ -333,7 +333,6 @@ async def consent_given(
         now=clock.now(),
     )
     await state.set_data({})
-    await uow.commit()
     await go_to_step(
         message, state, user, locale, edit=True, note="🙏 " + _("Thank you! Let's begin.")
     )
@@ -487,7 +486,6 @@ async def summary_pressed(
         await go_to_step(message, state, user, locale, edit=True)
         return
     await state.clear()
-    await uow.commit()  # on the waiting list before we say so
     await callback.answer()
     await message.edit_reply_markup(reply_markup=None)
     if not was_confirmed:

@@ -65,6 +65,5 @@ async def request_change(
     except DomainError as error:
         await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
         return
-    await uow.commit()  # the coordinators' notice is queued before we confirm
     await callback.answer()
     await message.edit_text("📨 " + _("Thank you. A coordinator will contact you about this soon."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.community import BroadcastRepository, EventRepository
@@ -16,6 +17,23 @@ from storage.repositories import (
     UpdateRepository,
     UserRepository,
 )
+
+# SQLite's "database is locked" (busy past its timeout); PostgreSQL's serialization failure,
+# deadlock and unique violation (another transaction took the key first).
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+_RETRYABLE_SQLITE = ("database is locked", "database table is locked", "UNIQUE constraint")
+
+
+def is_retryable(error: DBAPIError) -> bool:
+    """Whether a transaction that failed with `error` may succeed when run again: it lost
+    a race with another transaction rather than hit a bug."""
+    if isinstance(error, IntegrityError) and "processed_update" in str(error):
+        return True  # another instance handled this update at the same moment
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return True
+    return any(text in str(original) for text in _RETRYABLE_SQLITE)
 
 
 class UnitOfWork:

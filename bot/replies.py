@@ -1,0 +1,98 @@
+"""Replies wait for the commit: Bot API calls made while an update is handled are held in
+order and sent only once the update's transaction is durable.
+
+So nobody is shown "saved" before it is, and no database write transaction stays open
+while the bot waits on Telegram (on SQLite that lock would stop every other update). If
+the transaction rolls back, the held calls are dropped: the error router answers instead.
+Read-only calls (`get*`) go out at once, since handlers need their answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, cast
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+log = logging.getLogger(__name__)
+
+
+class HeldCalls:
+    """The calls one update made, in order; owned by the task that handles the update."""
+
+    def __init__(self) -> None:
+        self.calls: list[TelegramMethod[Any]] = []
+        self.task = asyncio.current_task()
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    async def send(
+        self, bot: Bot, on_blocked: Callable[[int], Awaitable[None]] | None = None
+    ) -> None:
+        """Send every held call in order. A failed call is logged and the rest still go:
+        an expired button answer must not swallow the message that follows it."""
+        calls, self.calls = self.calls, []
+        for method in calls:
+            try:
+                await bot(method)
+            except TelegramForbiddenError:
+                chat_id = getattr(method, "chat_id", None)
+                log.info("%s: the person blocked the bot", method.__api_method__)
+                if on_blocked is not None and isinstance(chat_id, int):
+                    await on_blocked(chat_id)
+            except TelegramAPIError as error:
+                log.warning("%s failed after the commit: %s", method.__api_method__, error.message)
+
+
+_held: ContextVar[HeldCalls | None] = ContextVar("held_calls", default=None)
+
+
+@contextmanager
+def holding_calls() -> Iterator[HeldCalls]:
+    """Within the block, calls of this task are held instead of sent."""
+    held = HeldCalls()
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
+def _is_read_only(method: TelegramMethod[Any]) -> bool:
+    return method.__api_method__.startswith("get")
+
+
+class HoldUntilCommit(BaseRequestMiddleware):
+    """Bot session middleware: while the current task holds calls, queue them.
+
+    A held call returns `True` at once; handlers never read what a send returns (the real
+    answer comes after the commit, when nobody waits for it). A task started from inside an
+    update inherits the context but not the ownership, so its calls go out as usual.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        held = _held.get()
+        if held is None or held.task is not asyncio.current_task() or _is_read_only(method):
+            return await make_request(bot, method)
+        held.calls.append(method)
+        return cast(Response[TelegramType], True)
