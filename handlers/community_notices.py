@@ -94,3 +94,9 @@ def moved_up(params: dict[str, Any], locale: str) -> Rendered:
         + q(params.get("place", ""), locale),
         reply_markup=rsvp_keyboard(int(params["event_id"]), "going"),
     )
+
+
+# handlers.notices imports this module to register its notices; the ones that tell a
+# partner and the coordinators about an erased person live with /forget and register here
+# too, so the delivery worker knows them even where no router was built.
+from handlers import privacy as _privacy_notices  # noqa: E402, F401

@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import endonym, fmt_date, fmt_number, isolate
 from bot.services import coordination as service
+from bot.services import privacy as privacy_service
 from bot.settings import Settings
 from handlers.callbacks import CoordCb, coordinator_prefixes
 from handlers.common import message_of, q
@@ -287,7 +288,6 @@ async def confirm_one(
     locale: str,
 ) -> bool:
     pair = await service.confirm_match(uow, user, newcomer_id, buddy_id, clock.now())
-    await uow.commit()  # the match is durable before anyone hears of it
     newcomer = await uow.users.get(newcomer_id)
     buddy = await uow.users.get(buddy_id)
     await _send(
@@ -357,7 +357,6 @@ async def confirm_all(
         except DomainError:
             skipped += 1
     await state.update_data(proposals=[])
-    await uow.commit()  # all pairs durable before anyone is told
     text = ngettext(
         "✅ {count} pair was made. Everyone gets an introduction.",
         "✅ {count} pairs were made. Everyone gets an introduction.",
@@ -467,7 +466,6 @@ async def make_invite(
     target: Message, bot: Bot, uow: UnitOfWork, user: User, clock: Clock, locale: str
 ) -> None:
     invite = await service.create_invite(uow, user, clock.now())
-    await uow.commit()
     me = await bot.me()
     link = f"https://t.me/{me.username}?start=coord-{invite.token}"
     await _send(
@@ -497,7 +495,6 @@ async def note_typed(
         await message.answer(error_text(error.key, error.params, locale))
         return
     await state.set_state(None)
-    await uow.commit()
     await message.answer("📝 " + _("The note is saved. Only coordinators can see it."))
 
 
@@ -542,11 +539,9 @@ async def pressed(
                 await show_pair(message, uow, user, ident, tz, locale)
             case "pa":
                 await service.pause_pair(uow, user, ident, arg, clock.now())
-                await uow.commit()
                 await message.answer("⏸ " + _("The pair is paused. Both were told."))
             case "rs":
                 await service.resume_pair(uow, user, ident, clock.now())
-                await uow.commit()
                 await message.answer("▶️ " + _("The pair is active again. Both were told."))
             case "en":
                 await service.pair_in_programme(uow, user, ident)
@@ -555,13 +550,11 @@ async def pressed(
                 if not 0 <= arg < len(END_REASONS):
                     raise DomainError("invalid_choice")
                 await service.end_pair(uow, user, ident, END_REASONS[arg], clock.now())
-                await uow.commit()
                 await message.answer("⏹ " + _("The pair has ended. Both were told."))
             case "rm":
                 await service.end_pair(
                     uow, user, ident, EndReason.NOT_A_GOOD_MATCH.value, clock.now(), rematch=True
                 )
-                await uow.commit()
                 await message.answer(
                     "🔁 "
                     + _(
@@ -583,7 +576,6 @@ async def pressed(
                 )
             case "dey":
                 await service.deactivate(uow, user, ident, clock.now())
-                await uow.commit()
                 await message.answer("🚫 " + _("Deactivated."))
             case "cl":
                 await show_coordinators(message, uow, user, locale)
@@ -591,7 +583,6 @@ async def pressed(
                 await make_invite(message, bot, uow, user, clock, locale)
             case "crm":
                 await service.remove_coordinator(uow, user, ident, settings.coordinator_ids)
-                await uow.commit()
                 await message.answer(_("This person is no longer a coordinator."))
             case "home":
                 await show_home(message, uow, user, clock, tz, locale)
@@ -629,7 +620,6 @@ async def accept_invite(
     except DomainError as error:
         await message.answer(error_text(error.key, error.params, locale))
         return
-    await uow.commit()
     i18n.current_locale = person.contact_language
     await message.answer("👋 " + _("Welcome! You are now a coordinator of this programme."))
     await show_home(message, uow, person, clock, tz, person.contact_language)
@@ -638,38 +628,42 @@ async def accept_invite(
 # --- everyone else ----------------------------------------------------------------------------
 
 
-async def _refuse(uow: UnitOfWork, user: User | None, telegram_id: int, what: str) -> None:
-    uow.audit.record(
-        "refused.coordinator_only",
-        programme_id=user.programme_id if user else None,
-        actor_id=telegram_id,
-        attempt=what[:60],
+async def _refuse(uow: UnitOfWork, user: User | None, telegram_id: int, attempt: str) -> None:
+    """`attempt` is a known command or button prefix: what follows it is the person's."""
+    privacy_service.audit_refusal(
+        uow, "refused.coordinator_only", user, telegram_id, attempt=attempt
     )
-    log.info("refused coordinator action %r from a non-coordinator", what[:60])
+    log.info("refused coordinator action %s to a non-coordinator", attempt)
+
+
+def _command_name(message: Message) -> str:
+    text = message.text or ""
+    if not text.startswith("/") or len(text) < 2:
+        return ""
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
 
 
 def _is_coordinator_command(message: Message) -> bool:
-    text = message.text or ""
-    if not text.startswith("/"):
-        return False
-    name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
-    return name in COORDINATOR_COMMANDS
+    return _command_name(message) in COORDINATOR_COMMANDS
 
 
 @refusals.message(_is_coordinator_command)
 async def refuse_command(message: Message, uow: UnitOfWork, user: User | None, locale: str) -> None:
-    await _refuse(uow, user, message.chat.id, message.text or "")
+    await _refuse(uow, user, message.chat.id, "/" + _command_name(message))
     await message.answer(error_text("coordinators_only", {}, locale))
 
 
+def _button_prefix(callback: CallbackQuery) -> str:
+    return (callback.data or "").split(":", 1)[0]
+
+
 def _is_coordinator_button(callback: CallbackQuery) -> bool:
-    prefix = (callback.data or "").split(":", 1)[0]
-    return prefix in coordinator_prefixes()
+    return _button_prefix(callback) in coordinator_prefixes()
 
 
 @refusals.callback_query(_is_coordinator_button)
 async def refuse_button(
     callback: CallbackQuery, uow: UnitOfWork, user: User | None, locale: str
 ) -> None:
-    await _refuse(uow, user, callback.from_user.id, callback.data or "")
+    await _refuse(uow, user, callback.from_user.id, _button_prefix(callback))
     await callback.answer(error_text("coordinators_only", {}, locale), show_alert=True)

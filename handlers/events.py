@@ -447,7 +447,6 @@ async def _save(
     event = await service.create(uow, user, data, clock.now())
     await state.set_state(None)
     await state.update_data(ev={})
-    await uow.commit()
     return event
 
 
@@ -545,7 +544,6 @@ async def answered(
     except DomainError as error:
         await callback.answer(community_error(error.key, error.params, locale), show_alert=True)
         return
-    await uow.commit()  # the place (and whoever moved up) is durable before anyone is told
     if result.answer == "going" and result.waitlisted:
         text = _(
             "The event is full. You are number {position} on the waiting list; we will "

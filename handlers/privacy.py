@@ -1,19 +1,25 @@
-"""/privacy, /mydata and /forget: what we keep, a copy of it, and erasing it."""
+"""/privacy, /mydata and /forget: what we keep, a copy of it, and erasing it; and what
+the partner and the coordinators are told when someone erased themselves (no name)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
-from bot.services import onboarding as onboarding_service
+from bot.clock import Clock
+from bot.i18n import isolate
+from bot.outbox import Rendered
 from bot.services import privacy as service
 from handlers import keyboards
 from handlers.callbacks import ForgetCb
 from handlers.common import message_of
+from handlers.notices import notice
 from handlers.routing import HandlerSet
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -74,6 +80,7 @@ async def forget_answered(
     uow: UnitOfWork,
     user: User | None,
     state: FSMContext,
+    clock: Clock,
 ) -> None:
     message = message_of(callback)
     await callback.answer()
@@ -85,12 +92,58 @@ async def forget_answered(
     if callback_data.answer != "yes":
         await message.edit_text(_("Good, nothing was erased."))
         return
-    await onboarding_service.forget(uow, user)
+    await service.forget(uow, user, clock.now())
     await state.clear()
-    await uow.commit()  # erased before we say so
     await message.edit_text(
         _(
             "Your data is erased. Thank you for your time with us. "
             "You are always welcome back: /start"
         )
     )
+
+
+# --- what the others are told ------------------------------------------------------------
+
+
+@notice(service.PARTNER_NOTICE)
+def partner_left(params: dict[str, Any], locale: str) -> Rendered:
+    """To the other person of a pair whose partner erased their data: no name, no reason
+    beyond "left" (erasing is the partner's own business)."""
+    if params.get("left") == "buddy":
+        lines = ["👋 " + _("Your buddy has left the programme.")]
+    else:
+        lines = ["👋 " + _("The newcomer you were paired with has left the programme.")]
+    lines.append(_("Your buddy pair has ended. Thank you for the time you spent together!"))
+    meetups = int(params.get("meetups", 0))
+    if meetups:
+        lines.append(
+            ngettext(
+                "{count} planned meetup is cancelled.",
+                "{count} planned meetups are cancelled.",
+                meetups,
+            ).format(count=isolate(meetups, locale))
+        )
+    if params.get("rematch"):
+        lines.append(
+            _(
+                "You are back at the front of the waiting list. We will look for a new buddy "
+                "for you."
+            )
+        )
+    return Rendered(text="\n\n".join(lines))
+
+
+@notice(service.COORDINATOR_NOTICE)
+def pair_erased(params: dict[str, Any], locale: str) -> Rendered:
+    pair = int(params.get("pair_id", 0))
+    if params.get("left") == "buddy":
+        text = _(
+            "Pair #{pair} has ended: the buddy left the programme and erased their data. "
+            "The newcomer was told and is back at the front of the waiting list."
+        )
+    else:
+        text = _(
+            "Pair #{pair} has ended: the newcomer left the programme and erased their data. "
+            "The buddy was told and has a free place again."
+        )
+    return Rendered(text="⏹ " + text.format(pair=pair) + "\n/pairs")

@@ -282,5 +282,6 @@ def end_reason_label(value: str) -> str:
         "unavailable": _("Can no longer take part"),
         "not_a_good_match": _("Not a good match"),
         "other": _("Other reason"),
+        "erased": _("A person erased their data"),
     }
     return labels.get(value, value)

@@ -266,6 +266,38 @@ class EventRepository:
     def add_rsvp(self, rsvp: Rsvp) -> None:
         self.session.add(rsvp)
 
+    async def delete_rsvp(self, rsvp: Rsvp) -> None:
+        await self.session.delete(rsvp)
+        await self.session.flush()
+
+    async def rsvps_of(self, person_id: int) -> Sequence[Rsvp]:
+        """Every answer a person gave, oldest first."""
+        result = await self.session.scalars(
+            select(Rsvp).where(Rsvp.person_id == person_id).order_by(Rsvp.answered_at, Rsvp.id)
+        )
+        return result.all()
+
+    async def was_invited(self, event_id: int, person_id: int, key: str) -> bool:
+        """Whether an invitation (an outbox row with `key` for this event) may have been
+        shown to the person: sent, being sent (its result is recorded just after the
+        send, and a quick tap can come first), or tried at least once (a timeout may hide
+        a delivery). Rows not tried yet (held for quiet hours, or cancelled before) were
+        never on their screen; blocked ones could not be."""
+        found = await self.session.scalar(
+            select(Outbox.id)
+            .where(
+                Outbox.recipient_id == person_id,
+                Outbox.key == key,
+                Outbox.params["event_id"].as_integer() == event_id,
+                or_(
+                    Outbox.status == OutboxStatus.SENDING.value,
+                    and_(Outbox.attempts > 0, Outbox.status != OutboxStatus.BLOCKED.value),
+                ),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def going_count(self, event_id: int) -> int:
         count = await self.session.scalar(
             select(func.count())

@@ -75,6 +75,15 @@ class MeetupRepository:
             select(func.max(Meetup.updated_at)).where(Meetup.pair_id == pair_id)
         )
 
+    async def of_pairs(self, pair_ids: Sequence[int]) -> Sequence[Meetup]:
+        """Every meetup of these pairs, whatever its status (for erasing a person)."""
+        if not pair_ids:
+            return []
+        result = await self.session.scalars(
+            select(Meetup).where(Meetup.pair_id.in_(pair_ids)).order_by(Meetup.id)
+        )
+        return result.all()
+
 
 class HourRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -133,6 +142,15 @@ class HourRepository:
         return await self.session.scalar(
             select(func.max(HourEntry.created_at)).where(HourEntry.pair_id == pair_id)
         )
+
+    async def ids_of_pairs(self, pair_ids: Sequence[int]) -> list[int]:
+        """The ids of every entry of these pairs (pushed messages name entries by id)."""
+        if not pair_ids:
+            return []
+        result = await self.session.scalars(
+            select(HourEntry.id).where(HourEntry.pair_id.in_(pair_ids))
+        )
+        return list(result.all())
 
 
 __all__ = ["HourRepository", "MeetupRepository"]

@@ -137,11 +137,18 @@ class PairStatus(enum.StrEnum):
 
 
 class EndReason(enum.StrEnum):
+    """Why a coordinator ends a pair: the choices they are offered."""
+
     COMPLETED = "completed"
     MOVED = "moved"
     UNAVAILABLE = "unavailable"
     NOT_A_GOOD_MATCH = "not_a_good_match"
     OTHER = "other"
+
+
+# The end reason of a pair one of whose two people erased their data (/forget). Kept out
+# of EndReason so that no coordinator can choose it; reports can still tell it apart.
+ERASED_END_REASON = "erased"
 
 
 class Pair(Base):
@@ -414,6 +421,7 @@ class AuditLog(Base):
 
 
 __all__ = [
+    "ERASED_END_REASON",
     "AuditLog",
     "Base",
     "Broadcast",

@@ -6,20 +6,28 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     AuditLog,
+    Broadcast,
+    CoordinatorInvite,
+    Event,
     Outbox,
     OutboxStatus,
+    Pair,
+    PersonNote,
     ProcessedUpdate,
     Programme,
     Role,
     User,
     UserStatus,
 )
+
+# Outbox rows not delivered yet: a worker may hold a claim (SENDING) that a crash would
+# hand back to the queue.
+UNDELIVERED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 
 
 class ProgrammeRepository:
@@ -115,6 +123,22 @@ class UserRepository:
         )
         return result.all()
 
+    async def forget_staff_traces(self, telegram_id: int) -> None:
+        """Columns that remember which coordinator did something hold a Telegram id, not a
+        person row: an erased coordinator must leave it in none of them."""
+        for column in (
+            Pair.matched_by,
+            Broadcast.author_id,
+            Broadcast.report_chat_id,
+            Event.created_by,
+            CoordinatorInvite.created_by,
+            CoordinatorInvite.used_by,
+            PersonNote.author_id,
+        ):
+            await self.session.execute(
+                update(column.class_).where(column == telegram_id).values({column.key: None})
+            )
+
 
 class UpdateRepository:
     """Remembers handled update ids so that a redelivered update is handled once."""
@@ -122,14 +146,18 @@ class UpdateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim(self, update_id: int) -> bool:
-        """Record the update id; False when it was handled before."""
-        try:
-            async with self.session.begin_nested():
-                await self.session.execute(insert(ProcessedUpdate).values(update_id=update_id))
-        except IntegrityError:
-            return False
-        return True
+    async def seen(self, update_id: int) -> bool:
+        """Whether this update id was handled (and committed) before."""
+        found = await self.session.scalar(
+            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+        )
+        return found is not None
+
+    async def record(self, update_id: int) -> None:
+        """Mark the update handled, in the transaction of its effects: a second instance
+        handling the same id at the same moment fails at its commit (unique key)."""
+        self.session.add(ProcessedUpdate(update_id=update_id))
+        await self.session.flush()
 
     async def prune(self, before: datetime) -> int:
         result = await self.session.execute(
@@ -153,6 +181,41 @@ class AuditRepository:
         self.session.add(
             AuditLog(programme_id=programme_id, actor_id=actor_id, action=action, details=details)
         )
+
+    async def pseudonymise(
+        self, *, telegram_id: int, person_id: int, alias: str, pseudonym: str
+    ) -> int:
+        """Rows by or about a person keep their action; the person becomes `pseudonym`.
+
+        A person appears as the actor's Telegram id, as `alias` in `details["actor"]`
+        (refused attempts), or by their row id in `details` (person_id, newcomer_id,
+        buddy_id). Rare enough (one /forget) to read the candidates and rewrite them here.
+        An id key becomes null and the pseudonym goes under the key without `_id`, so that
+        the id keys stay numbers (the query above casts them to integers).
+        """
+        keys = ("person_id", "newcomer_id", "buddy_id")
+        rows = await self.session.scalars(
+            select(AuditLog).where(
+                or_(
+                    AuditLog.actor_id == telegram_id,
+                    AuditLog.details["actor"].as_string() == alias,
+                    *(AuditLog.details[key].as_integer() == person_id for key in keys),
+                )
+            )
+        )
+        changed = 0
+        for row in rows.all():
+            details = dict(row.details)
+            if row.actor_id == telegram_id or details.get("actor") == alias:
+                row.actor_id = None
+                details["actor"] = pseudonym
+            for key in keys:
+                if details.get(key) == person_id:
+                    details[key] = None
+                    details[key.removesuffix("_id")] = pseudonym
+            row.details = details  # a new dict: JSON columns do not track changes inside
+            changed += 1
+        return changed
 
 
 class OutboxRepository:
@@ -261,6 +324,38 @@ class OutboxRepository:
             .values(status=OutboxStatus.CANCELLED.value)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def withdraw_addressed_to(self, person_id: int, chat_id: int) -> int:
+        """Delete every row for this person, delivered or not: its chat id is theirs."""
+        result = await self.session.execute(
+            delete(Outbox).where(or_(Outbox.recipient_id == person_id, Outbox.chat_id == chat_id))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def forget_mentions(
+        self,
+        *,
+        telegram_id: int,
+        pair_ids: Sequence[int],
+        meetup_ids: Sequence[int],
+        entry_ids: Sequence[int],
+    ) -> int:
+        """Rows to anyone that speak of a person (their pairs, meetups, hour entries or
+        Telegram id): undelivered ones are cancelled, and every one loses its params, which
+        carry names and typed places. Returns how many were cancelled."""
+        params = Outbox.params
+        # Compared as text: a Telegram id overflows PostgreSQL's INTEGER.
+        mentions = [params["other_telegram_id"].as_string() == str(telegram_id)]
+        for key, ids in (("pair_id", pair_ids), ("meetup_id", meetup_ids), ("entry_id", entry_ids)):
+            if ids:
+                mentions.append(params[key].as_integer().in_(list(ids)))
+        cancelled = await self.session.execute(
+            update(Outbox)
+            .where(or_(*mentions), Outbox.status.in_(UNDELIVERED))
+            .values(status=OutboxStatus.CANCELLED.value, params={})
+        )
+        await self.session.execute(update(Outbox).where(or_(*mentions)).values(params={}))
+        return int(getattr(cancelled, "rowcount", 0) or 0)
 
     async def has_dedup_key(self, dedup_key: str) -> bool:
         found = await self.session.scalar(

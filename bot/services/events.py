@@ -4,6 +4,10 @@
 answers); when someone with a place cancels, the first person waiting moves up and is
 told. People going get a reminder the day before (an outbox row, held during quiet
 hours, cancelled when they cancel).
+
+Only people the event was offered to may answer: its invitation was sent to them, or
+they answered before (an invitation, or the "you moved up" message, had the buttons).
+Anyone else pressing a forged RSVP button learns nothing, as for an unknown event.
 """
 
 from __future__ import annotations
@@ -276,9 +280,11 @@ async def answer(
     event = await uow.events.get(event_id, lock=True)
     if event is None or event.programme_id != person.programme_id:
         raise DomainError("not_found")
+    rsvp = await uow.events.rsvp(event.id, person.id)
+    if rsvp is None and not await uow.events.was_invited(event.id, person.id, INVITE_KEY):
+        raise DomainError("not_found")  # never offered: the same answer as a forged id
     if event.status != OPEN or event.starts_at <= now:
         raise DomainError("event_closed")
-    rsvp = await uow.events.rsvp(event.id, person.id)
     had_place = rsvp is not None and rsvp.answer == GOING and not rsvp.waitlisted
     if choice == GOING:
         if rsvp is not None and rsvp.answer == GOING:
@@ -304,6 +310,21 @@ async def answer(
     await uow.session.flush()
     moved_up = await _move_up(uow, event, now) if had_place else None
     return Answer(choice, moved_up=moved_up)
+
+
+async def withdraw(uow: UnitOfWork, person: User, now: datetime) -> int:
+    """Before a person is erased, their answers go: a place they held passes to the first
+    person waiting (who is told), so nobody's seat is lost to an erased account. Returns
+    how many places were handed on."""
+    handed_on = 0
+    for rsvp in await uow.events.rsvps_of(person.id):
+        had_place = rsvp.answer == GOING and not rsvp.waitlisted
+        event = await uow.events.get(rsvp.event_id, lock=True)
+        await uow.events.delete_rsvp(rsvp)
+        if event is None or not had_place or event.status != OPEN or event.starts_at <= now:
+            continue
+        handed_on += await _move_up(uow, event, now) is not None
+    return handed_on
 
 
 async def _move_up(uow: UnitOfWork, event: Event, now: datetime) -> User | None:

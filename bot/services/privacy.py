@@ -1,11 +1,51 @@
-"""Privacy: everything stored about a person, as data they can take with them."""
+"""Privacy: everything stored about a person, as data they can take with them; erasing it;
+audit rows that name nobody.
+
+Erasure (/forget) keeps the programme's numbers and nothing of the person:
+- their open pairs end with the reason "erased": a buddy's place is free again, a
+  newcomer whose buddy left goes back to the front of the waiting list, and nudges and
+  coordinator alerts stop with the pair; the partner and the coordinators are told,
+  without the name;
+- meetups of their pairs still planned are cancelled with their reminders (the partner
+  gets a calendar cancellation), and every meetup's place, typed by one of the two, is
+  blanked;
+- every pushed message to them is deleted; messages to others that speak of them (their
+  pairs, meetups, hours or Telegram id) are cancelled when not delivered yet, and lose
+  their params, which carry names and places, in any case;
+- places they held at community events pass to the people waiting;
+- audit rows about them keep the action, with a pseudonym instead of the person;
+- the person row goes; hours stay as anonymous numbers of the pair (foreign keys SET NULL).
+
+Audit rows of refused attempts never hold a Telegram id or what the person typed: a
+known person appears as an alias of their row (replaced by the pseudonym on erasure), a
+stranger as a keyed hash whose key lives only in this process's memory.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from storage.models import User
+from sqlalchemy import or_, select
+
+from bot.services import coordination
+from bot.services import events as event_service
+from bot.services.delivery import person_tz, push
+from storage.models import (
+    ERASED_END_REASON,
+    Meetup,
+    MeetupStatus,
+    Pair,
+    PairStatus,
+    Role,
+    User,
+    UserStatus,
+)
 from storage.uow import UnitOfWork
 
 EXPORTED_FIELDS = (
@@ -29,6 +69,9 @@ EXPORTED_FIELDS = (
     "waiting_since",
     "created_at",
 )
+PARTNER_NOTICE = "pair.erased"
+COORDINATOR_NOTICE = "coordinator.pair_erased"
+PLANNED = (MeetupStatus.PROPOSED.value, MeetupStatus.ACCEPTED.value)
 
 
 def _plain(value: Any) -> Any:
@@ -43,3 +86,188 @@ async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
         "programme": programme.name if programme else None,
         "profile": profile,
     }
+
+
+# --- pseudonyms in the audit log ---------------------------------------------------------
+
+
+def member_alias(person_id: int) -> str:
+    """How audit rows name a known person: their row, never their Telegram id."""
+    return f"person-{person_id}"
+
+
+@cache
+def _process_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def stranger_alias(telegram_id: int) -> str:
+    """How audit rows name someone without a profile: repeated attempts link to each other
+    while this process runs, but nobody can get back to the Telegram id, since the key is
+    random and never leaves memory."""
+    digest = hmac.new(_process_key(), str(telegram_id).encode(), hashlib.sha256).hexdigest()
+    return f"anon-{digest[:12]}"
+
+
+def audit_refusal(
+    uow: UnitOfWork, action: str, user: User | None, telegram_id: int, *, attempt: str
+) -> None:
+    """Record a refused attempt. `attempt` must be a name from a fixed list (a command, a
+    button prefix), never what the person typed: arguments and forged data are theirs."""
+    uow.audit.record(
+        action,
+        programme_id=user.programme_id if user else None,
+        actor_id=None,
+        actor=member_alias(user.id) if user else stranger_alias(telegram_id),
+        attempt=attempt,
+    )
+
+
+# --- erasure -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing a person did: counts and the pseudonym their audit rows now carry."""
+
+    pseudonym: str
+    pairs_ended: int
+    meetups_cancelled: int
+    messages_withdrawn: int
+    event_places_handed_on: int
+
+
+async def _pairs_ever(uow: UnitOfWork, person: User) -> list[Pair]:
+    result = await uow.session.scalars(
+        select(Pair)
+        .where(or_(Pair.newcomer_id == person.id, Pair.buddy_id == person.id))
+        .order_by(Pair.id)
+    )
+    return list(result.all())
+
+
+def _calendar_cancellation(meetup: Meetup, recipient: User) -> dict[str, object]:
+    """What the partner's phone needs to drop the meetup: its UID and a higher sequence,
+    with neither the other person's name nor the place they typed."""
+    return {
+        "meetup_id": meetup.id,
+        "sequence": meetup.sequence,
+        "starts_at": meetup.starts_at.isoformat(),
+        "minutes": meetup.duration_minutes,
+        "place": "",
+        "kind": meetup.activity_kind,
+        "intro": meetup.is_introduction,
+        "name": None,
+        "tz": str(person_tz(recipient)),
+        "cancelled": True,
+    }
+
+
+async def _end_pair(
+    uow: UnitOfWork, pair: Pair, person: User, cancelled: list[tuple[Meetup, bool]], now: datetime
+) -> None:
+    """End an open pair of the person being erased and tell the others, without a name.
+    `cancelled` holds the pair's meetups cancelled just now, with whether they had been
+    accepted (only then did calendar files go out)."""
+    pair.status = PairStatus.ENDED.value
+    pair.ended_at = now
+    pair.end_reason = ERASED_END_REASON
+    pair.paused_until = None
+    await uow.session.flush()
+    erased_role = Role.NEWCOMER.value if pair.newcomer_id == person.id else Role.BUDDY.value
+    partner_id = pair.buddy_id if erased_role == Role.NEWCOMER.value else pair.newcomer_id
+    partner = await uow.users.get(partner_id) if partner_id else None
+    if partner is not None:
+        rematch = False
+        if partner.status != UserStatus.INACTIVE.value:
+            if erased_role == Role.BUDDY.value:
+                # The newcomer did nothing to lose their buddy: back to the front of the
+                # list (their original waiting date), as a coordinator's rematch does.
+                partner.status = UserStatus.WAITING.value
+                partner.waiting_since = partner.waiting_since or now
+                rematch = True
+            else:
+                still_open = await coordination.pairs_of(uow, partner)
+                partner.status = (
+                    UserStatus.MATCHED.value if still_open else UserStatus.WAITING.value
+                )
+        push(
+            uow,
+            partner,
+            PARTNER_NOTICE,
+            {
+                "pair_id": pair.id,
+                "left": erased_role,
+                "rematch": rematch,
+                "meetups": len(cancelled),
+            },
+            due=now,
+        )
+        for meetup, was_accepted in cancelled:
+            if was_accepted:
+                push(
+                    uow,
+                    partner,
+                    "meetup.calendar",
+                    _calendar_cancellation(meetup, partner),
+                    due=now,
+                )
+    for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+        push(
+            uow,
+            coordinator,
+            COORDINATOR_NOTICE,
+            {"pair_id": pair.id, "left": erased_role},
+            due=now,
+        )
+
+
+async def forget(uow: UnitOfWork, person: User, now: datetime) -> Erasure:
+    """Erase `person` and everything personal about them (see the module docstring); the
+    caller commits. Their audit rows keep a pseudonym nobody can trace back."""
+    pseudonym = "erased-" + secrets.token_hex(6)
+    pairs = await _pairs_ever(uow, person)
+    pair_ids = [pair.id for pair in pairs]
+    meetups = await uow.meetups.of_pairs(pair_ids)
+    # What was queued before goes first: the notices below speak of the same pairs.
+    withdrawn = await uow.outbox.withdraw_addressed_to(person.id, person.telegram_id)
+    withdrawn += await uow.outbox.forget_mentions(
+        telegram_id=person.telegram_id,
+        pair_ids=pair_ids,
+        meetup_ids=[meetup.id for meetup in meetups],
+        entry_ids=await uow.hours.ids_of_pairs(pair_ids),
+    )
+    cancelled: dict[int, list[tuple[Meetup, bool]]] = {}
+    for meetup in meetups:
+        meetup.place = ""
+        if meetup.status in PLANNED and meetup.starts_at > now:
+            was_accepted = meetup.status == MeetupStatus.ACCEPTED.value
+            meetup.status = MeetupStatus.CANCELLED.value
+            meetup.sequence += 1
+            cancelled.setdefault(meetup.pair_id, []).append((meetup, was_accepted))
+    open_pairs = [pair for pair in pairs if pair.status in coordination.OPEN_PAIR]
+    for pair in open_pairs:
+        await _end_pair(uow, pair, person, cancelled.get(pair.id, []), now)
+    handed_on = await event_service.withdraw(uow, person, now)
+    await uow.audit.pseudonymise(
+        telegram_id=person.telegram_id,
+        person_id=person.id,
+        alias=member_alias(person.id),
+        pseudonym=pseudonym,
+    )
+    await uow.users.forget_staff_traces(person.telegram_id)
+    uow.audit.record(
+        "person.erased",
+        programme_id=person.programme_id,
+        actor_id=None,
+        actor=pseudonym,
+        pairs_ended=len(open_pairs),
+    )
+    await uow.users.delete(person)
+    return Erasure(
+        pseudonym=pseudonym,
+        pairs_ended=len(open_pairs),
+        meetups_cancelled=sum(len(found) for found in cancelled.values()),
+        messages_withdrawn=withdrawn,
+        event_places_handed_on=handed_on,
+    )

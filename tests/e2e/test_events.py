@@ -182,3 +182,55 @@ async def test_bad_event_input_changes_nothing(
     assert (await coord.next_callback_answer()).show_alert
     await tap(coord, ev("cancel"))
     assert await scalar(settings.database_url, select(func.count()).select_from(Event)) == 0
+
+
+async def test_only_people_the_event_was_offered_to_can_answer(
+    running_bot: RunningBot, emulator: Emulator, settings: Settings, no_rejections
+) -> None:
+    url = settings.database_url
+    ids = await seed_members(url, emulator, 4, languages=("fr", "nl"))
+    users = {user.id: user for user in emulator.users}
+    coord = await coordinator(emulator)
+    event_id = await create_event(coord, url)
+    # Announced to the French speakers only.
+    await tap(coord, ev("ann", event_id))
+    await coord.wait_for(lambda m: bc("seg", "all") in buttons_data(m))
+    await tap(coord, bc("menu", "language"))
+    await tap(coord, bc("seg", "language", "fr"))
+    await coord.wait_for(lambda m: bc("send") in buttons_data(m))
+    assert "Sent: 2" in await send_and_wait_for_report(coord)
+    going = RsvpCb(event=event_id, answer="going").pack()
+    invited, outsider = users[ids[0]], users[ids[1]]  # French, Dutch
+    invitation = await invited.wait_for(lambda m: going in buttons_data(m), include_earlier=True)
+    assert not any(going in buttons_data(m) for m in outsider.messages)
+    # Someone who joins after the announcement was not offered it either.
+    [late_id] = await seed_members(url, emulator, 1, first_id=90_500, languages=("fr",))
+    late = next(user for user in emulator.users if user.id == late_id)
+
+    # Refused as any forged button is, in the person's own language.
+    for person, not_found in ((outsider, "niet vinden"), (late, "pas trouvé")):
+        await person.command("help")  # a chat with the bot, and a message to press under
+        help_message = await person.next_message()
+        for answer in ("going", "maybe", "no"):  # forged: no invitation carried them
+            person.mark_read()
+            await person.press_data(
+                RsvpCb(event=event_id, answer=answer).pack(), message=help_message
+            )
+            refused = await person.next_callback_answer()
+            assert refused.show_alert and not_found in (refused.text or ""), refused.text
+        assert person.messages == [help_message]  # nothing was edited or sent
+    rsvps = select(func.count()).select_from(Rsvp)
+    assert await scalar(url, rsvps) == 0
+    assert (
+        await scalar(
+            url, select(func.count()).select_from(Outbox).where(Outbox.key == "event.reminder")
+        )
+        == 0
+    )
+
+    # The person it was announced to answers as before.
+    invited.mark_read()
+    await invited.press_data(going, message=invitation)
+    accepted = await invited.next_callback_answer()
+    assert not accepted.show_alert and "place est réservée" in (accepted.text or "")
+    assert await scalar(url, rsvps) == 1
