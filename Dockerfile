@@ -5,13 +5,15 @@ WORKDIR /src
 COPY pyproject.toml README.md requirements.lock ./
 COPY bot ./bot
 COPY handlers ./handlers
+COPY delivery ./delivery
+COPY domain ./domain
 COPY storage ./storage
 COPY emulator ./emulator
 COPY locales ./locales
 RUN python -m venv /venv \
  && /venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock \
  && /venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
- && /venv/bin/python -c "from pathlib import Path; from bot.i18n import compile_catalogs; compile_catalogs(Path('/venv/locales'))"
+ && /venv/bin/python -c "from pathlib import Path; from handlers.i18n import compile_catalogs; compile_catalogs(Path('/venv/locales'))"
 
 # Runtime stage: only the virtual environment, run as an unprivileged user.
 FROM python:3.11-slim

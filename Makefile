@@ -10,8 +10,9 @@ test:
 	python3 scripts/test
 
 lint:
-	$(PY) -m ruff check bot handlers storage emulator bench tests
-	$(PY) -m mypy bot handlers storage emulator
+	$(PY) -m ruff check bot handlers delivery domain storage emulator bench tests
+	$(PY) -m mypy bot handlers delivery domain storage emulator
+	.venv/bin/lint-imports --no-cache
 
 # Refresh requirements.lock (exact versions and hashes); `make lock ARGS=--upgrade` moves pins.
 lock:

@@ -1,6 +1,6 @@
 """Benchmark: contact-language detection on short chat messages.
 
-Runs ``bot.langid`` and the baseline (langdetect, restricted to the same
+Runs ``domain.langid`` and the baseline (langdetect, restricted to the same
 languages, ``DetectorFactory.seed = 0``) on ``bench/data/langid.tsv`` and
 prints, per kind of text (single word, two words, sentence): precision when
 sure, coverage (share of texts answered sure), accuracy of the top guess and
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.langid import (  # noqa: E402
+from domain.langid import (  # noqa: E402
     DEFAULT_MODE,
     SUPPORTED_LANGUAGES,
     Detection,
@@ -235,14 +235,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"language detection: {len(labelled)} labelled chat messages in {len(langs)} languages"
         f" + {len(neutral)} neutral, {len(romanized)} romanized and {len(foreign)} foreign texts;"
-        f" bot.langid mode={args.mode}; baseline langdetect"
+        f" domain.langid mode={args.mode}; baseline langdetect"
         f" (same languages, sure = top probability >= {BASELINE_SURE})"
     )
     print()
     rows: list[list[object]] = []
     for kind in KINDS:
         for name, sc, us in (
-            ("bot.langid", ours_scores[kind], ours_runs[kind][1]),
+            ("domain.langid", ours_scores[kind], ours_runs[kind][1]),
             ("langdetect", base_scores[kind], base_runs[kind][1]),
         ):
             rows.append([kind, name, sc.n, sc.precision, sc.coverage, sc.accuracy, f"{us:.1f}"])
@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
 
     print()
-    print("bot.langid per language (precision when sure / coverage):")
+    print("domain.langid per language (precision when sure / coverage):")
     lang_rows: list[list[object]] = []
     for lang in langs:
         row: list[object] = [lang]
@@ -271,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     prior_wrong = score(labelled, results_wrong)
     print()
     print_table(
-        ("bot.langid with a prior", "precision_sure", "coverage", "accuracy"),
+        ("domain.langid with a prior", "precision_sure", "coverage", "accuracy"),
         [
             [name, sc.precision, sc.coverage, sc.accuracy]
             for name, sc in (
@@ -290,25 +290,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     base_foreign_sure = sum(r.sure for r in base_foreign)
     print()
     print(
-        f"neutral texts answered sure: bot.langid {neutral_sure}/{len(neutral)},"
+        f"neutral texts answered sure: domain.langid {neutral_sure}/{len(neutral)},"
         f" langdetect {base_neutral_sure}/{len(neutral)}"
     )
     print(
         "romanized texts (ar, fa, ru, uk, ti in Latin letters) answered sure and wrong:"
-        f" bot.langid {romanized_wrong}/{len(romanized)},"
+        f" domain.langid {romanized_wrong}/{len(romanized)},"
         f" langdetect {base_romanized_wrong}/{len(romanized)}"
     )
     print(
         "foreign texts (de, pt, it, so, ln, sw, ps, ur, ckb, be, bg, am) answered sure:"
-        f" bot.langid {foreign_sure}/{len(foreign)}, langdetect {base_foreign_sure}/{len(foreign)}"
+        f" langid {foreign_sure}/{len(foreign)}, langdetect {base_foreign_sure}/{len(foreign)}"
     )
     print(
-        f"resident memory: bot.langid +{ours_mb:.0f} MB (built and preloaded in"
+        f"resident memory: domain.langid +{ours_mb:.0f} MB (built and preloaded in"
         f" {build_seconds:.2f} s), langdetect +{baseline_mb:.0f} MB,"
         f" process peak {peak_rss_mb():.0f} MB"
     )
     print(
-        f"time per text (best of {args.repeats}): bot.langid {us_per_text:.1f} us,"
+        f"time per text (best of {args.repeats}): domain.langid {us_per_text:.1f} us,"
         f" langdetect {base_us:.1f} us, ratio {us_per_text / base_us:.3f}"
     )
 

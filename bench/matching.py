@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._common import summary_line  # noqa: E402
-from bot.matching import (  # noqa: E402
+from domain.matching import (  # noqa: E402
     ACTIVITY_KINDS,
     AVAILABILITY_SLOTS,
     Profile,
@@ -41,7 +41,7 @@ from bot.matching import (  # noqa: E402
     greedy_assign_matrix,
     score_matrix,
 )
-from bot.municipalities import OTHER  # noqa: E402
+from domain.municipalities import OTHER  # noqa: E402
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E40
 from sqlalchemy.pool import Pool  # noqa: E402
 
 from bench._common import median, percentile, summary_line  # noqa: E402
-from bot.outbox import STALE_CLAIM  # noqa: E402
+from delivery.outbox import STALE_CLAIM  # noqa: E402
 from storage.db import SessionFactory, create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
 from storage.models import Base, Outbox, OutboxStatus  # noqa: E402

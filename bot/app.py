@@ -11,7 +11,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock, SystemClock
 from bot.factories import (
     Database,
     allowed_updates,
@@ -20,9 +19,6 @@ from bot.factories import (
     create_translations,
     set_command_menus,
 )
-from bot.langid import get_detector
-from bot.outbox import BroadcastReporter, FloodControl, OutboxWorker
-from bot.services import hours
 from bot.settings import Settings
 from bot.startup import (
     ConfigError,
@@ -32,7 +28,11 @@ from bot.startup import (
     prepare_database,
     webhook_secret,
 )
-from bot.telegram import create_bot
+from delivery.outbox import BroadcastReporter, FloodControl, OutboxWorker
+from delivery.telegram import create_bot
+from domain import hours
+from domain.clock import Clock, SystemClock
+from domain.langid import get_detector
 from handlers.broadcasts import progress_text
 from handlers.notices import render as render_notice
 from storage.uow import UnitOfWork

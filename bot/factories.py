@@ -14,9 +14,7 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock, SystemClock
-from bot.i18n import create_i18n
-from bot.langid import SUPPORTED_LANGUAGES
+from bot.fsm import SqlStorage
 from bot.middlewares import (
     CurrentUserMiddleware,
     DatabaseMiddleware,
@@ -24,9 +22,11 @@ from bot.middlewares import (
     PrivateChatsOnly,
 )
 from bot.settings import Settings
+from domain.clock import Clock, SystemClock
+from domain.langid import SUPPORTED_LANGUAGES
 from handlers import build_router
+from handlers.i18n import create_i18n
 from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.fsm import SqlStorage
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ def create_dispatcher(
         # update's transaction committed), so a fast second tap never sees stale state.
         events_isolation=create_event_isolation(settings),
         settings=settings,
+        bootstrap_coordinators=frozenset(settings.coordinator_ids),
         session_factory=session_factory,
         clock=clock,
         tz=ZoneInfo(settings.timezone),

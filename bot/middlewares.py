@@ -27,14 +27,14 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot.clock import Clock
-from bot.i18n import supported_locale
-from bot.langid import detector_ready, get_detector
-from bot.replies import holding_calls
-from bot.services import coordination
+from bot.fsm import SqlStorage, bind_session
 from bot.settings import Settings
+from delivery.replies import holding_calls
+from domain import coordination
+from domain.clock import Clock
+from domain.langid import detector_ready, get_detector
+from handlers.i18n import supported_locale
 from storage.db import SessionFactory
-from storage.fsm import SqlStorage, bind_session
 from storage.uow import UnitOfWork, is_retryable
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class PrivateChatsOnly(BaseMiddleware):
     waiting list for a coordinator), so nothing is ever answered in a group or channel:
     a command or a button there gets one neutral line pointing to the private chat, and
     when the bot is added to a group or channel it leaves. Updates that carry nothing we
-    can read (see `bot.telegram.TolerantSession`) stop here too.
+    can read (see `delivery.telegram.TolerantSession`) stop here too.
     """
 
     def __init__(self, i18n: I18n, default_locale: str) -> None:
@@ -122,7 +122,7 @@ def _addressed_to_bot(message: Message) -> bool:
 class DatabaseMiddleware(BaseMiddleware):
     """One transaction per update: commit once after the handler, then send its replies.
 
-    - Bot API calls the handler makes are held (`bot.replies`) and sent after the commit,
+    - Bot API calls the handler makes are held (`delivery.replies`) and sent after the commit,
       so the write lock is never held while Telegram answers, and nothing is shown as
       saved before it is.
     - A redelivered update (same id) is recognised by a read at the start and recorded in

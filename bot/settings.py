@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.langid import SUPPORTED_LANGUAGES
+from domain.langid import SUPPORTED_LANGUAGES
 from storage.db import DEFAULT_DATABASE_URL, normalize_database_url
 
 __all__ = ["DEFAULT_DATABASE_URL", "TELEGRAM_API_URL", "Settings"]

@@ -25,8 +25,8 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import SettingsError
 from sqlalchemy.engine import make_url
 
-from bot.langid import SUPPORTED_LANGUAGES
 from bot.settings import LOG_LEVELS, Settings
+from domain.langid import SUPPORTED_LANGUAGES
 from storage.db import is_sqlite
 from storage.migrate import DatabaseProblem, check_connection, upgrade_async
 

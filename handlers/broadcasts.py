@@ -20,16 +20,16 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_timedelta
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.i18n import endonym, fmt_date, isolate
-from bot.langid import SUPPORTED_LANGUAGES
-from bot.services import broadcasts as service
-from bot.services import events as event_service
-from bot.services.broadcasts import Audience, Delivery, Segment
+from domain import broadcasts as service
+from domain import events as event_service
+from domain.broadcasts import Audience, Delivery, Segment
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES
 from handlers.callbacks import COORDINATOR_CALLBACKS
 from handlers.common import message_of, q
 from handlers.coordinator import COORDINATOR_COMMANDS, HOME_BUTTONS, IsCoordinator
+from handlers.i18n import endonym, fmt_date, isolate
 from handlers.routing import HandlerSet
 from handlers.texts import error_text, municipality_label
 from storage.models import User

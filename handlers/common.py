@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.text_decorations import html_decoration
 
-from bot.i18n import isolate
+from handlers.i18n import isolate
 
 
 def q(value: object, locale: str) -> str:

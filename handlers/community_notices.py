@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import fmt_time
-from bot.outbox import Rendered
-from bot.services.broadcasts import BASE_LANGUAGE
+from delivery.outbox import Rendered
+from domain.broadcasts import BASE_LANGUAGE
 from handlers.broadcasts import fallback_note
 from handlers.common import q
 from handlers.events import invitation_text, rsvp_keyboard, when_text
+from handlers.i18n import fmt_time
 from handlers.notices import notice
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -20,14 +20,13 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.i18n import endonym, fmt_date, fmt_number, isolate
-from bot.services import coordination as service
-from bot.services import privacy as privacy_service
-from bot.settings import Settings
+from domain import coordination as service
+from domain import privacy as privacy_service
+from domain.clock import Clock
+from domain.errors import DomainError
 from handlers.callbacks import CoordCb, coordinator_prefixes
 from handlers.common import message_of, q
+from handlers.i18n import endonym, fmt_date, fmt_number, isolate
 from handlers.onboarding import summary_text
 from handlers.routing import HandlerSet
 from handlers.texts import (
@@ -510,7 +509,7 @@ async def pressed(
     uow: UnitOfWork,
     user: User,
     clock: Clock,
-    settings: Settings,
+    bootstrap_coordinators: frozenset[int],
     tz: tzinfo,
     locale: str,
 ) -> None:
@@ -582,7 +581,7 @@ async def pressed(
             case "inv":
                 await make_invite(message, bot, uow, user, clock, locale)
             case "crm":
-                await service.remove_coordinator(uow, user, ident, settings.coordinator_ids)
+                await service.remove_coordinator(uow, user, ident, bootstrap_coordinators)
                 await message.answer(_("This person is no longer a coordinator."))
             case "home":
                 await show_home(message, uow, user, clock, tz, locale)

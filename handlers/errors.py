@@ -10,7 +10,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
-from bot.errors import DomainError
+from domain.errors import DomainError
 from handlers.routing import HandlerSet
 from handlers.texts import error_text
 from storage.uow import UnitOfWork

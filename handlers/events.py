@@ -17,17 +17,17 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.i18n import endonym, fmt_date, fmt_time, isolate
-from bot.langid import SUPPORTED_LANGUAGES
-from bot.services import broadcasts as broadcast_service
-from bot.services import events as service
+from domain import broadcasts as broadcast_service
+from domain import events as service
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES
 from handlers import broadcasts
 from handlers.broadcasts import community_error
 from handlers.callbacks import COORDINATOR_CALLBACKS
 from handlers.common import message_of, q
 from handlers.coordinator import COORDINATOR_COMMANDS, HOME_BUTTONS, IsCoordinator
+from handlers.i18n import endonym, fmt_date, fmt_time, isolate
 from handlers.pickers import (
     PickCb,
     calendar_keyboard,

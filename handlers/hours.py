@@ -12,15 +12,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.i18n import fmt_number
-from bot.profile import ACTIVITY_KINDS
-from bot.services import hours as service
-from bot.services import meetups as meetup_service
+from domain import hours as service
+from domain import meetups as meetup_service
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.profile import ACTIVITY_KINDS
 from handlers import keyboards
 from handlers.callbacks import HourCb
 from handlers.common import message_of
+from handlers.i18n import fmt_number
 from handlers.pickers import PickCb, adjust_keyboard, format_minutes, parse_minutes
 from handlers.routing import HandlerSet
 from handlers.texts import activity_label, error_text

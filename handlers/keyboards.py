@@ -9,9 +9,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import endonym
-from bot.langid import SUPPORTED_LANGUAGES
-from bot.profile import ACTIVITY_KINDS, MULTI_SELECT, Step
+from domain.langid import SUPPORTED_LANGUAGES
+from domain.profile import ACTIVITY_KINDS, MULTI_SELECT, Step
 from handlers.callbacks import (
     BACK,
     DONE,
@@ -23,6 +22,7 @@ from handlers.callbacks import (
     StepCb,
     SummaryCb,
 )
+from handlers.i18n import endonym
 from handlers.texts import activity_label, choice_label, field_title
 
 _COLUMNS = {

@@ -10,11 +10,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.i18n import fmt_date, fmt_time, isolate
-from bot.ics import meetup_calendar, meetup_uid
-from bot.outbox import Rendered
+from delivery.outbox import Rendered
+from domain.ics import meetup_calendar, meetup_uid
 from handlers.callbacks import HourCb, MeetCb
 from handlers.common import q
+from handlers.i18n import fmt_date, fmt_time, isolate
 from handlers.notices import notice
 from handlers.pickers import format_minutes
 from handlers.texts import activity_label

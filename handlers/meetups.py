@@ -12,14 +12,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.i18n import fmt_date, fmt_time
-from bot.profile import ACTIVITY_KINDS
-from bot.services import meetups as service
+from domain import meetups as service
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.profile import ACTIVITY_KINDS
 from handlers import keyboards
 from handlers.callbacks import MeetCb
 from handlers.common import message_of, q
+from handlers.i18n import fmt_date, fmt_time
 from handlers.pickers import PickCb, format_minutes
 from handlers.routing import HandlerSet
 from handlers.texts import activity_label, error_text

@@ -11,14 +11,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.i18n import endonym
-from bot.langid import SUPPORTED_LANGUAGES
-from bot.services import hours as hours_service
+from domain import hours as hours_service
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES
 from handlers.callbacks import LanguageCb, MenuCb
 from handlers.common import message_of
 from handlers.hours import progress_text
+from handlers.i18n import endonym
 from handlers.meetups import start_form
 from handlers.onboarding import Onboarding, show_home, show_language_picker, show_summary
 from handlers.privacy import privacy_text

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import fmt_date
-from bot.outbox import Rendered
+from delivery.outbox import Rendered
 from handlers.callbacks import MeetCb
 from handlers.common import q
+from handlers.i18n import fmt_date
 from handlers.texts import activity_list, end_reason_label, language_list
 from storage.models import Outbox
 

@@ -13,16 +13,16 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.i18n import endonym, supported_locale
-from bot.langid import SUPPORTED_LANGUAGES, get_detector
-from bot.profile import MULTI_SELECT, Step, steps_for
-from bot.services import coordination
-from bot.services import onboarding as service
+from domain import coordination
+from domain import onboarding as service
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES, get_detector
+from domain.profile import MULTI_SELECT, Step, steps_for
 from handlers import keyboards
 from handlers.callbacks import BACK, DONE, STOP, ConsentCb, LanguageCb, StepCb, SummaryCb
 from handlers.common import message_of, q
+from handlers.i18n import endonym, supported_locale
 from handlers.routing import HandlerSet
 from handlers.texts import choice_label, error_text, field_title, role_name, step_question
 from storage.models import Role, User, UserStatus

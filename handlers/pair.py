@@ -7,9 +7,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.clock import Clock
-from bot.errors import DomainError
-from bot.services import coordination
+from domain import coordination
+from domain.clock import Clock
+from domain.errors import DomainError
 from handlers.callbacks import MenuCb, PairRequestCb
 from handlers.common import message_of, q
 from handlers.routing import HandlerSet

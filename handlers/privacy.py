@@ -12,13 +12,13 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.clock import Clock
-from bot.i18n import isolate
-from bot.outbox import Rendered
-from bot.services import privacy as service
+from delivery.outbox import Rendered
+from domain import privacy as service
+from domain.clock import Clock
 from handlers import keyboards
 from handlers.callbacks import ForgetCb
 from handlers.common import message_of
+from handlers.i18n import isolate
 from handlers.notices import notice
 from handlers.routing import HandlerSet
 from storage.models import User

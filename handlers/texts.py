@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.i18n import endonym, isolate
-from bot.municipalities import name as municipality_name
-from bot.profile import ELSEWHERE, Step
+from domain.municipalities import name as municipality_name
+from domain.profile import ELSEWHERE, Step
+from handlers.i18n import endonym, isolate
 
 
 def role_label(value: str) -> str:
@@ -166,7 +166,7 @@ def field_title(step: Step) -> str:
 
 
 def error_text(key: str, params: dict[str, object], locale: str) -> str:
-    """The sentence for a domain error key (see bot.errors)."""
+    """The sentence for a domain error key (see domain.errors)."""
     texts = {
         "name_empty": _("Please type your first name."),
         "name_too_long": _(

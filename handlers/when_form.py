@@ -10,8 +10,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
-from bot.clock import Clock
-from bot.services.meetups import MAX_MINUTES, MIN_MINUTES
+from domain.clock import Clock
+from domain.meetups import MAX_MINUTES, MIN_MINUTES
 from handlers.common import message_of
 from handlers.pickers import (
     PickCb,

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import delete
 
 from bot.app import BotApp, build_app, run_polling
-from bot.clock import FrozenClock
 from bot.settings import Settings
+from domain.clock import FrozenClock
 from emulator import Emulator
 from storage.db import create_engine
 from storage.migrate import upgrade

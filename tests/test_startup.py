@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot import startup
 from bot.app import build_app, run_polling, run_webhook
 from bot.settings import Settings
-from bot.telegram import ResilientRequests
+from delivery.telegram import ResilientRequests
 from emulator import Emulator
 from storage.migrate import alembic_config
 from tests.conftest import TOKEN

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FrozenClock
 from bot.settings import Settings
+from domain.clock import FrozenClock
 from emulator import Emulator, SimulatedUser
 from handlers.events import EvCb, RsvpCb
 from handlers.pickers import PickCb

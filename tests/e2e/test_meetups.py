@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.ics import parse_meetup
+from domain.ics import parse_meetup
 from emulator import BotMessage, Emulator, SimulatedUser
 from storage.models import Meetup, Outbox
 from tests.conftest import RunningBot

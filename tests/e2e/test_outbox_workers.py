@@ -15,11 +15,11 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy import func, select
 
-from bot.clock import FrozenClock
-from bot.i18n import create_i18n
-from bot.outbox import STALE_CLAIM, OutboxWorker, Rendered, Renderer
-from bot.telegram import create_bot
+from delivery.outbox import STALE_CLAIM, OutboxWorker, Rendered, Renderer
+from delivery.telegram import create_bot
+from domain.clock import FrozenClock
 from emulator import Emulator
+from handlers.i18n import create_i18n
 from storage.db import create_engine, create_session_factory, is_sqlite
 from storage.models import Outbox, OutboxStatus, User
 from storage.uow import UnitOfWork

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FrozenClock
-from bot.ics import parse_meetup
-from bot.services import coordination
-from bot.services import privacy as privacy_service
+from domain import coordination
+from domain import privacy as privacy_service
+from domain.clock import FrozenClock
+from domain.ics import parse_meetup
 from emulator import Emulator
 from storage.db import create_engine, create_session_factory
 from storage.models import (

@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import onboarding as onboarding_service
+from domain import onboarding as onboarding_service
 from emulator import Emulator
 from storage.models import ProcessedUpdate
 from tests.conftest import RunningBot

@@ -15,8 +15,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.i18n import compile_catalogs
-from bot.langid import SUPPORTED_LANGUAGES
+from domain.langid import SUPPORTED_LANGUAGES
+from handlers.i18n import compile_catalogs
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.ics import ParsedMeetup, meetup_calendar, meetup_uid, parse_meetup
+from domain.ics import ParsedMeetup, meetup_calendar, meetup_uid, parse_meetup
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

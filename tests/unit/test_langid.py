@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.langid import (
+from domain.langid import (
     SUPPORTED_LANGUAGES,
     Detection,
     LanguageDetector,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching import (
+from domain.matching import (
     Profile,
     Proposal,
     Reason,
@@ -27,7 +27,7 @@ from bot.matching import (
     suggest,
     waiting_order,
 )
-from bot.municipalities import OTHER
+from domain.municipalities import OTHER
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANDERLECHT, BRUSSEL, ELSENE, MOLENBEEK, UKKEL, EVERE = (

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bot.municipalities import (
+from domain.municipalities import (
     OTHER,
     Municipality,
     all_municipalities,

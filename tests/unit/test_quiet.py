@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.quiet import in_quiet_hours, next_allowed
+from domain.quiet import in_quiet_hours, next_allowed
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

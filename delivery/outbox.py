@@ -43,9 +43,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.clock import Clock
-from bot.services import broadcasts as broadcast_service
-from bot.services.broadcasts import Delivery
+from domain import broadcasts as broadcast_service
+from domain.broadcasts import Delivery
+from domain.clock import Clock
 from storage.db import SessionFactory
 from storage.models import Broadcast, Outbox, OutboxStatus, User
 from storage.uow import UnitOfWork

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import month_bounds
-from bot.errors import DomainError
-from bot.profile import ACTIVITY_KINDS
-from bot.services import coordination
-from bot.services.delivery import person_tz, push, push_once
-from bot.services.meetups import MAX_MINUTES, MIN_MINUTES, meetup_of, other_person
+from domain import coordination
+from domain.clock import month_bounds
+from domain.errors import DomainError
+from domain.meetups import MAX_MINUTES, MIN_MINUTES, meetup_of, other_person
+from domain.notify import person_tz, push, push_once
+from domain.profile import ACTIVITY_KINDS
 from storage.models import HourEntry, HourStatus, MeetupStatus, Pair, PairStatus, User
 from storage.uow import UnitOfWork
 

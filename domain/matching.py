@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
-from bot.municipalities import all_municipalities, are_neighbours, by_nis
+from domain.municipalities import all_municipalities, are_neighbours, by_nis
 
 DUTCH = "nl"
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.errors import DomainError, NotAllowed
-from bot.langid import SUPPORTED_LANGUAGES
-from bot.municipalities import by_nis
-from bot.profile import ELSEWHERE
-from bot.services.coordination import is_coordinator
-from bot.services.delivery import push
+from domain.coordination import is_coordinator
+from domain.errors import DomainError, NotAllowed
+from domain.langid import SUPPORTED_LANGUAGES
+from domain.municipalities import by_nis
+from domain.notify import push
+from domain.profile import ELSEWHERE
 from storage.community import DeliveryCounts
 from storage.models import Broadcast, BroadcastStatus, User
 from storage.uow import UnitOfWork

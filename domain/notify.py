@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.quiet import next_allowed
+from domain.quiet import next_allowed
 from storage.models import Outbox, User
 from storage.uow import UnitOfWork
 

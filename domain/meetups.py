@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.errors import DomainError
-from bot.profile import ACTIVITY_KINDS
-from bot.services import coordination
-from bot.services.delivery import person_tz, push
+from domain import coordination
+from domain.errors import DomainError
+from domain.notify import person_tz, push
+from domain.profile import ACTIVITY_KINDS
 from storage.models import Meetup, MeetupStatus, Pair, PairStatus, User
 from storage.uow import UnitOfWork
 

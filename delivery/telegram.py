@@ -34,7 +34,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from bot.replies import HoldUntilCommit
+from delivery.replies import HoldUntilCommit
 
 log = logging.getLogger(__name__)
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func, or_, select
 
-from bot import matching
-from bot.clock import month_bounds
-from bot.errors import DomainError, NotAllowed
-from bot.profile import GENDERS
-from bot.services.delivery import push
+from domain import matching
+from domain.clock import month_bounds
+from domain.errors import DomainError, NotAllowed
+from domain.notify import push
+from domain.profile import GENDERS
 from storage.models import (
     CoordinatorInvite,
     EndReason,
@@ -595,7 +595,7 @@ async def coordinators(uow: UnitOfWork, coordinator: User) -> Sequence[User]:
 
 
 async def remove_coordinator(
-    uow: UnitOfWork, coordinator: User, person_id: int, bootstrap_ids: Sequence[int]
+    uow: UnitOfWork, coordinator: User, person_id: int, bootstrap_ids: Collection[int]
 ) -> User:
     person = await person_in_programme(uow, coordinator, person_id)
     if person.role not in COORDINATOR_ROLES:

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.errors import DomainError
-from bot.municipalities import all_municipalities
-from bot.profile import (
+from domain.errors import DomainError
+from domain.municipalities import all_municipalities
+from domain.profile import (
     ACTIVITY_KINDS,
     AVAILABILITY,
     CAPACITIES,

@@ -33,9 +33,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from bot.services import coordination
-from bot.services import events as event_service
-from bot.services.delivery import person_tz, push
+from domain import coordination
+from domain import events as event_service
+from domain.notify import person_tz, push
 from storage.models import (
     ERASED_END_REASON,
     Meetup,

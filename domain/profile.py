@@ -6,9 +6,9 @@ import enum
 import re
 import unicodedata
 
-from bot.errors import DomainError
-from bot.langid import SUPPORTED_LANGUAGES
-from bot.matching import ACTIVITY_KINDS, AVAILABILITY_SLOTS, GENDERS
+from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES
+from domain.matching import ACTIVITY_KINDS, AVAILABILITY_SLOTS, GENDERS
 
 # The activity kinds, availability slots and genders are the ones matching scores on.
 AVAILABILITY = AVAILABILITY_SLOTS

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.errors import DomainError
-from bot.langid import SUPPORTED_LANGUAGES
-from bot.quiet import next_allowed
-from bot.services import broadcasts
-from bot.services.delivery import person_tz, push
+from domain import broadcasts
+from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES
+from domain.notify import person_tz, push
+from domain.quiet import next_allowed
 from storage.models import Broadcast, Event, OutboxStatus, Rsvp, User
 from storage.uow import UnitOfWork
 

@@ -1,7 +1,7 @@
 """The 19 municipalities of the Brussels-Capital Region.
 
-Loaded once, lazily, from ``bot/data/brussels-municipalities.json`` (see
-``bot/data/README.md`` for where the data comes from). Municipalities are
+Loaded once, lazily, from ``domain/data/brussels-municipalities.json`` (see
+``domain/data/README.md`` for where the data comes from). Municipalities are
 identified by their NIS code (``"21004"`` is Brussel / Bruxelles); a person who
 lives outside the region has the code ``OTHER`` ("elsewhere"), which is not a
 municipality and never anybody's neighbour.
@@ -38,7 +38,7 @@ class Municipality:
 def _load() -> tuple[Municipality, ...]:
     # importlib.resources rather than a path next to __file__ so that this also
     # works from a wheel or a zipped install.
-    text = resources.files("bot").joinpath("data").joinpath(_DATA_FILE).read_text("utf-8")
+    text = resources.files("domain").joinpath("data").joinpath(_DATA_FILE).read_text("utf-8")
     raw: list[dict[str, Any]] = json.loads(text)
     # The data file names neighbours by their Dutch name (readable for people
     # who check it against a map); internally everything is keyed by NIS code.

@@ -20,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from bot.langid import SUPPORTED_LANGUAGES
+from domain.langid import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
 
