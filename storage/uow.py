@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.community import BroadcastRepository, EventRepository
 from storage.db import SessionFactory
 from storage.meetups import HourRepository, MeetupRepository
+from storage.pairs import PairRepository
 from storage.repositories import (
     AuditRepository,
     OutboxRepository,
@@ -54,6 +55,7 @@ class UnitOfWork:
         session = self._session
         self.programmes = ProgrammeRepository(session)
         self.users = UserRepository(session)
+        self.pairs = PairRepository(session)
         self.updates = UpdateRepository(session)
         self.audit = AuditRepository(session)
         self.outbox = OutboxRepository(session)
