@@ -30,16 +30,18 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._common import summary_line  # noqa: E402
+from domain.assignment import (  # noqa: E402
+    assign_matrix,
+    greedy_assign_matrix,
+    score_matrix,
+)
 from domain.matching import (  # noqa: E402
     ACTIVITY_KINDS,
     AVAILABILITY_SLOTS,
     Profile,
     Proposal,
     Weights,
-    assign_matrix,
     free_places,
-    greedy_assign_matrix,
-    score_matrix,
 )
 from domain.municipalities import OTHER  # noqa: E402
 

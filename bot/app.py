@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
@@ -28,13 +29,16 @@ from bot.startup import (
     prepare_database,
     webhook_secret,
 )
-from delivery.outbox import BroadcastReporter, FloodControl, OutboxWorker
+from delivery.outbox import OutboxWorker
+from delivery.ratelimit import FloodControl
+from delivery.reports import BroadcastReporter
 from delivery.telegram import create_bot
 from domain import hours
 from domain.clock import Clock, SystemClock
 from domain.langid import get_detector
+from domain.notify import use_programme_timezone
 from handlers.broadcasts import progress_text
-from handlers.notices import render as render_notice
+from handlers.notices import create_renderer
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -128,8 +132,17 @@ async def build_app(
     i18n = create_translations(settings)
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
     bot = create_bot(token, api_url)
+    # People without a time zone of their own live in the programme's (TIMEZONE).
+    tz = ZoneInfo(settings.timezone)
+    use_programme_timezone(tz)
     outbox = OutboxWorker(
-        database.session_factory, bot, i18n, render_notice, clock, rate=settings.send_rate
+        database.session_factory,
+        bot,
+        i18n,
+        create_renderer(),
+        clock,
+        tz=tz,
+        rate=settings.send_rate,
     )
     # Replies, pushed messages and progress edits share one rate limiter (replies first).
     bot.session.middleware(FloodControl(outbox.limiter))

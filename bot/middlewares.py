@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from bot.fsm import SqlStorage, bind_session
 from bot.settings import Settings
 from delivery.replies import holding_calls
-from domain import coordination
+from domain import staff
 from domain.clock import Clock
 from domain.langid import detector_ready, get_detector
 from handlers.i18n import supported_locale
@@ -224,10 +224,10 @@ class CurrentUserMiddleware(BaseMiddleware):
         if (
             sender is not None
             and sender.id in self.bootstrap_ids
-            and not coordination.is_coordinator(user)
+            and not staff.is_coordinator(user)
         ):
             language = supported_locale(sender.language_code) or self.default_locale
-            user = await coordination.ensure_bootstrap_coordinator(
+            user = await staff.ensure_bootstrap_coordinator(
                 uow, sender.id, language, self.clock.now()
             )
         data["user"] = user

@@ -63,7 +63,8 @@ HINTS: dict[str, str] = {
     "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`",
     "WEBHOOK_ALLOW_NO_SECRET": "use true or false",
     "WEBHOOK_PORT": "use a port number between 1 and 65535",
-    "TIMEZONE": "use an IANA time zone name such as Europe/Brussels",
+    "TIMEZONE": "use an IANA time zone name such as "
+    + str(Settings.model_fields["timezone"].default),
     "DEFAULT_LOCALE": "use one of " + ", ".join(SUPPORTED_LANGUAGES),
     "COORDINATOR_IDS": "give Telegram user ids, comma-separated, e.g. 11111111,22222222",
     "DATA_DIR": "point DATA_DIR at a folder this user can write to, or fix its permissions",

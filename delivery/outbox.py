@@ -4,7 +4,9 @@ Rows are claimed in small batches, rendered in the recipient's *current* languag
 one by one at most `global_rate` a second overall and one a second per chat, and each
 result is committed right after its send, so a crash repeats at most the message in
 flight. A 429 pauses the whole sender for `retry_after` (the request middleware waits and
-retries), and people who blocked the bot are marked unreachable.
+retries), and people who blocked the bot are marked unreachable. A row whose kind this
+version does not know (written by a newer one) is an error: logged, counted and marked
+failed, never dropped in silence.
 """
 
 from __future__ import annotations
@@ -12,58 +14,39 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import socket
 import uuid
-from collections import deque
+from collections import Counter
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
 from aiogram.exceptions import (
-    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain import broadcasts as broadcast_service
-from domain.broadcasts import Delivery
+from delivery.ratelimit import BACKGROUND, RateLimiter
 from domain.clock import Clock
+from domain.notices import Notice
 from storage.db import SessionFactory
-from storage.models import Broadcast, Outbox, OutboxStatus, User
+from storage.models import Outbox, OutboxStatus
+from storage.outbox import OutboxRepository
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=5)
-_OUTBOX = cast(Table, Outbox.__table__)
-_MARK_SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("row_id"))
-    .values(
-        status=OutboxStatus.SENT.value,
-        sent_at=bindparam("now"),
-        last_error=None,
-        attempts=_OUTBOX.c.attempts + 1,
-    )
-)
 MAX_ATTEMPTS = 5
 
 
@@ -76,150 +59,12 @@ class Rendered:
     document: tuple[str, bytes] | None = None  # (filename, content); text is the caption
 
 
-Renderer = Callable[[Outbox, str], Rendered | None]
+# (row, locale, the programme's time zone) -> the message, or None when there is nothing
+# to send (e.g. a broadcast with no text at all).
+Renderer = Callable[[Outbox, str, ZoneInfo], Rendered | None]
 
-
-# Set inside the delivery worker's and the progress reporter's tasks: their messages are
-# paced per chat and leave room for replies to people talking to the bot right now.
-_BACKGROUND: ContextVar[bool] = ContextVar("outbox_background", default=False)
 # Workers running in this process, so a restarted one can tell its predecessors' claims.
 _LIVE_WORKERS: set[str] = set()
-
-
-def counts_as_message(api_method: str) -> bool:
-    """Whether Telegram's flood limits count a call: sending or editing a message."""
-    name = api_method.lower()
-    if name.startswith("send"):
-        return name != "sendchataction"
-    return name.startswith(("editmessage", "copymessage", "forwardmessage"))
-
-
-@dataclass
-class Slot:
-    chat_id: int | str | None
-
-
-class RateLimiter:
-    """Telegram's flood limits, shared by everything the bot sends.
-
-    At most `per_second` messages in any window of one second overall. Each send holds
-    its place in the window from the moment it starts until one second after its answer
-    arrived: the server saw it in between, so however the network jitters, Telegram never
-    counts more than the limit. Replies to people (the default) may use every place;
-    background sends (the outbox worker, progress edits) leave `reserve` places free, wait
-    while a reply waits, and keep `per_chat_interval` between two messages to one chat.
-    After a 429 everyone waits until `pause()` ends.
-    """
-
-    def __init__(
-        self, per_second: float, per_chat_interval: float = 1.0, reserve: int | None = None
-    ) -> None:
-        self.per_second = per_second
-        self.capacity = max(1, int(per_second))
-        self.window = self.capacity / per_second
-        if reserve is None:
-            reserve = max(1, self.capacity // 100) if self.capacity > 2 else 0
-        self.reserve = reserve
-        self.per_chat_interval = per_chat_interval
-        self._done: deque[float] = deque()  # answer times of recent sends
-        self._in_flight = 0
-        self._urgent_waiting = 0
-        self._paused_until = 0.0
-        self._last_in_chat: dict[int | str, float] = {}
-        self._changed = asyncio.Event()
-
-    def _now(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    def pause(self, seconds: float) -> None:
-        """Telegram said 429: nothing is sent until `seconds` from now."""
-        self._paused_until = max(self._paused_until, self._now() + seconds)
-
-    async def acquire(self, chat_id: int | str | None, *, background: bool) -> Slot:
-        if not background:
-            self._urgent_waiting += 1
-        try:
-            while True:
-                now = self._now()
-                delay = self._delay(now, chat_id, background)
-                if delay <= 0:
-                    self._in_flight += 1
-                    if chat_id is not None:
-                        self._last_in_chat[chat_id] = math.inf  # until its answer arrives
-                    return Slot(chat_id)
-                changed = self._changed
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await changed.wait()
-        finally:
-            if not background:
-                self._urgent_waiting -= 1
-
-    def _delay(self, now: float, chat_id: int | str | None, background: bool) -> float:
-        """0 when a send may start now, else how long to wait at most before looking again."""
-        if now < self._paused_until:
-            return self._paused_until - now
-        while self._done and now - self._done[0] >= self.window:
-            self._done.popleft()
-        places = self.capacity - (self.reserve if background else 0)
-        if background and self._urgent_waiting:
-            return 0.05  # woken earlier when the reply got its place
-        waits = []
-        if len(self._done) + self._in_flight >= places:
-            waits.append(self._done[0] + self.window - now if self._done else 0.05)
-        if background and chat_id is not None:
-            ready = self._last_in_chat.get(chat_id, -math.inf) + self.per_chat_interval
-            if ready > now:
-                waits.append(min(ready - now, 1.0))
-        return max(waits) if waits else 0.0
-
-    def release(self, slot: Slot) -> None:
-        now = self._now()
-        self._in_flight -= 1
-        self._done.append(now)
-        if slot.chat_id is not None:
-            self._last_in_chat[slot.chat_id] = now
-            if len(self._last_in_chat) > 50_000:
-                horizon = now - self.per_chat_interval
-                self._last_in_chat = {c: t for c, t in self._last_in_chat.items() if t > horizon}
-        # Wake every waiter once; each looks again and the next wait gets a fresh event.
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-
-class FloodControl(BaseRequestMiddleware):
-    """Every message the bot sends or edits takes its place in the shared `RateLimiter`;
-    a 429 on a pushed message pauses every background sender (the outer retry middleware
-    then waits and tries again)."""
-
-    def __init__(self, limiter: RateLimiter) -> None:
-        self.limiter = limiter
-
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        if not counts_as_message(method.__api_method__):
-            return await make_request(bot, method)
-        chat_id = getattr(method, "chat_id", None)
-        background = _BACKGROUND.get()
-        slot = await self.limiter.acquire(
-            chat_id if isinstance(chat_id, int | str) else None, background=background
-        )
-        try:
-            return await make_request(bot, method)
-        except TelegramRetryAfter as error:
-            # The pushed messages pause together and resume in order. A reply that met
-            # a 429 (most likely the chat's own limit) only waits itself: should the
-            # whole bot be over the limit, the next pushed message hears it too.
-            if background:
-                self.limiter.pause(error.retry_after)
-            raise
-        finally:
-            self.limiter.release(slot)
 
 
 class OutboxWorker:
@@ -233,6 +78,7 @@ class OutboxWorker:
         render: Renderer,
         clock: Clock,
         *,
+        tz: ZoneInfo | None = None,
         rate: float = 30.0,
         batch: int = 50,
     ) -> None:
@@ -241,7 +87,14 @@ class OutboxWorker:
         self.i18n = i18n
         self.render = render
         self.clock = clock
+        # The programme's time zone (settings' TIMEZONE, from bot.app.build_app), for
+        # rows that carry no time zone of the recipient's own.
+        self.tz = tz or ZoneInfo("UTC")
         self.batch = batch
+        # What became of the rows handled so far: sent, blocked, failed, retried,
+        # cancelled, expired; unknown_kind counts rows of a kind this version does not
+        # know, which are among the failed ones too.
+        self.counters: Counter[str] = Counter()
         # Shared with every other sender through `FloodControl` (see bot.app.build_app).
         self.limiter = RateLimiter(rate)
         self.name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -269,7 +122,7 @@ class OutboxWorker:
         _LIVE_WORKERS.discard(self.name)
 
     async def _loop(self) -> None:
-        _BACKGROUND.set(True)  # this task's sends are paced and yield to replies
+        BACKGROUND.set(True)  # this task's sends are paced and yield to replies
         try:
             await self.release_dead_claims()
         except Exception:
@@ -317,21 +170,12 @@ class OutboxWorker:
         can repeat. Claims of live workers (other processes, other machines) stay."""
         host = socket.gethostname()
         async with UnitOfWork(self.session_factory) as uow:
-            names = await uow.session.scalars(
-                select(Outbox.claimed_by)
-                .where(Outbox.status == OutboxStatus.SENDING.value)
-                .distinct()
-            )
-            dead = [name for name in names.all() if name and _is_dead_local_worker(name, host)]
+            claimants = await uow.outbox.claimants()
+            dead = [name for name in claimants if _is_dead_local_worker(name, host)]
             if not dead:
                 return 0
-            result = await uow.session.execute(
-                update(Outbox)
-                .where(Outbox.status == OutboxStatus.SENDING.value, Outbox.claimed_by.in_(dead))
-                .values(status=OutboxStatus.PENDING.value, claimed_by=None, claimed_at=None)
-            )
+            released = await uow.outbox.release_claims_of(dead)
             await uow.commit()
-        released = int(getattr(result, "rowcount", 0) or 0)
         log.info("released %s outbox rows claimed by stopped workers %s", released, dead)
         return released
 
@@ -340,23 +184,10 @@ class OutboxWorker:
         batch (a notice during a broadcast), hand the rest back and claim again."""
         self._wake.clear()
         async with UnitOfWork(self.session_factory) as uow:
-            most_urgent = await uow.session.scalar(
-                select(func.min(Outbox.priority)).where(
-                    Outbox.status == OutboxStatus.PENDING.value,
-                    Outbox.due_at <= self.clock.now(),
-                )
-            )
+            most_urgent = await uow.outbox.most_urgent_due(self.clock.now())
             if most_urgent is None or most_urgent >= remaining[0].priority:
                 return False
-            await uow.session.execute(
-                update(Outbox)
-                .where(
-                    Outbox.id.in_([row.id for row in remaining]),
-                    Outbox.status == OutboxStatus.SENDING.value,
-                    Outbox.claimed_by == self.name,
-                )
-                .values(status=OutboxStatus.PENDING.value, claimed_by=None, claimed_at=None)
-            )
+            await uow.outbox.hand_back([row.id for row in remaining], self.name)
             await uow.commit()
         return True
 
@@ -367,10 +198,7 @@ class OutboxWorker:
         if wanted:
             if len(self._texts) > 256:
                 self._texts.clear()
-            result = await uow.session.execute(
-                select(Broadcast.id, Broadcast.texts).where(Broadcast.id.in_(wanted))
-            )
-            self._texts.update({broadcast_id: texts for broadcast_id, texts in result.all()})
+            self._texts |= await uow.outbox.broadcast_texts(wanted)
         for row in rows:
             if row.broadcast_id is not None:
                 # The row is detached from its session: this changes what is rendered only.
@@ -380,24 +208,27 @@ class OutboxWorker:
         ids = {row.recipient_id for row in rows if row.recipient_id is not None}
         if not ids:
             return {}
-        result = await uow.session.execute(
-            select(User.id, User.contact_language).where(User.id.in_(ids))
-        )
-        return {person_id: language for person_id, language in result.all()}
+        return await uow.outbox.contact_languages(ids)
 
     async def _deliver(
         self, row: Outbox, language: str | None, results: AsyncConnection | None = None
     ) -> None:
         locale = language or str(row.params.get("locale") or self.i18n.default_locale)
         rendered, expired, broken = None, False, None
+        if Notice.of(row.key) is None:
+            # Written by a newer version, or by a bug: say so loudly, never drop it quietly.
+            # The params may hold names and typed places: they stay out of the log.
+            log.error("outbox row %s has an unknown kind %r: marked failed", row.id, row.key)
+            self.counters["unknown_kind"] += 1
+            broken = f"unknown kind: {row.key[:60]}"
         try:
             expires_at = row.params.get("expires_at")
             expired = (
                 expires_at is not None and datetime.fromisoformat(expires_at) <= self.clock.now()
             )
-            if not expired:
+            if not expired and broken is None:
                 with self.i18n.context(), self.i18n.use_locale(locale):
-                    rendered = self.render(row, locale)
+                    rendered = self.render(row, locale, self.tz)
         except Exception as exc:  # one bad row must not hold up the rows claimed after it
             log.exception("outbox row %s (%s) could not be rendered", row.id, row.key)
             broken = f"render failed: {exc!r}"
@@ -423,10 +254,11 @@ class OutboxWorker:
                 else:
                     retry_at = self.clock.now() + timedelta(seconds=30 * 2**row.attempts)
                     error = str(exc)
+        outcome = "retried" if retry_at is not None else "expired" if expired else status.value
+        self.counters[outcome] += 1
         if retry_at is None and status is OutboxStatus.SENT and results is not None:
-            # The hot path of a broadcast: the same change as OutboxRepository.finish, as
-            # one prepared UPDATE committed at once, without an ORM session around it.
-            await results.execute(_MARK_SENT, {"row_id": row.id, "now": self.clock.now()})
+            # The hot path of a broadcast: one prepared UPDATE committed at once.
+            await OutboxRepository.mark_sent(results, row.id, self.clock.now())
             await results.commit()
             return
         async with UnitOfWork(self.session_factory) as uow:
@@ -466,88 +298,3 @@ def _is_dead_local_worker(name: str, host: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-ProgressText = Callable[[Delivery, float | None, str], str]
-
-
-class BroadcastReporter:
-    """Keeps the coordinator's confirmation message of each sending broadcast up to date
-    (edited in place, at most once per `tick`), and turns it into the delivery report when
-    the last row is handled. Counts come from the outbox rows, so a restart loses nothing.
-    """
-
-    def __init__(
-        self,
-        session_factory: SessionFactory,
-        bot: Bot,
-        i18n: I18n,
-        text: ProgressText,
-        clock: Clock,
-        *,
-        rate: float,
-    ) -> None:
-        self.session_factory = session_factory
-        self.bot = bot
-        self.i18n = i18n
-        self.text = text
-        self.clock = clock
-        self.rate = rate
-        self._first_seen: dict[int, tuple[float, int]] = {}  # id -> (time, rows handled)
-        self._shown: dict[int, str] = {}
-
-    async def tick(self) -> None:
-        token = _BACKGROUND.set(True)
-        try:
-            async with UnitOfWork(self.session_factory) as uow:
-                deliveries = await broadcast_service.in_progress(uow, self.clock.now())
-                authors = {d.broadcast.author_id for d in deliveries if d.broadcast.author_id}
-                rows = await uow.session.execute(
-                    select(User.telegram_id, User.contact_language).where(
-                        User.telegram_id.in_(authors)
-                    )
-                )
-                languages = {telegram_id: language for telegram_id, language in rows.all()}
-                await uow.commit()  # finished broadcasts are marked done before the report
-            for delivery in deliveries:
-                author = delivery.broadcast.author_id or 0
-                await self._show(delivery, languages.get(author) or self.i18n.default_locale)
-        finally:
-            _BACKGROUND.reset(token)
-
-    def _seconds_left(self, delivery: Delivery) -> float | None:
-        now = asyncio.get_running_loop().time()
-        broadcast_id, done = delivery.broadcast.id, delivery.counts.done
-        started, done_then = self._first_seen.setdefault(broadcast_id, (now, done))
-        rate = self.rate
-        if now - started >= 1.5 and done > done_then:
-            rate = min(rate, (done - done_then) / (now - started))
-        return delivery.counts.queued / rate if rate > 0 else None
-
-    async def _show(self, delivery: Delivery, locale: str) -> None:
-        broadcast = delivery.broadcast
-        seconds_left = None if delivery.finished else self._seconds_left(delivery)
-        with self.i18n.context(), self.i18n.use_locale(locale):
-            text = self.text(delivery, seconds_left, locale)
-        if delivery.finished:
-            self._first_seen.pop(broadcast.id, None)
-            self._shown.pop(broadcast.id, None)
-        elif self._shown.get(broadcast.id) == text:
-            return
-        else:
-            self._shown[broadcast.id] = text
-        chat_id, message_id = broadcast.report_chat_id, broadcast.report_message_id
-        if chat_id is None:
-            return
-        try:
-            if message_id is not None:
-                await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
-                return
-        except TelegramBadRequest as error:
-            log.info("progress of broadcast %s not shown: %s", broadcast.id, error.message)
-        except TelegramAPIError as error:
-            log.info("progress of broadcast %s not shown: %s", broadcast.id, error)
-            return
-        if delivery.finished:  # the message to edit is gone: the report comes as a new one
-            with contextlib.suppress(TelegramAPIError):
-                await self.bot.send_message(chat_id, text)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.coordination import is_coordinator
-from domain.errors import DomainError, NotAllowed
+from domain.errors import DomainError
 from domain.langid import SUPPORTED_LANGUAGES
 from domain.municipalities import by_nis
+from domain.notices import Notice
 from domain.notify import push
 from domain.profile import ELSEWHERE
+from domain.staff import require_coordinator
 from storage.community import DeliveryCounts
 from storage.models import Broadcast, BroadcastStatus, User
 from storage.uow import UnitOfWork
@@ -28,7 +29,7 @@ from storage.uow import UnitOfWork
 BASE_LANGUAGE = "nl"  # coordinators write in Dutch; other versions are optional
 MAX_TEXT = 4096  # Telegram's limit, counted after the formatting tags are read
 BROADCAST_PRIORITY = 2  # after replies (0) and notices (1)
-BROADCAST_KEY = "broadcast"
+BROADCAST_KEY = Notice.BROADCAST
 SEGMENT_KINDS = (
     "all",
     "newcomers",
@@ -82,12 +83,6 @@ class Delivery:
     @property
     def finished(self) -> bool:
         return self.broadcast.status != BroadcastStatus.SENDING.value
-
-
-def require_coordinator(user: User | None) -> User:
-    if user is None or not is_coordinator(user):
-        raise NotAllowed("coordinators_only")
-    return user
 
 
 # --- the text -----------------------------------------------------------------------------
@@ -249,7 +244,7 @@ async def send(
     *,
     report_chat_id: int | None = None,
     report_message_id: int | None = None,
-    key: str = BROADCAST_KEY,
+    key: Notice = BROADCAST_KEY,
     params: dict[str, Any] | None = None,
 ) -> Broadcast:
     """Write the broadcast and one outbox row per reachable recipient (the caller
@@ -275,7 +270,7 @@ async def send(
         started_at=now,
     )
     uow.broadcasts.add(broadcast)
-    await uow.session.flush()
+    await uow.broadcasts.flush()
     for person in people:
         push(
             uow,

@@ -19,8 +19,10 @@ from typing import Any
 from domain import broadcasts
 from domain.errors import DomainError
 from domain.langid import SUPPORTED_LANGUAGES
+from domain.notices import Notice
 from domain.notify import person_tz, push
 from domain.quiet import next_allowed
+from domain.staff import require_coordinator
 from storage.models import Broadcast, Event, OutboxStatus, Rsvp, User
 from storage.uow import UnitOfWork
 
@@ -33,7 +35,7 @@ REMINDER_LEAD = timedelta(days=1)
 ANSWERS = ("going", "maybe", "no")
 GOING = "going"
 OPEN = "open"
-INVITE_KEY = "event.invite"
+INVITE_KEY = Notice.EVENT_INVITE
 UPCOMING_LIMIT = 20
 
 
@@ -117,7 +119,7 @@ def check_version(text: str | None) -> dict[str, str]:
 
 async def create(uow: UnitOfWork, coordinator: User, draft: Draft, now: datetime) -> Event:
     """Save a new open event of the coordinator's programme (the caller commits)."""
-    broadcasts.require_coordinator(coordinator)
+    require_coordinator(coordinator)
     texts = dict(draft.texts or {})
     if any(code not in SUPPORTED_LANGUAGES or code == "nl" for code in texts):
         raise DomainError("invalid_choice")
@@ -136,7 +138,7 @@ async def create(uow: UnitOfWork, coordinator: User, draft: Draft, now: datetime
         created_at=now,
     )
     uow.events.add(event)
-    await uow.session.flush()
+    await uow.events.flush()
     uow.audit.record(
         "event.created",
         programme_id=event.programme_id,
@@ -147,7 +149,7 @@ async def create(uow: UnitOfWork, coordinator: User, draft: Draft, now: datetime
 
 
 async def event_in_programme(uow: UnitOfWork, coordinator: User, event_id: int) -> Event:
-    broadcasts.require_coordinator(coordinator)
+    require_coordinator(coordinator)
     event = await uow.events.get(event_id)
     if event is None or event.programme_id != coordinator.programme_id:
         raise DomainError("not_found")
@@ -158,7 +160,7 @@ async def upcoming(
     uow: UnitOfWork, coordinator: User, now: datetime
 ) -> list[tuple[Event, dict[str, int]]]:
     """Events from today on, soonest first, with their answer counts."""
-    broadcasts.require_coordinator(coordinator)
+    require_coordinator(coordinator)
     events = await uow.events.upcoming(
         coordinator.programme_id, now - timedelta(hours=12), UPCOMING_LIMIT
     )
@@ -248,7 +250,7 @@ async def _plan_reminder(uow: UnitOfWork, event: Event, person: User, now: datet
         push(
             uow,
             person,
-            "event.reminder",
+            Notice.EVENT_REMINDER,
             _notice_params(event),
             due=due,
             dedup_key=key,
@@ -295,7 +297,7 @@ async def answer(
             rsvp = Rsvp(event_id=event.id, person_id=person.id, answer=GOING)
             uow.events.add_rsvp(rsvp)
         rsvp.answer, rsvp.waitlisted, rsvp.answered_at = GOING, full, now
-        await uow.session.flush()
+        await uow.events.flush()
         if full:
             return Answer(GOING, True, await uow.events.waiting_position(rsvp))
         await _plan_reminder(uow, event, person, now)
@@ -307,7 +309,7 @@ async def answer(
         return Answer(choice, unchanged=True)
     rsvp.answer, rsvp.waitlisted, rsvp.answered_at = choice, False, now
     await uow.events.cancel_outbox_row(_reminder_key(event, person))
-    await uow.session.flush()
+    await uow.events.flush()
     moved_up = await _move_up(uow, event, now) if had_place else None
     return Answer(choice, moved_up=moved_up)
 
@@ -341,7 +343,7 @@ async def _move_up(uow: UnitOfWork, event: Event, now: datetime) -> User | None:
     push(
         uow,
         person,
-        "event.moved_up",
+        Notice.EVENT_MOVED_UP,
         _notice_params(event),
         due=now,
         event_starts_at=event.starts_at,

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain import coordination
+from domain import pairs, staff
 from domain.clock import month_bounds
 from domain.errors import DomainError
 from domain.meetups import MAX_MINUTES, MIN_MINUTES, meetup_of, other_person
+from domain.notices import Notice
 from domain.notify import person_tz, push, push_once
 from domain.profile import ACTIVITY_KINDS
 from storage.models import HourEntry, HourStatus, MeetupStatus, Pair, PairStatus, User
@@ -36,7 +37,7 @@ class Progress:
 
 
 async def _pair_of(uow: UnitOfWork, person: User) -> Pair:
-    pair = await coordination.pair_of(uow, person)
+    pair = await pairs.pair_of(uow, person)
     if pair is None or pair.status != PairStatus.ACTIVE.value:
         raise DomainError("no_pair")
     return pair
@@ -44,7 +45,7 @@ async def _pair_of(uow: UnitOfWork, person: User) -> Pair:
 
 async def entry_of(uow: UnitOfWork, person: User, entry_id: int) -> tuple[HourEntry, Pair]:
     entry = await uow.hours.get(entry_id)
-    pair = await uow.session.get(Pair, entry.pair_id) if entry else None
+    pair = await uow.pairs.get(entry.pair_id) if entry else None
     if entry is None or pair is None or person.id not in (pair.newcomer_id, pair.buddy_id):
         raise DomainError("not_found")
     return entry, pair
@@ -106,10 +107,10 @@ async def log(
         corrects.status = HourStatus.CORRECTED.value
         corrects.decided_at = now
     uow.hours.add(entry)
-    await uow.session.flush()
+    await uow.hours.flush()
     other = await other_person(uow, pair, person)
     if other is not None:
-        push(uow, other, "hours.confirm_request", _entry_params(entry, person, other), due=now)
+        push(uow, other, Notice.HOURS_CONFIRM_REQUEST, _entry_params(entry, person, other), due=now)
     return entry
 
 
@@ -158,11 +159,11 @@ async def meetup_did_not_happen(
         MeetupStatus.MISSED.value if reason == "no_show" else MeetupStatus.CANCELLED.value
     )
     if reason == "no_show":
-        for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+        for coordinator in await staff.coordinators_of(uow, pair.programme_id):
             push(
                 uow,
                 coordinator,
-                "coordinator.no_show",
+                Notice.COORDINATOR_NO_SHOW,
                 {"pair_id": pair.id, "name": person.first_name},
                 due=now,
             )
@@ -182,7 +183,7 @@ async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
     after = before + entry.minutes
     logger = await uow.users.get(entry.logged_by) if entry.logged_by else None
     if logger is not None:
-        push(uow, logger, "hours.confirmed", _entry_params(entry, person, logger), due=now)
+        push(uow, logger, Notice.HOURS_CONFIRMED, _entry_params(entry, person, logger), due=now)
     members = [m for m in (logger, person) if m is not None]
     # The fixed milestones below the pair's own target, and the target itself.
     for hours in sorted({m for m in MILESTONES if m < pair.target_hours} | {pair.target_hours}):
@@ -191,17 +192,17 @@ async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
                 await push_once(
                     uow,
                     member,
-                    "hours.milestone",
+                    Notice.HOURS_MILESTONE,
                     {"hours": hours, "target": pair.target_hours},
                     due=now,
                     dedup_key=f"milestone:{pair.id}:{hours}:{member.id}",
                 )
     if before < pair.target_hours * 60 <= after:
-        for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+        for coordinator in await staff.coordinators_of(uow, pair.programme_id):
             await push_once(
                 uow,
                 coordinator,
-                "coordinator.target_reached",
+                Notice.COORDINATOR_TARGET_REACHED,
                 {"pair_id": pair.id, "hours": pair.target_hours},
                 due=now,
                 dedup_key=f"target:{pair.id}:{coordinator.id}",
@@ -220,12 +221,12 @@ async def dispute(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
     entry.decided_at = now
     logger = await uow.users.get(entry.logged_by) if entry.logged_by else None
     if logger is not None:
-        push(uow, logger, "hours.disputed", _entry_params(entry, person, logger), due=now)
-    for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+        push(uow, logger, Notice.HOURS_DISPUTED, _entry_params(entry, person, logger), due=now)
+    for coordinator in await staff.coordinators_of(uow, pair.programme_id):
         push(
             uow,
             coordinator,
-            "coordinator.hours_disputed",
+            Notice.COORDINATOR_HOURS_DISPUTED,
             {"pair_id": pair.id, "entry_id": entry.id, "minutes": entry.minutes},
             due=now,
         )
@@ -254,7 +255,7 @@ async def correct(
 
 
 async def progress(uow: UnitOfWork, person: User, now: datetime) -> tuple[Pair, Progress]:
-    pair = await coordination.pair_of(uow, person)
+    pair = await pairs.pair_of(uow, person)
     if pair is None:
         raise DomainError("no_pair")
     totals = await uow.hours.minutes_by_status(pair.id)
@@ -271,7 +272,7 @@ async def progress(uow: UnitOfWork, person: User, now: datetime) -> tuple[Pair, 
 async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
     """Pairs quiet for 14 days get a friendly nudge; 28 days alerts the coordinators."""
     queued = 0
-    for pair in await coordination.all_active_pairs(uow):
+    for pair in await pairs.all_active_pairs(uow):
         moments = [
             pair.started_at,
             await uow.meetups.last_activity(pair.id),
@@ -290,7 +291,7 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
                 await push_once(
                     uow,
                     member,
-                    "pair.nudge",
+                    Notice.PAIR_NUDGE,
                     {"pair_id": pair.id, "days": quiet.days},
                     due=now,
                     dedup_key=f"nudge:{pair.id}:{stamp}:{member.id}",
@@ -298,12 +299,12 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
                 is not None
             )
         if quiet >= ALERT_AFTER:
-            for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+            for coordinator in await staff.coordinators_of(uow, pair.programme_id):
                 queued += (
                     await push_once(
                         uow,
                         coordinator,
-                        "coordinator.pair_quiet",
+                        Notice.COORDINATOR_PAIR_QUIET,
                         {"pair_id": pair.id, "days": quiet.days},
                         due=now,
                         dedup_key=f"quiet:{pair.id}:{stamp}:{coordinator.id}",

@@ -53,11 +53,13 @@ def meetup_calendar(
     summary: str,
     location: str,
     description: str = "",
-    tz: str = "Europe/Brussels",
+    tz: str,
     cancelled: bool = False,
     now: datetime | None = None,
 ) -> bytes:
     """One meetup as an `.ics` file: METHOD:REQUEST, or METHOD:CANCEL when `cancelled`.
+
+    `tz` is an IANA name: the recipient's time zone, or the programme's.
 
     `starts_at` and `now` must be timezone-aware. DESCRIPTION is written only when not
     empty; a display alarm 2 hours before is added unless the meetup is cancelled.

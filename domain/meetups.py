@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain import coordination
 from domain.errors import DomainError
+from domain.notices import Notice
 from domain.notify import person_tz, push
+from domain.pairs import pair_of, pairs_of
 from domain.profile import ACTIVITY_KINDS
 from storage.models import Meetup, MeetupStatus, Pair, PairStatus, User
 from storage.uow import UnitOfWork
@@ -42,7 +43,7 @@ def _check_plan(starts_at: datetime, minutes: int, kind: str, now: datetime) -> 
 
 async def active_pair(uow: UnitOfWork, person: User) -> Pair:
     """The person's active pair, or a clear "no pair" answer."""
-    pair = await coordination.pair_of(uow, person)
+    pair = await pair_of(uow, person)
     if pair is None or pair.status != PairStatus.ACTIVE.value:
         raise DomainError("no_pair")
     return pair
@@ -58,7 +59,7 @@ async def meetup_of(uow: UnitOfWork, person: User, meetup_id: int) -> tuple[Meet
     meetup = await uow.meetups.get(meetup_id)
     if meetup is None:
         raise DomainError("not_found")
-    pair = await uow.session.get(Pair, meetup.pair_id)
+    pair = await uow.pairs.get(meetup.pair_id)
     if pair is None or person.id not in (pair.newcomer_id, pair.buddy_id):
         raise DomainError("not_found")
     return meetup, pair
@@ -104,10 +105,10 @@ async def propose(
         is_introduction=first,
     )
     uow.meetups.add(meetup)
-    await uow.session.flush()
+    await uow.meetups.flush()
     other = await other_person(uow, pair, person)
     if other is not None:
-        push(uow, other, "meetup.proposed", _details(meetup, person, other), due=now)
+        push(uow, other, Notice.MEETUP_PROPOSED, _details(meetup, person, other), due=now)
     return meetup
 
 
@@ -141,7 +142,7 @@ async def change(
         push(
             uow,
             other,
-            "meetup.proposed",
+            Notice.MEETUP_PROPOSED,
             _details(meetup, person, other) | {"changed": True},
             due=now,
         )
@@ -168,7 +169,12 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
         other = proposer if member is person else person
         details = _details(meetup, other, member)
         push(
-            uow, member, "meetup.calendar", details, due=now, dedup_key=f"{prefix}:ics:{member.id}"
+            uow,
+            member,
+            Notice.MEETUP_CALENDAR,
+            details,
+            due=now,
+            dedup_key=f"{prefix}:ics:{member.id}",
         )
         for name, before in REMINDERS:
             moment = meetup.starts_at - before
@@ -177,7 +183,7 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
             push(
                 uow,
                 member,
-                "meetup.reminder",
+                Notice.MEETUP_REMINDER,
                 details | {"which": name},
                 due=moment,
                 dedup_key=f"{prefix}:rem-{name}:{member.id}",
@@ -187,13 +193,13 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
         push(
             uow,
             member,
-            "meetup.ask",
+            Notice.MEETUP_ASK,
             details,
             due=ends_at,
             dedup_key=f"{prefix}:ask:{member.id}",
         )
     if proposer is not None:
-        push(uow, proposer, "meetup.accepted", _details(meetup, person, proposer), due=now)
+        push(uow, proposer, Notice.MEETUP_ACCEPTED, _details(meetup, person, proposer), due=now)
     return meetup
 
 
@@ -206,7 +212,7 @@ async def decline(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) 
     meetup.status = MeetupStatus.DECLINED.value
     proposer = await uow.users.get(meetup.proposer_id) if meetup.proposer_id else None
     if proposer is not None:
-        push(uow, proposer, "meetup.declined", _details(meetup, person, proposer), due=now)
+        push(uow, proposer, Notice.MEETUP_DECLINED, _details(meetup, person, proposer), due=now)
     return meetup
 
 
@@ -225,12 +231,12 @@ async def cancel(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
             continue
         details = _details(meetup, person, member)
         if member is other:
-            push(uow, member, "meetup.cancelled", details, due=now)
+            push(uow, member, Notice.MEETUP_CANCELLED, details, due=now)
         if was_accepted:
-            push(uow, member, "meetup.calendar", details | {"cancelled": True}, due=now)
+            push(uow, member, Notice.MEETUP_CALENDAR, details | {"cancelled": True}, due=now)
     return meetup
 
 
 async def upcoming(uow: UnitOfWork, person: User, now: datetime) -> list[Meetup]:
-    pairs = await coordination.pairs_of(uow, person)
+    pairs = await pairs_of(uow, person)
     return list(await uow.meetups.upcoming([p.id for p in pairs], now))

@@ -7,21 +7,37 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.notices import Notice
 from domain.quiet import next_allowed
 from storage.models import Outbox, User
 from storage.uow import UnitOfWork
 
-DEFAULT_TIMEZONE = "Europe/Brussels"
+# The programme's time zone, for people who have none of their own. The composition root
+# (bot.app.build_app) sets it from settings (TIMEZONE) before anything is pushed; UTC
+# until then keeps a forgotten call visible rather than quietly local.
+_programme_tz = ZoneInfo("UTC")
+
+
+def use_programme_timezone(tz: ZoneInfo) -> None:
+    """Set the time zone of people who have not stored one (from settings, at start)."""
+    global _programme_tz
+    _programme_tz = tz
+
+
+def programme_tz() -> ZoneInfo:
+    """The programme's time zone, as set by `use_programme_timezone`."""
+    return _programme_tz
 
 
 def person_tz(person: User) -> ZoneInfo:
-    return ZoneInfo(person.timezone or DEFAULT_TIMEZONE)
+    """The person's own time zone when they stored one, else the programme's."""
+    return ZoneInfo(person.timezone) if person.timezone else _programme_tz
 
 
 def push(
     uow: UnitOfWork,
     person: User,
-    key: str,
+    kind: Notice,
     params: dict[str, Any] | None = None,
     *,
     due: datetime,
@@ -32,7 +48,7 @@ def push(
     respect_quiet_hours: bool = True,
     broadcast_id: int | None = None,
 ) -> Outbox:
-    """Queue `key` for `person`; see the module docstring."""
+    """Queue a message of this `kind` for `person`; see the module docstring."""
     when = due
     if respect_quiet_hours:
         when = next_allowed(
@@ -49,7 +65,7 @@ def push(
         chat_id=person.telegram_id,
         recipient_id=person.id,
         programme_id=person.programme_id,
-        key=key,
+        key=Notice(kind).value,
         params=payload,
         due_at=when,
         priority=priority,
@@ -62,7 +78,7 @@ def push(
 async def push_once(
     uow: UnitOfWork,
     person: User,
-    key: str,
+    kind: Notice,
     params: dict[str, Any],
     *,
     dedup_key: str,
@@ -72,4 +88,4 @@ async def push_once(
     repeatedly and must not repeat themselves)."""
     if await uow.outbox.has_dedup_key(dedup_key):
         return None
-    return push(uow, person, key, params, due=due, dedup_key=dedup_key)
+    return push(uow, person, kind, params, due=due, dedup_key=dedup_key)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES
 from domain.municipalities import all_municipalities
 from domain.profile import (
     ACTIVITY_KINDS,
@@ -36,6 +39,25 @@ class Recruitment:
     role: Role | None = None
     channel: str | None = None
     programme_slug: str | None = None
+
+    def as_data(self) -> dict[str, str | None]:
+        """Plain values, to be kept in the conversation state until the person consents."""
+        return {
+            "role": self.role.value if self.role else None,
+            "channel": self.channel,
+            "programme": self.programme_slug,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any] | None) -> Recruitment:
+        """Back from `as_data()`; a missing or unknown role reads as none."""
+        data = data or {}
+        role = data.get("role")
+        return cls(
+            role=Role(role) if role in {r.value for r in Role} else None,
+            channel=data.get("channel"),
+            programme_slug=data.get("programme"),
+        )
 
 
 def parse_start_payload(payload: str | None) -> Recruitment:
@@ -110,12 +132,11 @@ async def register(
         interests=[],
         availability=[],
     )
-    uow.users.add(user)
-    await uow.session.flush()
-    return user
+    return await uow.users.save(user)
 
 
 def current_value(user: User, step: Step) -> str | list[str] | None:
+    """The person's answer to a step so far (a list for multi-select steps)."""
     match step:
         case Step.ROLE:
             return user.role
@@ -148,6 +169,20 @@ def next_step(user: User, answered: frozenset[str] = frozenset()) -> Step | None
         if value is None or value == [] or value == "":
             return step
     return None
+
+
+def previous_step(user: User, step: Step) -> Step:
+    """The question before `step` (the first one stays where it is)."""
+    steps = steps_for(user.role)
+    return steps[max(steps.index(step) - 1, 0)] if step in steps else steps[0]
+
+
+def finish_choices(user: User, step: Step) -> None:
+    """ "Done" on a multi-select step: refused unless the step is one and has an answer."""
+    if step not in MULTI_SELECT:
+        raise DomainError("invalid_choice")
+    if not current_value(user, step):
+        raise DomainError("need_one")
 
 
 def set_single(user: User, step: Step, value: str) -> None:
@@ -194,6 +229,7 @@ def toggle(user: User, step: Step, value: str) -> list[str]:
 
 
 def set_name(user: User, text: str | None) -> str:
+    """Store the first name the person typed, once it passes the checks."""
     user.first_name = validate_first_name(text)
     return user.first_name
 
@@ -208,7 +244,22 @@ async def confirm_profile(uow: UnitOfWork, user: User, now: datetime) -> None:
     if user.status == UserStatus.ONBOARDING.value:
         user.status = UserStatus.WAITING.value
         user.waiting_since = now
-    await uow.session.flush()
+    await uow.users.save(user)
+
+
+def contact_language(code: str) -> str:
+    """`code` when the bot speaks it; a DomainError ("invalid_choice") otherwise."""
+    if code not in SUPPORTED_LANGUAGES:
+        raise DomainError("invalid_choice")
+    return code
+
+
+async def set_contact_language(uow: UnitOfWork, user: User, code: str) -> str:
+    """From now on the bot writes to the person in `code` (their messages, reminders and
+    notices alike); an unsupported code is refused and changes nothing."""
+    user.contact_language = contact_language(code)
+    await uow.users.save(user)
+    return user.contact_language
 
 
 async def forget(uow: UnitOfWork, user: User) -> None:

@@ -31,11 +31,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, select
-
-from domain import coordination
 from domain import events as event_service
+from domain import staff
+from domain.notices import Notice
 from domain.notify import person_tz, push
+from domain.pairs import OPEN_PAIR, pairs_of
 from storage.models import (
     ERASED_END_REASON,
     Meetup,
@@ -69,8 +69,8 @@ EXPORTED_FIELDS = (
     "waiting_since",
     "created_at",
 )
-PARTNER_NOTICE = "pair.erased"
-COORDINATOR_NOTICE = "coordinator.pair_erased"
+PARTNER_NOTICE = Notice.PAIR_ERASED
+COORDINATOR_NOTICE = Notice.COORDINATOR_PAIR_ERASED
 PLANNED = (MeetupStatus.PROPOSED.value, MeetupStatus.ACCEPTED.value)
 
 
@@ -137,15 +137,6 @@ class Erasure:
     event_places_handed_on: int
 
 
-async def _pairs_ever(uow: UnitOfWork, person: User) -> list[Pair]:
-    result = await uow.session.scalars(
-        select(Pair)
-        .where(or_(Pair.newcomer_id == person.id, Pair.buddy_id == person.id))
-        .order_by(Pair.id)
-    )
-    return list(result.all())
-
-
 def _calendar_cancellation(meetup: Meetup, recipient: User) -> dict[str, object]:
     """What the partner's phone needs to drop the meetup: its UID and a higher sequence,
     with neither the other person's name nor the place they typed."""
@@ -173,7 +164,7 @@ async def _end_pair(
     pair.ended_at = now
     pair.end_reason = ERASED_END_REASON
     pair.paused_until = None
-    await uow.session.flush()
+    await uow.pairs.save(pair)
     erased_role = Role.NEWCOMER.value if pair.newcomer_id == person.id else Role.BUDDY.value
     partner_id = pair.buddy_id if erased_role == Role.NEWCOMER.value else pair.newcomer_id
     partner = await uow.users.get(partner_id) if partner_id else None
@@ -187,7 +178,7 @@ async def _end_pair(
                 partner.waiting_since = partner.waiting_since or now
                 rematch = True
             else:
-                still_open = await coordination.pairs_of(uow, partner)
+                still_open = await pairs_of(uow, partner)
                 partner.status = (
                     UserStatus.MATCHED.value if still_open else UserStatus.WAITING.value
                 )
@@ -208,11 +199,11 @@ async def _end_pair(
                 push(
                     uow,
                     partner,
-                    "meetup.calendar",
+                    Notice.MEETUP_CALENDAR,
                     _calendar_cancellation(meetup, partner),
                     due=now,
                 )
-    for coordinator in await coordination.coordinators_of(uow, pair.programme_id):
+    for coordinator in await staff.coordinators_of(uow, pair.programme_id):
         push(
             uow,
             coordinator,
@@ -226,7 +217,7 @@ async def forget(uow: UnitOfWork, person: User, now: datetime) -> Erasure:
     """Erase `person` and everything personal about them (see the module docstring); the
     caller commits. Their audit rows keep a pseudonym nobody can trace back."""
     pseudonym = "erased-" + secrets.token_hex(6)
-    pairs = await _pairs_ever(uow, person)
+    pairs = await uow.pairs.ever_of(person.id)
     pair_ids = [pair.id for pair in pairs]
     meetups = await uow.meetups.of_pairs(pair_ids)
     # What was queued before goes first: the notices below speak of the same pairs.
@@ -245,7 +236,7 @@ async def forget(uow: UnitOfWork, person: User, now: datetime) -> Erasure:
             meetup.status = MeetupStatus.CANCELLED.value
             meetup.sequence += 1
             cancelled.setdefault(meetup.pair_id, []).append((meetup, was_accepted))
-    open_pairs = [pair for pair in pairs if pair.status in coordination.OPEN_PAIR]
+    open_pairs = [pair for pair in pairs if pair.status in OPEN_PAIR]
     for pair in open_pairs:
         await _end_pair(uow, pair, person, cancelled.get(pair.id, []), now)
     handed_on = await event_service.withdraw(uow, person, now)

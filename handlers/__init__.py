@@ -1,15 +1,29 @@
-"""Telegram routers, included in an explicit order; the catch-all comes last."""
+"""Telegram routers, included in an explicit order; the catch-all comes last.
+
+Every handler module builds its router in `create_router()`: aiogram attaches a Router to
+one parent only, and tests (or a restart in place) build several Dispatchers in one
+process, so each Dispatcher gets fresh routers.
+"""
 
 from __future__ import annotations
+
+from types import ModuleType
 
 from aiogram import Router
 
 
-def build_router() -> Router:
-    """The root router with every conversation area."""
+def _router_of(module: ModuleType, factory: str = "create_router") -> Router:
+    """A fresh router from the module's factory."""
+    router = getattr(module, factory)()
+    assert isinstance(router, Router), module.__name__
+    return router
+
+
+def get_routers() -> list[Router]:
+    """Every conversation area's router, in the order updates try them."""
     from handlers import (
         broadcasts,
-        coordinator,
+        coordinator_area,
         errors,
         events,
         fallback,
@@ -21,26 +35,30 @@ def build_router() -> Router:
         privacy,
     )
 
+    # The refusal of coordinators' commands and buttons to everyone else comes after every
+    # coordinator router, broadcasts and events included.
+    staff = coordinator_area.coordinator_routers()
+    refusals = [router for router in staff if router.name.endswith("refusals")]
+    coordinators = [router for router in staff if router not in refusals]
+    return [
+        _router_of(errors),
+        *coordinators,
+        _router_of(broadcasts),
+        _router_of(events),
+        *refusals,
+        _router_of(onboarding),
+        _router_of(menu),
+        _router_of(pair),
+        _router_of(meetups),
+        _router_of(hours),
+        _router_of(events, "create_people_router"),
+        _router_of(privacy),
+        _router_of(fallback),  # the catch-all: last
+    ]
+
+
+def build_router() -> Router:
+    """The root router with every conversation area."""
     root = Router(name="root")
-    root.include_routers(
-        *(
-            handlers.build()
-            for handlers in (
-                errors.router,
-                coordinator.invites,
-                coordinator.router,
-                broadcasts.router,
-                events.router,
-                coordinator.refusals,
-                onboarding.router,
-                menu.router,
-                pair.router,
-                meetups.router,
-                hours.router,
-                events.people,
-                privacy.router,
-                fallback.router,
-            )
-        )
-    )
+    root.include_routers(*get_routers())
     return root

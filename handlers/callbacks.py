@@ -2,78 +2,85 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
+class LanguageContext(StrEnum):
+    """Where a language button was shown: during onboarding or from the menu."""
+
+    ONBOARDING = "onb"
+    MENU = "menu"
+
+
+# The language "code" of the "Other language" button on the confirm screen.
+PICK_OTHER = "_pick"
+
+
 class LanguageCb(CallbackData, prefix="lang"):
-    """Pick a language; `ctx` is "onb" during onboarding and "menu" afterwards."""
+    """Pick a language (`code`), or PICK_OTHER to see every language."""
 
     code: str
-    ctx: str
+    ctx: LanguageContext
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
 
 
 class ConsentCb(CallbackData, prefix="consent"):
-    answer: str  # "yes" or "no"
+    answer: Answer
+
+
+class StepAction(StrEnum):
+    """Buttons of an onboarding step that are not a choice; choices never start with "_"."""
+
+    BACK = "_back"
+    STOP = "_stop"
+    DONE = "_done"
 
 
 class StepCb(CallbackData, prefix="step"):
-    """A button of one onboarding step; `value` is a choice or one of the actions below."""
+    """A button of one onboarding step; `value` is a choice or a StepAction."""
 
     step: str
     value: str
 
 
+class SummaryAction(StrEnum):
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
 class SummaryCb(CallbackData, prefix="sum"):
-    action: str  # "confirm" or "edit"
-    field: str = ""
+    action: SummaryAction
+    field: str = ""  # the step to edit
+
+
+class MenuAction(StrEnum):
+    PROFILE = "profile"
+    LANGUAGE = "language"
+    PRIVACY = "privacy"
+    HELP = "help"
+    MEETUP = "meetup"
+    PROGRESS = "progress"
+    PAIR = "pair"
 
 
 class MenuCb(CallbackData, prefix="menu"):
-    action: str
+    action: MenuAction
 
 
 class ForgetCb(CallbackData, prefix="forget"):
-    answer: str  # "yes" or "no"
-
-
-BACK = "_back"
-STOP = "_stop"
-DONE = "_done"
-
-
-class CoordCb(CallbackData, prefix="co"):
-    """Every coordinator button. `id` names a person, pair or page; `arg` a second value."""
-
-    action: str
-    id: int = 0
-    arg: int = 0
-
-
-class PairRequestCb(CallbackData, prefix="preq"):
-    kind: str  # "end", "change" or "cancel"
+    answer: Answer
 
 
 # Callback prefixes only coordinators may press; the refusal router answers everyone else.
 # A module that defines coordinator buttons adds its classes here.
-COORDINATOR_CALLBACKS: list[type[CallbackData]] = [CoordCb]
+COORDINATOR_CALLBACKS: list[type[CallbackData]] = []
 
 
 def coordinator_prefixes() -> frozenset[str]:
     return frozenset(cls.__prefix__ for cls in COORDINATOR_CALLBACKS)
-
-
-class MeetCb(CallbackData, prefix="meet"):
-    """Meetup buttons: new, accept, counter, decline, cancel, resched, kind (id = index),
-    send, stop."""
-
-    action: str
-    id: int = 0
-
-
-class HourCb(CallbackData, prefix="hrs"):
-    """Hours buttons: yes/no/why after a meetup (id = meetup), ok/dis/fix on an entry
-    (id = entry), kind while logging (id = index), stop."""
-
-    action: str
-    id: int = 0
-    arg: int = 0

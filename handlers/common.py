@@ -15,7 +15,8 @@ def q(value: object, locale: str) -> str:
 
 
 def message_of(callback: CallbackQuery) -> Message | None:
-    """The message a button belongs to, when the bot can still edit it."""
+    """The message a button belongs to, when the bot can still edit it. In a handler,
+    prefer the `WithMessage()` filter (handlers/filters.py), which injects it."""
     message = callback.message
     if message is None or isinstance(message, InaccessibleMessage):
         return None

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
 from delivery.outbox import Rendered
 from domain.broadcasts import BASE_LANGUAGE
+from domain.notices import Notice
 from handlers.broadcasts import fallback_note
 from handlers.common import q
 from handlers.events import invitation_text, rsvp_keyboard, when_text
 from handlers.i18n import fmt_time
-from handlers.notices import notice
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
+from handlers.notice_registry import notice, zone
 
 
 def _version(texts: dict[str, Any], locale: str) -> tuple[Any, bool]:
@@ -31,7 +29,7 @@ def _version(texts: dict[str, Any], locale: str) -> tuple[Any, bool]:
     return texts.get(BASE_LANGUAGE), locale != BASE_LANGUAGE
 
 
-@notice("broadcast")
+@notice(Notice.BROADCAST)
 def broadcast(params: dict[str, Any], locale: str) -> Rendered | None:
     text, with_note = _version(dict(params.get("texts") or {}), locale)
     if not text:
@@ -39,7 +37,7 @@ def broadcast(params: dict[str, Any], locale: str) -> Rendered | None:
     return Rendered(text=f"{fallback_note()}\n\n{text}" if with_note else str(text))
 
 
-@notice("event.invite")
+@notice(Notice.EVENT_INVITE)
 def invitation(params: dict[str, Any], locale: str) -> Rendered | None:
     version, with_note = _version(dict(params.get("texts") or {}), locale)
     if not isinstance(version, dict):
@@ -50,7 +48,7 @@ def invitation(params: dict[str, Any], locale: str) -> Rendered | None:
         datetime.fromisoformat(params["starts_at"]),
         str(params.get("place", "")),
         locale,
-        BRUSSELS,
+        zone(params),
     )
     if with_note:
         text = fallback_note() + "\n\n" + text
@@ -62,17 +60,17 @@ def _title(params: dict[str, Any], locale: str) -> str:
     return q(titles.get(locale) or titles.get(BASE_LANGUAGE) or "?", locale)
 
 
-@notice("event.reminder")
+@notice(Notice.EVENT_REMINDER)
 def reminder(params: dict[str, Any], locale: str) -> Rendered:
     starts_at = datetime.fromisoformat(params["starts_at"])
     return Rendered(
         text="⏰ "
         + _("Reminder: {title} starts at {time}.").format(
             title="<b>" + _title(params, locale) + "</b>",
-            time=fmt_time(starts_at, locale, BRUSSELS),
+            time=fmt_time(starts_at, locale, zone(params)),
         )
         + "\n📅 "
-        + when_text(starts_at, locale, BRUSSELS)
+        + when_text(starts_at, locale, zone(params))
         + "\n📍 "
         + q(params.get("place", ""), locale)
         + "\n\n"
@@ -80,7 +78,7 @@ def reminder(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
-@notice("event.moved_up")
+@notice(Notice.EVENT_MOVED_UP)
 def moved_up(params: dict[str, Any], locale: str) -> Rendered:
     starts_at = datetime.fromisoformat(params["starts_at"])
     return Rendered(
@@ -89,14 +87,8 @@ def moved_up(params: dict[str, Any], locale: str) -> Rendered:
             title="<b>" + _title(params, locale) + "</b>"
         )
         + "\n📅 "
-        + when_text(starts_at, locale, BRUSSELS)
+        + when_text(starts_at, locale, zone(params))
         + "\n📍 "
         + q(params.get("place", ""), locale),
         reply_markup=rsvp_keyboard(int(params["event_id"]), "going"),
     )
-
-
-# handlers.notices imports this module to register its notices; the ones that tell a
-# partner and the coordinators about an erased person live with /forget and register here
-# too, so the delivery worker knows them even where no router was built.
-from handlers import privacy as _privacy_notices  # noqa: E402, F401

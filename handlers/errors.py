@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
 from domain.errors import DomainError
-from handlers.routing import HandlerSet
 from handlers.texts import error_text
-from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
+    from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-router = HandlerSet(__name__)
 
 
 def _chat_id(event: ErrorEvent) -> int | None:
@@ -38,7 +39,6 @@ async def _answer_callback(bot: Bot, event: ErrorEvent, text: str | None) -> Non
         log.debug("could not answer callback %s", query.id)
 
 
-@router.error(ExceptionTypeFilter(DomainError))
 async def domain_error(event: ErrorEvent, bot: Bot, locale: str) -> None:
     assert isinstance(event.exception, DomainError)
     text = error_text(event.exception.key, event.exception.params, locale)
@@ -49,7 +49,6 @@ async def domain_error(event: ErrorEvent, bot: Bot, locale: str) -> None:
         await bot.send_message(chat_id, text)
 
 
-@router.error(ExceptionTypeFilter(TelegramForbiddenError))
 async def blocked(event: ErrorEvent, uow: UnitOfWork) -> None:
     chat_id = _chat_id(event)
     log.info("update %s: the person blocked the bot; marked unreachable", event.update.update_id)
@@ -57,7 +56,6 @@ async def blocked(event: ErrorEvent, uow: UnitOfWork) -> None:
         await uow.users.set_reachable(chat_id, False)
 
 
-@router.error()
 async def unexpected(event: ErrorEvent, bot: Bot) -> None:
     log.error(
         "update %s failed: %r", event.update.update_id, event.exception, exc_info=event.exception
@@ -77,3 +75,12 @@ async def unexpected(event: ErrorEvent, bot: Bot) -> None:
         )
     except Exception:
         log.warning("could not tell chat about the failure of update %s", event.update.update_id)
+
+
+def create_router() -> Router:
+    """A fresh error router (one per Dispatcher): domain errors, blocked chats, the rest."""
+    router = Router(name=__name__)
+    router.errors.register(domain_error, ExceptionTypeFilter(DomainError))
+    router.errors.register(blocked, ExceptionTypeFilter(TelegramForbiddenError))
+    router.errors.register(unexpected)
+    return router

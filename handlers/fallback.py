@@ -1,32 +1,79 @@
-"""Last in line: anything no other handler took gets a helpful answer, never silence."""
+"""Last in line: anything no other handler took gets a helpful answer, never silence.
+
+That includes buttons from old messages: a callback data format from an earlier version,
+an action that no longer exists, a screen that is gone. They get "this button is no longer
+active" in the person's language and, for members, a fresh menu to go on from.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain import pairs as pair_service
 from handlers import keyboards
-from handlers.routing import HandlerSet
+from handlers.filters import Registered
 from handlers.texts import error_text
-from storage.models import User
 
-router = HandlerSet(__name__)
-
-
-@router.callback_query()
-async def unknown_button(callback: CallbackQuery, locale: str) -> None:
-    await callback.answer(error_text("stale_button", {}, locale), show_alert=True)
+if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
+    from storage.models import User
+    from storage.uow import UnitOfWork
 
 
-@router.message()
-async def anything_else(message: Message, user: User | None) -> None:
-    if user is None:
-        await message.answer(_("Hello! Send /start to begin."))
-        return
-    if user.profile_done_at is None:
-        await message.answer(_("Send /start to continue where you stopped."))
-        return
+async def old_button_member(
+    callback: CallbackQuery, bot: Bot, uow: UnitOfWork, user: User, locale: str
+) -> None:
+    """A member pressed an out-of-date button: say so, and show the menu again. The menu
+    goes to the chat, since the old message may be too old for the bot to touch."""
+    stale = error_text("stale_button", {}, locale)
+    await callback.answer(stale, show_alert=True)
+    has_pair = await pair_service.pair_of(uow, user) is not None
+    await bot.send_message(
+        callback.from_user.id,
+        "🔄 " + stale + "\n\n" + _("What would you like to do?"),
+        reply_markup=keyboards.main_menu(has_pair=has_pair),
+    )
+
+
+async def old_button_in_profile(callback: CallbackQuery, locale: str) -> None:
+    text = (
+        error_text("stale_button", {}, locale)
+        + " "
+        + _("Send /start to continue where you stopped.")
+    )
+    await callback.answer(text, show_alert=True)
+
+
+async def old_button(callback: CallbackQuery, locale: str) -> None:
+    text = error_text("stale_button", {}, locale) + " " + error_text("not_registered", {}, locale)
+    await callback.answer(text, show_alert=True)
+
+
+async def anything_else_member(message: Message) -> None:
     await message.answer(
         _("I did not understand that. Please choose from the menu, or send /help."),
         reply_markup=keyboards.main_menu(),
     )
+
+
+async def anything_else_in_profile(message: Message) -> None:
+    await message.answer(_("Send /start to continue where you stopped."))
+
+
+async def anything_else(message: Message) -> None:
+    await message.answer(_("Hello! Send /start to begin."))
+
+
+def create_router() -> Router:
+    """A fresh catch-all router; it must be included last."""
+    router = Router(name=__name__)
+    router.callback_query.register(old_button_member, Registered(profile_done=True))
+    router.callback_query.register(old_button_in_profile, Registered())
+    router.callback_query.register(old_button)
+    router.message.register(anything_else_member, Registered(profile_done=True))
+    router.message.register(anything_else_in_profile, Registered())
+    router.message.register(anything_else)
+    return router

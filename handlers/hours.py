@@ -3,13 +3,14 @@ confirming or disputing the other's entry, and /progress toward the target."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import tzinfo
+from typing import TYPE_CHECKING
 
-from aiogram import F
+from aiogram import F, Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import hours as service
@@ -17,45 +18,30 @@ from domain import meetups as meetup_service
 from domain.clock import Clock
 from domain.errors import DomainError
 from domain.profile import ACTIVITY_KINDS
-from handlers import keyboards
-from handlers.callbacks import HourCb
-from handlers.common import message_of
+from handlers.filters import Registered, WithMessage
+from handlers.hours_form import (
+    ADJUST,
+    WHEN,
+    HoursForm,
+    adjust_markup,
+    adjust_stale,
+    adjusted,
+    duration_confirmed,
+    refuse,
+    saved_text,
+)
 from handlers.i18n import fmt_number
-from handlers.pickers import PickCb, adjust_keyboard, format_minutes, parse_minutes
-from handlers.routing import HandlerSet
+from handlers.meetup_buttons import MISSED_REASONS, HourAction, HourCb, why_missed
+from handlers.pickers import PickCb, PickKind, format_minutes
 from handlers.texts import activity_label, error_text
-from handlers.when_form import WhenSteps
-from storage.models import User
-from storage.uow import UnitOfWork
+from handlers.when_form import planned_start
 
-router = HandlerSet(__name__)
-ADJUST = "hrs"  # the duration control after a meetup, or when correcting an entry
-LOG = "log"  # the /log form
+if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
+    from storage.models import User
+    from storage.uow import UnitOfWork
+
 BAR = 10
-
-
-class HoursForm(StatesGroup):
-    adjust = State()  # data: hours={"meetup_id" or "entry_id", "minutes"}
-    day = State()
-    time = State()
-    duration = State()
-    kind = State()
-
-
-def _stop_row() -> list[InlineKeyboardButton]:
-    return [
-        InlineKeyboardButton(text="✖ " + _("Cancel"), callback_data=HourCb(action="stop").pack())
-    ]
-
-
-def _adjust_markup(minutes: int, locale: str) -> InlineKeyboardMarkup:
-    return adjust_keyboard(
-        minutes,
-        ctx=ADJUST,
-        locale=locale,
-        confirm_label="✅ " + format_minutes(minutes, locale),
-        extra_rows=[_stop_row()],
-    )
+NOT_COMMAND = ~F.text.startswith("/")
 
 
 def progress_bar(done: int, target: int) -> str:
@@ -66,273 +52,201 @@ def progress_bar(done: int, target: int) -> str:
 # --- after a meetup ---------------------------------------------------------------------
 
 
-@router.callback_query(HourCb.filter())
-async def hour_pressed(
+async def meetup_happened(
     callback: CallbackQuery,
     callback_data: HourCb,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User | None,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    message = message_of(callback)
-    if user is None or message is None:
-        await callback.answer(error_text("not_registered", {}, locale), show_alert=True)
-        return
-    action, ident, arg = callback_data.action, callback_data.id, callback_data.arg
-    now = clock.now()
-    try:
-        match action:
-            case "yes":
-                meetup, _pair = await meetup_service.meetup_of(uow, user, ident)
-                await state.set_state(HoursForm.adjust)
-                await state.update_data(
-                    hours={"meetup_id": meetup.id, "minutes": meetup.duration_minutes}
-                )
-                await callback.answer()
-                await message.edit_reply_markup(reply_markup=None)
-                await message.answer(
-                    "⏱ " + _("How long did it last? Tap − or + to change, then the green button."),
-                    reply_markup=_adjust_markup(meetup.duration_minutes, locale),
-                )
-            case "no":
-                await meetup_service.meetup_of(uow, user, ident)
-                await callback.answer()
-                await message.edit_reply_markup(
-                    reply_markup=InlineKeyboardMarkup(
-                        inline_keyboard=[
-                            [
-                                InlineKeyboardButton(
-                                    text=_("It was cancelled"),
-                                    callback_data=HourCb(action="why", id=ident, arg=0).pack(),
-                                )
-                            ],
-                            [
-                                InlineKeyboardButton(
-                                    text=_("The other person did not come"),
-                                    callback_data=HourCb(action="why", id=ident, arg=1).pack(),
-                                )
-                            ],
-                        ]
-                    )
-                )
-            case "why":
-                reason = {0: "cancelled", 1: "no_show"}.get(arg)
-                if reason is None:
-                    raise DomainError("invalid_choice")
-                await service.meetup_did_not_happen(uow, user, ident, reason, now)
-                await callback.answer()
-                await message.edit_text(_("Thank you for letting us know."))
-            case "ok":
-                entry = await service.confirm(uow, user, ident, now)
-                await callback.answer()
-                await message.edit_reply_markup(reply_markup=None)
-                await message.answer(
-                    "✅ "
-                    + _("Confirmed: {duration}. Thank you!").format(
-                        duration=format_minutes(entry.minutes, locale)
-                    )
-                )
-            case "dis":
-                await service.dispute(uow, user, ident, now)
-                await callback.answer()
-                await message.edit_reply_markup(reply_markup=None)
-                await message.answer(_("Okay. A coordinator will look at it with you both."))
-            case "fix":
-                entry, _pair2 = await service.entry_of(uow, user, ident)
-                if entry.logged_by != user.id:
-                    raise DomainError("not_your_entry")
-                await state.set_state(HoursForm.adjust)
-                await state.update_data(hours={"entry_id": entry.id, "minutes": entry.minutes})
-                await callback.answer()
-                await message.answer(
-                    "⏱ " + _("How long was it really?"),
-                    reply_markup=_adjust_markup(entry.minutes, locale),
-                )
-            case "kind":
-                await _log_kind(callback, message, state, uow, user, ident, now, tz, locale)
-            case "stop":
-                await state.set_state(None)
-                await state.update_data(hours=None, log=None)
-                await callback.answer()
-                await message.edit_text(_("Okay, nothing was saved."))
-            case _:
-                raise DomainError("invalid_choice")
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
-
-
-@router.callback_query(PickCb.filter(F.ctx == ADJUST))
-async def adjusted(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User | None,
-    clock: Clock,
-    locale: str,
-) -> None:
-    message = message_of(callback)
-    data = (await state.get_data()).get("hours")
-    if (
-        user is None
-        or message is None
-        or data is None
-        or await state.get_state() != HoursForm.adjust.state
-    ):
-        await callback.answer(error_text("stale_button", {}, locale))
-        return
-    minutes = parse_minutes(callback_data.value)
-    if minutes is None or not meetup_service.MIN_MINUTES <= minutes <= meetup_service.MAX_MINUTES:
-        await callback.answer(error_text("duration_out_of_range", {}, locale), show_alert=True)
-        return
-    if callback_data.kind == "adj":
-        data["minutes"] = minutes
-        await state.update_data(hours=data)
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=_adjust_markup(minutes, locale))
-        return
-    if callback_data.kind != "dur":
-        await callback.answer()
-        return
-    try:
-        if data.get("meetup_id"):
-            await service.meetup_took_place(uow, user, int(data["meetup_id"]), minutes, clock.now())
-        else:
-            await service.correct(uow, user, int(data["entry_id"]), minutes, clock.now())
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
-        return
-    await state.set_state(None)
-    await state.update_data(hours=None)
-    await callback.answer()
-    await message.edit_text(
-        "📝 "
-        + _("Saved: {duration}. The other person will be asked to confirm.").format(
-            duration=format_minutes(minutes, locale)
-        )
-    )
-
-
-# --- /log ------------------------------------------------------------------------------
-
-
-def _question(step: str) -> str:
-    questions = {
-        "day": _("On which day did you spend time together?"),
-        "time": _("At what time did you start?"),
-        "duration": _("How long?"),
-    }
-    return questions[step]
-
-
-WHEN = WhenSteps(
-    ctx=LOG,
-    data_key="log",
-    day=HoursForm.day,
-    time=HoursForm.time,
-    duration=HoursForm.duration,
-    days_back=service.MAX_AGE,
-    days_ahead=timedelta(0),
-    first_hour=7,
-    question=_question,
-    extra_rows=lambda: [_stop_row()],
-)
-
-
-@router.message(Command("log"))
-async def log_command(
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User | None,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    if user is None:
-        await message.answer(error_text("not_registered", {}, locale))
-        return
-    try:
-        await meetup_service.active_pair(uow, user)
-    except DomainError as error:
-        await message.answer(error_text(error.key, error.params, locale))
-        return
-    await state.set_state(HoursForm.day)
-    await state.update_data(log={})
-    await WHEN.ask_day(message, locale, clock.now(), tz, month=None, edit=False)
-
-
-@router.callback_query(PickCb.filter(F.ctx == LOG))
-async def log_picked(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    done = await WHEN.handle(callback, callback_data, state, clock, tz, locale)
-    if done is None:
-        return
-    message, _data = done
-    await state.set_state(HoursForm.kind)
-    await callback.answer()
-    await message.edit_text(
-        "🎯 " + _("What did you do together?"),
-        reply_markup=keyboards.activity_kinds(
-            lambda index: HourCb(action="kind", id=index), _stop_row()
-        ),
-    )
-
-
-async def _log_kind(
-    callback: CallbackQuery,
     message: Message,
     state: FSMContext,
     uow: UnitOfWork,
     user: User,
-    index: int,
-    now: datetime,
-    tz: tzinfo,
     locale: str,
 ) -> None:
-    data = (await state.get_data()).get("log")
-    if (
-        await state.get_state() != HoursForm.kind.state
-        or data is None
-        or not 0 <= index < len(ACTIVITY_KINDS)
-    ):
-        raise DomainError("stale_button")
-    started = datetime.combine(
-        date.fromisoformat(data["day"]), time.fromisoformat(data["time"]), tzinfo=tz
-    )
-    entry = await service.log(
-        uow,
-        user,
-        started_at=started,
-        minutes=int(data["minutes"]),
-        kind=ACTIVITY_KINDS[index],
-        now=now,
-    )
-    await state.set_state(None)
-    await state.update_data(log=None)
+    try:
+        meetup, _pair = await meetup_service.meetup_of(uow, user, callback_data.id)
+    except DomainError as error:
+        await refuse(callback, error, locale)
+        return
+    await state.set_state(HoursForm.adjust)
+    await state.update_data(hours={"meetup_id": meetup.id, "minutes": meetup.duration_minutes})
     await callback.answer()
-    await message.edit_text(
-        "📝 "
-        + _("Saved: {duration}. The other person will be asked to confirm.").format(
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(
+        "⏱ " + _("How long did it last? Tap − or + to change, then the green button."),
+        reply_markup=adjust_markup(meetup.duration_minutes, locale),
+    )
+
+
+async def meetup_missed(
+    callback: CallbackQuery,
+    callback_data: HourCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    locale: str,
+) -> None:
+    try:
+        await meetup_service.meetup_of(uow, user, callback_data.id)
+    except DomainError as error:
+        await refuse(callback, error, locale)
+        return
+    await callback.answer()
+    await message.edit_reply_markup(reply_markup=why_missed(callback_data.id))
+
+
+async def why_missed_chosen(
+    callback: CallbackQuery,
+    callback_data: HourCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    locale: str,
+) -> None:
+    try:
+        if not 0 <= callback_data.arg < len(MISSED_REASONS):
+            raise DomainError("invalid_choice")
+        reason = MISSED_REASONS[callback_data.arg]
+        await service.meetup_did_not_happen(uow, user, callback_data.id, reason, clock.now())
+    except DomainError as error:
+        await refuse(callback, error, locale)
+        return
+    await callback.answer()
+    await message.edit_text(_("Thank you for letting us know."))
+
+
+async def confirm(
+    callback: CallbackQuery,
+    callback_data: HourCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    locale: str,
+) -> None:
+    try:
+        entry = await service.confirm(uow, user, callback_data.id, clock.now())
+    except DomainError as error:
+        await refuse(callback, error, locale)
+        return
+    await callback.answer()
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(
+        "✅ "
+        + _("Confirmed: {duration}. Thank you!").format(
             duration=format_minutes(entry.minutes, locale)
         )
     )
 
 
-@router.message(HoursForm.adjust, ~F.text.startswith("/"))
-@router.message(HoursForm.day, ~F.text.startswith("/"))
-@router.message(HoursForm.time, ~F.text.startswith("/"))
-@router.message(HoursForm.duration, ~F.text.startswith("/"))
-@router.message(HoursForm.kind, ~F.text.startswith("/"))
+async def dispute(
+    callback: CallbackQuery,
+    callback_data: HourCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    locale: str,
+) -> None:
+    try:
+        await service.dispute(uow, user, callback_data.id, clock.now())
+    except DomainError as error:
+        await refuse(callback, error, locale)
+        return
+    await callback.answer()
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(_("Okay. A coordinator will look at it with you both."))
+
+
+async def fix(
+    callback: CallbackQuery,
+    callback_data: HourCb,
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    user: User,
+    locale: str,
+) -> None:
+    try:
+        entry, _pair = await service.entry_of(uow, user, callback_data.id)
+        if entry.logged_by != user.id:
+            raise DomainError("not_your_entry")
+    except DomainError as error:
+        await refuse(callback, error, locale)
+        return
+    await state.set_state(HoursForm.adjust)
+    await state.update_data(hours={"entry_id": entry.id, "minutes": entry.minutes})
+    await callback.answer()
+    await message.answer(
+        "⏱ " + _("How long was it really?"), reply_markup=adjust_markup(entry.minutes, locale)
+    )
+
+
+async def stop(callback: CallbackQuery, message: Message, state: FSMContext) -> None:
+    await state.set_state(None)
+    await state.update_data(hours=None, log=None)
+    await callback.answer()
+    await message.edit_text(_("Okay, nothing was saved."))
+
+
+async def not_registered(callback: CallbackQuery, locale: str) -> None:
+    """Buttons pressed by someone the bot does not know, or on a message it cannot edit."""
+    await callback.answer(error_text("not_registered", {}, locale), show_alert=True)
+
+
+async def log_command(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    tz: tzinfo,
+    locale: str,
+) -> None:
+    try:
+        await meetup_service.active_pair(uow, user)
+    except DomainError as error:
+        await message.answer(error_text(error.key, error.params, locale))
+        return
+    await WHEN.start(message, state, clock.now(), tz, locale)
+
+
+async def log_kind(
+    callback: CallbackQuery,
+    callback_data: HourCb,
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    tz: tzinfo,
+    locale: str,
+) -> None:
+    index = callback_data.id
+    data = (await state.get_data()).get("log")
+    try:
+        if (
+            await state.get_state() != HoursForm.kind.state
+            or not isinstance(data, dict)
+            or not 0 <= index < len(ACTIVITY_KINDS)
+        ):
+            raise DomainError("stale_button")
+        entry = await service.log(
+            uow,
+            user,
+            started_at=planned_start(data, tz),
+            minutes=int(data["minutes"]),
+            kind=ACTIVITY_KINDS[index],
+            now=clock.now(),
+        )
+    except DomainError as error:
+        await refuse(callback, error, locale)
+        return
+    await state.set_state(None)
+    await state.update_data(log=None)
+    await callback.answer()
+    await message.edit_text(saved_text(entry.minutes, locale))
+
+
 async def buttons_expected(message: Message) -> None:
     await message.answer("👇 " + _("Please use the buttons above, or tap “Cancel”."))
 
@@ -340,19 +254,19 @@ async def buttons_expected(message: Message) -> None:
 # --- /progress ---------------------------------------------------------------------------
 
 
-@router.message(Command("progress"))
 async def progress_command(
-    message: Message, uow: UnitOfWork, user: User | None, clock: Clock, locale: str
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, locale: str
 ) -> None:
-    if user is None:
-        await message.answer(error_text("not_registered", {}, locale))
-        return
     try:
         _pair, progress = await service.progress(uow, user, clock.now())
     except DomainError as error:
         await message.answer(error_text(error.key, error.params, locale))
         return
     await message.answer(progress_text(progress, locale))
+
+
+async def not_registered_command(message: Message, locale: str) -> None:
+    await message.answer(error_text("not_registered", {}, locale))
 
 
 def progress_text(progress: service.Progress, locale: str) -> str:
@@ -387,3 +301,38 @@ def progress_text(progress: service.Progress, locale: str) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def create_router() -> Router:
+    """The hours router: /log, /progress, the buttons after a meetup and on an entry."""
+    router = Router(name=__name__)
+    router.message.register(log_command, Command("log"), Registered())
+    router.message.register(progress_command, Command("progress"), Registered())
+    router.message.register(not_registered_command, Command("log", "progress"))
+    for step in HoursForm.__states__:
+        router.message.register(buttons_expected, step, NOT_COMMAND)
+
+    on = router.callback_query.register
+
+    def press(action: HourAction) -> CallbackQueryFilter:
+        return HourCb.filter(F.action == action)
+
+    on(meetup_happened, press(HourAction.HAPPENED), Registered(), WithMessage())
+    on(meetup_missed, press(HourAction.MISSED), Registered(), WithMessage())
+    on(why_missed_chosen, press(HourAction.WHY), Registered(), WithMessage())
+    on(confirm, press(HourAction.CONFIRM), Registered(), WithMessage())
+    on(dispute, press(HourAction.DISPUTE), Registered(), WithMessage())
+    on(fix, press(HourAction.FIX), Registered(), WithMessage())
+    on(log_kind, press(HourAction.KIND), Registered(), WithMessage())
+    on(stop, press(HourAction.STOP), Registered(), WithMessage())
+    on(not_registered, HourCb.filter())
+
+    def pick(kind: PickKind) -> CallbackQueryFilter:
+        return PickCb.filter((F.ctx == ADJUST) & (F.kind == kind))
+
+    on(adjusted, pick(PickKind.ADJUST), HoursForm.adjust, Registered(), WithMessage())
+    on(duration_confirmed, pick(PickKind.DURATION), HoursForm.adjust, Registered(), WithMessage())
+    on(adjust_stale, PickCb.filter(F.ctx == ADJUST))
+
+    WHEN.register(router)
+    return router

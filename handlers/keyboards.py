@@ -12,14 +12,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.langid import SUPPORTED_LANGUAGES
 from domain.profile import ACTIVITY_KINDS, MULTI_SELECT, Step
 from handlers.callbacks import (
-    BACK,
-    DONE,
-    STOP,
+    PICK_OTHER,
+    Answer,
     ConsentCb,
     ForgetCb,
     LanguageCb,
+    LanguageContext,
+    MenuAction,
     MenuCb,
+    StepAction,
     StepCb,
+    SummaryAction,
     SummaryCb,
 )
 from handlers.i18n import endonym
@@ -38,7 +41,7 @@ _COLUMNS = {
 }
 
 
-def language_picker(ctx: str) -> InlineKeyboardMarkup:
+def language_picker(ctx: LanguageContext) -> InlineKeyboardMarkup:
     """Every language in its own name, so nobody needs to read a foreign word."""
     builder = InlineKeyboardBuilder()
     for code in SUPPORTED_LANGUAGES:
@@ -49,9 +52,11 @@ def language_picker(ctx: str) -> InlineKeyboardMarkup:
 
 def language_confirm(code: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=f"✅ {endonym(code)}", callback_data=LanguageCb(code=code, ctx="onb"))
+    onboarding = LanguageContext.ONBOARDING
+    builder.button(text=f"✅ {endonym(code)}", callback_data=LanguageCb(code=code, ctx=onboarding))
     builder.button(
-        text="🌐 " + _("Other language"), callback_data=LanguageCb(code="_pick", ctx="onb")
+        text="🌐 " + _("Other language"),
+        callback_data=LanguageCb(code=PICK_OTHER, ctx=onboarding),
     )
     builder.adjust(1)
     return builder.as_markup()
@@ -59,8 +64,8 @@ def language_confirm(code: str) -> InlineKeyboardMarkup:
 
 def consent() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="✅ " + _("I agree"), callback_data=ConsentCb(answer="yes"))
-    builder.button(text=_("Not now"), callback_data=ConsentCb(answer="no"))
+    builder.button(text="✅ " + _("I agree"), callback_data=ConsentCb(answer=Answer.YES))
+    builder.button(text=_("Not now"), callback_data=ConsentCb(answer=Answer.NO))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -96,7 +101,7 @@ def step_keyboard(
             [
                 InlineKeyboardButton(
                     text="➡️ " + _("Done"),
-                    callback_data=StepCb(step=step.value, value=DONE).pack(),
+                    callback_data=StepCb(step=step.value, value=StepAction.DONE).pack(),
                 )
             ]
         )
@@ -109,12 +114,14 @@ def navigation(step: Step, *, can_go_back: bool) -> list[InlineKeyboardButton]:
     if can_go_back:
         buttons.append(
             InlineKeyboardButton(
-                text="⬅️ " + _("Back"), callback_data=StepCb(step=step.value, value=BACK).pack()
+                text="⬅️ " + _("Back"),
+                callback_data=StepCb(step=step.value, value=StepAction.BACK).pack(),
             )
         )
     buttons.append(
         InlineKeyboardButton(
-            text="⏸ " + _("Stop for now"), callback_data=StepCb(step=step.value, value=STOP).pack()
+            text="⏸ " + _("Stop for now"),
+            callback_data=StepCb(step=step.value, value=StepAction.STOP).pack(),
         )
     )
     return buttons
@@ -126,11 +133,16 @@ def summary(steps: Sequence[Step], *, confirmed: bool) -> InlineKeyboardMarkup:
         if step is Step.ROLE and confirmed:
             continue  # a coordinator changes a confirmed role, not the person
         builder.button(
-            text="✏️ " + field_title(step), callback_data=SummaryCb(action="edit", field=step.value)
+            text="✏️ " + field_title(step),
+            callback_data=SummaryCb(action=SummaryAction.EDIT, field=step.value),
         )
     builder.adjust(2)
     label = "✅ " + (_("Looks good") if confirmed else _("Confirm"))
-    builder.row(InlineKeyboardButton(text=label, callback_data=SummaryCb(action="confirm").pack()))
+    builder.row(
+        InlineKeyboardButton(
+            text=label, callback_data=SummaryCb(action=SummaryAction.CONFIRM).pack()
+        )
+    )
     return builder.as_markup()
 
 
@@ -148,20 +160,24 @@ def activity_kinds(
 def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if has_pair:
-        builder.button(text="📅 " + _("Plan a meetup"), callback_data=MenuCb(action="meetup"))
-        builder.button(text="⏱ " + _("Our hours"), callback_data=MenuCb(action="progress"))
-        builder.button(text="🤝 " + _("My buddy pair"), callback_data=MenuCb(action="pair"))
-    builder.button(text="👤 " + _("My profile"), callback_data=MenuCb(action="profile"))
-    builder.button(text="🌐 " + _("Language"), callback_data=MenuCb(action="language"))
-    builder.button(text="🔒 " + _("My data"), callback_data=MenuCb(action="privacy"))
-    builder.button(text="❓ " + _("Help"), callback_data=MenuCb(action="help"))
+        builder.button(
+            text="📅 " + _("Plan a meetup"), callback_data=MenuCb(action=MenuAction.MEETUP)
+        )
+        builder.button(text="⏱ " + _("Our hours"), callback_data=MenuCb(action=MenuAction.PROGRESS))
+        builder.button(
+            text="🤝 " + _("My buddy pair"), callback_data=MenuCb(action=MenuAction.PAIR)
+        )
+    builder.button(text="👤 " + _("My profile"), callback_data=MenuCb(action=MenuAction.PROFILE))
+    builder.button(text="🌐 " + _("Language"), callback_data=MenuCb(action=MenuAction.LANGUAGE))
+    builder.button(text="🔒 " + _("My data"), callback_data=MenuCb(action=MenuAction.PRIVACY))
+    builder.button(text="❓ " + _("Help"), callback_data=MenuCb(action=MenuAction.HELP))
     builder.adjust(2)
     return builder.as_markup()
 
 
 def forget_confirm() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="🗑 " + _("Yes, erase my data"), callback_data=ForgetCb(answer="yes"))
-    builder.button(text=_("No, keep it"), callback_data=ForgetCb(answer="no"))
+    builder.button(text="🗑 " + _("Yes, erase my data"), callback_data=ForgetCb(answer=Answer.YES))
+    builder.button(text=_("No, keep it"), callback_data=ForgetCb(answer=Answer.NO))
     builder.adjust(1)
     return builder.as_markup()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -12,16 +11,17 @@ from aiogram.utils.i18n import ngettext
 
 from delivery.outbox import Rendered
 from domain.ics import meetup_calendar, meetup_uid
-from handlers.callbacks import HourCb, MeetCb
+from domain.notices import Notice
 from handlers.common import q
 from handlers.i18n import fmt_date, fmt_time, isolate
-from handlers.notices import notice
+from handlers.meetup_buttons import HourAction, HourCb, MeetAction, MeetCb
+from handlers.notice_registry import notice, zone
 from handlers.pickers import format_minutes
 from handlers.texts import activity_label
 
 
 def _when(params: dict[str, Any], locale: str) -> str:
-    tz = ZoneInfo(str(params.get("tz") or "Europe/Brussels"))
+    tz = zone(params)
     starts = datetime.fromisoformat(params["starts_at"])
     return fmt_date(starts, locale, tz, "full") + ", " + fmt_time(starts, locale, tz)
 
@@ -45,7 +45,7 @@ def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     )
 
 
-@notice("meetup.proposed")
+@notice(Notice.MEETUP_PROPOSED)
 def proposed(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     if params.get("changed"):
@@ -56,16 +56,16 @@ def proposed(params: dict[str, Any], locale: str) -> Rendered:
         head = _("{name} proposes a meetup:").format(name=name)
     meetup = int(params["meetup_id"])
     markup = _buttons(
-        [("✅ " + _("Accept"), MeetCb(action="accept", id=meetup).pack())],
+        [("✅ " + _("Accept"), MeetCb(action=MeetAction.ACCEPT, id=meetup).pack())],
         [
-            ("🕑 " + _("Another time"), MeetCb(action="counter", id=meetup).pack()),
-            ("✖ " + _("Decline"), MeetCb(action="decline", id=meetup).pack()),
+            ("🕑 " + _("Another time"), MeetCb(action=MeetAction.COUNTER, id=meetup).pack()),
+            ("✖ " + _("Decline"), MeetCb(action=MeetAction.DECLINE, id=meetup).pack()),
         ],
     )
     return Rendered(text=head + "\n\n" + _summary(params, locale), reply_markup=markup)
 
 
-@notice("meetup.accepted")
+@notice(Notice.MEETUP_ACCEPTED)
 def accepted(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     return Rendered(
@@ -76,18 +76,18 @@ def accepted(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
-@notice("meetup.declined")
+@notice(Notice.MEETUP_DECLINED)
 def declined(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     return Rendered(
         text=_("{name} cannot come at that time. Propose another time with /meetup.").format(
             name=name
         ),
-        reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action="new").pack())]),
+        reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action=MeetAction.NEW).pack())]),
     )
 
 
-@notice("meetup.cancelled")
+@notice(Notice.MEETUP_CANCELLED)
 def cancelled(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     return Rendered(
@@ -98,7 +98,7 @@ def cancelled(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
-@notice("meetup.calendar")
+@notice(Notice.MEETUP_CALENDAR)
 def calendar(params: dict[str, Any], locale: str) -> Rendered:
     starts = datetime.fromisoformat(params["starts_at"])
     cancelled_ = bool(params.get("cancelled"))
@@ -109,7 +109,7 @@ def calendar(params: dict[str, Any], locale: str) -> Rendered:
         duration_minutes=int(params["minutes"]),
         summary=_("Buddy meetup") + " · " + activity_label(str(params["kind"])),
         location=str(params["place"]),
-        tz=str(params.get("tz") or "Europe/Brussels"),
+        tz=str(params["tz"]),
         cancelled=cancelled_,
     )
     caption = (
@@ -120,7 +120,7 @@ def calendar(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(text=caption, document=(f"meetup-{params['meetup_id']}.ics", content))
 
 
-@notice("meetup.reminder")
+@notice(Notice.MEETUP_REMINDER)
 def reminder(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     if params.get("which") == "day":
@@ -130,22 +130,22 @@ def reminder(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(text=head + "\n\n" + _summary(params, locale))
 
 
-@notice("meetup.ask")
+@notice(Notice.MEETUP_ASK)
 def ask(params: dict[str, Any], locale: str) -> Rendered:
     meetup = int(params["meetup_id"])
     return Rendered(
         text=_("Did your meetup take place?") + "\n\n" + _summary(params, locale),
         reply_markup=_buttons(
             [
-                ("👍 " + _("Yes"), HourCb(action="yes", id=meetup).pack()),
-                ("👎 " + _("No"), HourCb(action="no", id=meetup).pack()),
+                ("👍 " + _("Yes"), HourCb(action=HourAction.HAPPENED, id=meetup).pack()),
+                ("👎 " + _("No"), HourCb(action=HourAction.MISSED, id=meetup).pack()),
             ]
         ),
     )
 
 
 def _entry_summary(params: dict[str, Any], locale: str) -> str:
-    tz = ZoneInfo(str(params.get("tz") or "Europe/Brussels"))
+    tz = zone(params)
     started = datetime.fromisoformat(params["started_at"])
     return " · ".join(
         [
@@ -156,7 +156,7 @@ def _entry_summary(params: dict[str, Any], locale: str) -> str:
     )
 
 
-@notice("hours.confirm_request")
+@notice(Notice.HOURS_CONFIRM_REQUEST)
 def confirm_request(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     entry = int(params["entry_id"])
@@ -166,14 +166,14 @@ def confirm_request(params: dict[str, Any], locale: str) -> Rendered:
         + _entry_summary(params, locale),
         reply_markup=_buttons(
             [
-                ("✅ " + _("Yes, confirm"), HourCb(action="ok", id=entry).pack()),
-                ("⚠️ " + _("Not right"), HourCb(action="dis", id=entry).pack()),
+                ("✅ " + _("Yes, confirm"), HourCb(action=HourAction.CONFIRM, id=entry).pack()),
+                ("⚠️ " + _("Not right"), HourCb(action=HourAction.DISPUTE, id=entry).pack()),
             ]
         ),
     )
 
 
-@notice("hours.confirmed")
+@notice(Notice.HOURS_CONFIRMED)
 def confirmed(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     return Rendered(
@@ -184,7 +184,7 @@ def confirmed(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
-@notice("hours.disputed")
+@notice(Notice.HOURS_DISPUTED)
 def disputed(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     entry = int(params["entry_id"])
@@ -195,12 +195,12 @@ def disputed(params: dict[str, Any], locale: str) -> Rendered:
         + "\n"
         + _("You can correct it, or a coordinator will help."),
         reply_markup=_buttons(
-            [("✏️ " + _("Correct the hours"), HourCb(action="fix", id=entry).pack())]
+            [("✏️ " + _("Correct the hours"), HourCb(action=HourAction.FIX, id=entry).pack())]
         ),
     )
 
 
-@notice("hours.milestone")
+@notice(Notice.HOURS_MILESTONE)
 def milestone(params: dict[str, Any], locale: str) -> Rendered:
     hours = int(params["hours"])
     target = int(params.get("target", 40))
@@ -219,15 +219,15 @@ def milestone(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(text=text.format(count=isolate(hours, locale)))
 
 
-@notice("pair.nudge")
+@notice(Notice.PAIR_NUDGE)
 def nudge(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
         text="👋 " + _("It has been a while since you met. How about planning a meetup?"),
-        reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action="new").pack())]),
+        reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action=MeetAction.NEW).pack())]),
     )
 
 
-@notice("coordinator.no_show")
+@notice(Notice.COORDINATOR_NO_SHOW)
 def no_show(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
         text="⚠️ "
@@ -237,7 +237,7 @@ def no_show(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
-@notice("coordinator.hours_disputed")
+@notice(Notice.COORDINATOR_HOURS_DISPUTED)
 def hours_disputed(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
         text="⚠️ "
@@ -247,7 +247,7 @@ def hours_disputed(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
-@notice("coordinator.target_reached")
+@notice(Notice.COORDINATOR_TARGET_REACHED)
 def target_reached(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
         text="🏆 "
@@ -259,7 +259,7 @@ def target_reached(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
-@notice("coordinator.pair_quiet")
+@notice(Notice.COORDINATOR_PAIR_QUIET)
 def pair_quiet(params: dict[str, Any], locale: str) -> Rendered:
     days = int(params["days"])
     return Rendered(

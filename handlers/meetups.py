@@ -3,13 +3,15 @@ proposes another time or declines; /meetups lists what is coming."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import timedelta, tzinfo
+from typing import TYPE_CHECKING
 
-from aiogram import F
+from aiogram import F, Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import meetups as service
@@ -17,19 +19,21 @@ from domain.clock import Clock
 from domain.errors import DomainError
 from domain.profile import ACTIVITY_KINDS
 from handlers import keyboards
-from handlers.callbacks import MeetCb
-from handlers.common import message_of, q
+from handlers.common import q
+from handlers.filters import Registered, WithMessage
 from handlers.i18n import fmt_date, fmt_time
-from handlers.pickers import PickCb, format_minutes
-from handlers.routing import HandlerSet
+from handlers.meetup_buttons import MeetAction, MeetCb, meet_stop_row, meetups_list, send_proposal
+from handlers.pickers import format_minutes
 from handlers.texts import activity_label, error_text
-from handlers.when_form import WhenSteps
-from storage.models import Meetup, User
-from storage.uow import UnitOfWork
+from handlers.when_form import Picked, WhenForm, planned_start
 
-router = HandlerSet(__name__)
+if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
+    from storage.models import Meetup, User
+    from storage.uow import UnitOfWork
+
 CTX = "meet"
 PLAN_AHEAD = timedelta(days=120)
+NOT_COMMAND = ~F.text.startswith("/")
 
 
 class MeetupForm(StatesGroup):
@@ -39,12 +43,6 @@ class MeetupForm(StatesGroup):
     place = State()
     kind = State()
     confirm = State()
-
-
-def _stop_row() -> list[InlineKeyboardButton]:
-    return [
-        InlineKeyboardButton(text="✖ " + _("Cancel"), callback_data=MeetCb(action="stop").pack())
-    ]
 
 
 def meetup_line(meetup: Meetup, locale: str, tz: tzinfo) -> str:
@@ -71,7 +69,20 @@ def _question(step: str) -> str:
     return questions[step]
 
 
-WHEN = WhenSteps(
+async def _when_done(picked: Picked) -> None:
+    await picked.state.set_state(MeetupForm.place)
+    await picked.callback.answer()
+    await picked.message.edit_text(
+        "📍 "
+        + _(
+            "Where will you meet? Type the place, for example a café, a library or a "
+            "community centre. For a first meeting, choose a public place."
+        ),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[meet_stop_row()]),
+    )
+
+
+WHEN = WhenForm(
     ctx=CTX,
     data_key="meet",
     day=MeetupForm.day,
@@ -81,7 +92,8 @@ WHEN = WhenSteps(
     days_ahead=PLAN_AHEAD,
     first_hour=8,
     question=_question,
-    extra_rows=lambda: [_stop_row()],
+    extra_rows=lambda: [meet_stop_row()],
+    done=_when_done,
 )
 
 
@@ -101,94 +113,52 @@ async def start_form(
         await service.meetup_of(uow, user, meetup_id)
     else:
         await service.active_pair(uow, user)
-    await state.set_state(MeetupForm.day)
-    await state.update_data(meet={"meetup_id": meetup_id})
-    await WHEN.ask_day(target, locale, clock.now(), tz, month=None, edit=False)
+    await WHEN.start(target, state, clock.now(), tz, locale, meetup_id=meetup_id)
 
 
-@router.message(Command("meetup"))
+# --- commands -------------------------------------------------------------------------------
+
+
 async def meetup_command(
     message: Message,
     state: FSMContext,
     uow: UnitOfWork,
-    user: User | None,
+    user: User,
     clock: Clock,
     tz: tzinfo,
     locale: str,
 ) -> None:
-    if user is None:
-        await message.answer(error_text("not_registered", {}, locale))
-        return
     try:
         await start_form(message, state, uow, user, clock, tz, locale)
     except DomainError as error:
         await message.answer(error_text(error.key, error.params, locale))
 
 
-@router.message(Command("meetups"))
 async def meetups_command(
-    message: Message, uow: UnitOfWork, user: User | None, clock: Clock, tz: tzinfo, locale: str
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
 ) -> None:
-    if user is None:
-        await message.answer(error_text("not_registered", {}, locale))
-        return
     coming = await service.upcoming(uow, user, clock.now())
     if not coming:
-        await message.answer(
-            _("No meetups planned. Plan one with /meetup."),
-        )
+        await message.answer(_("No meetups planned. Plan one with /meetup."))
         return
     lines = ["<b>" + _("Your meetups") + "</b>", ""]
-    rows = []
     for meetup in coming:
         waiting = "" if meetup.status == "accepted" else " ⏳"
         lines.append(f"#{meetup.id} {meetup_line(meetup, locale, tz)}{waiting}")
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=f"🕑 #{meetup.id}",
-                    callback_data=MeetCb(action="resched", id=meetup.id).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=f"✖ #{meetup.id}",
-                    callback_data=MeetCb(action="cancel", id=meetup.id).pack(),
-                ),
-            ]
-        )
     lines.append("")
     lines.append(_("🕑 another time · ✖ cancel"))
-    await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-# --- the form ---------------------------------------------------------------------------
-
-
-@router.callback_query(PickCb.filter(F.ctx == CTX))
-async def picked(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    done = await WHEN.handle(callback, callback_data, state, clock, tz, locale)
-    if done is None:
-        return
-    message, _data = done
-    await state.set_state(MeetupForm.place)
-    await callback.answer()
-    await message.edit_text(
-        "📍 "
-        + _(
-            "Where will you meet? Type the place, for example a café, a library or a "
-            "community centre. For a first meeting, choose a public place."
-        ),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[_stop_row()]),
+    await message.answer(
+        "\n".join(lines), reply_markup=meetups_list([meetup.id for meetup in coming])
     )
 
 
-@router.message(MeetupForm.place, F.text, ~F.text.startswith("/"))
+async def not_registered_command(message: Message, locale: str) -> None:
+    await message.answer(error_text("not_registered", {}, locale))
+
+
+# --- the rest of the form ---------------------------------------------------------------------
+
+
 async def place_typed(message: Message, state: FSMContext, locale: str) -> None:
     try:
         place = service.validate_place(message.text)
@@ -202,113 +172,37 @@ async def place_typed(message: Message, state: FSMContext, locale: str) -> None:
     await message.answer(
         "🎯 " + _("What will you do together?"),
         reply_markup=keyboards.activity_kinds(
-            lambda index: MeetCb(action="kind", id=index), _stop_row()
+            lambda index: MeetCb(action=MeetAction.KIND, id=index), meet_stop_row()
         ),
     )
 
 
-@router.message(MeetupForm.day, ~F.text.startswith("/"))
-@router.message(MeetupForm.time, ~F.text.startswith("/"))
-@router.message(MeetupForm.duration, ~F.text.startswith("/"))
-@router.message(MeetupForm.kind, ~F.text.startswith("/"))
-@router.message(MeetupForm.confirm, ~F.text.startswith("/"))
-@router.message(MeetupForm.place, ~F.text.startswith("/"))
-async def buttons_expected(message: Message, locale: str) -> None:
+async def buttons_expected(message: Message) -> None:
     await message.answer("👇 " + _("Please use the buttons above, or tap “Cancel”."))
 
 
-def _planned(data: dict[str, object], tz: tzinfo) -> datetime:
-    day = date.fromisoformat(str(data["day"]))
-    at = time.fromisoformat(str(data["time"]))
-    return datetime.combine(day, at, tzinfo=tz)
-
-
-# --- buttons ----------------------------------------------------------------------------
-
-
-@router.callback_query(MeetCb.filter())
-async def meet_pressed(
+async def kind_chosen(
     callback: CallbackQuery,
     callback_data: MeetCb,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User | None,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    message = message_of(callback)
-    if user is None or message is None:
-        await callback.answer(error_text("not_registered", {}, locale), show_alert=True)
-        return
-    action, ident = callback_data.action, callback_data.id
-    now = clock.now()
-    try:
-        match action:
-            case "new":
-                await start_form(message, state, uow, user, clock, tz, locale)
-                await callback.answer()
-            case "counter" | "resched":
-                await start_form(message, state, uow, user, clock, tz, locale, meetup_id=ident)
-                await callback.answer()
-            case "stop":
-                await state.set_state(None)
-                await state.update_data(meet=None)
-                await callback.answer()
-                await message.edit_text(_("Okay, nothing was planned."))
-            case "kind":
-                await _kind_chosen(callback, message, state, ident, tz, locale)
-            case "send":
-                await _send(callback, message, state, uow, user, now, tz, locale)
-            case "accept":
-                meetup = await service.accept(uow, user, ident, now)
-                await callback.answer()
-                await message.edit_reply_markup(reply_markup=None)
-                await message.answer(
-                    "✅ "
-                    + _(
-                        "Great, the meetup is planned! You will both get a calendar file "
-                        "and reminders."
-                    )
-                    + "\n"
-                    + meetup_line(meetup, locale, tz)
-                )
-            case "decline":
-                await service.decline(uow, user, ident, now)
-                await callback.answer()
-                await message.edit_reply_markup(reply_markup=None)
-                await message.answer(
-                    _(
-                        "Okay, we told them you cannot come then. You can propose another "
-                        "time with /meetup."
-                    )
-                )
-            case "cancel":
-                await service.cancel(uow, user, ident, now)
-                await callback.answer()
-                await message.answer(_("The meetup is cancelled. The other person was told."))
-            case _:
-                raise DomainError("invalid_choice")
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
-
-
-async def _kind_chosen(
-    callback: CallbackQuery,
     message: Message,
     state: FSMContext,
-    index: int,
     tz: tzinfo,
     locale: str,
 ) -> None:
-    if await state.get_state() != MeetupForm.kind.state or not 0 <= index < len(ACTIVITY_KINDS):
-        raise DomainError("stale_button")
-    data = (await state.get_data()).get("meet") or {}
+    index = callback_data.id
+    data = (await state.get_data()).get("meet")
+    if (
+        await state.get_state() != MeetupForm.kind.state
+        or not isinstance(data, dict)
+        or not 0 <= index < len(ACTIVITY_KINDS)
+    ):
+        await callback.answer(error_text("stale_button", {}, locale), show_alert=True)
+        return
     data["kind"] = ACTIVITY_KINDS[index]
     await state.update_data(meet=data)
     await state.set_state(MeetupForm.confirm)
     await callback.answer()
-    starts = _planned(data, tz)
+    starts = planned_start(data, tz)
     summary = " · ".join(
         [
             fmt_date(starts, locale, tz, "full") + ", " + fmt_time(starts, locale, tz),
@@ -317,47 +211,188 @@ async def _kind_chosen(
             activity_label(str(data["kind"])),
         ]
     )
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text="📨 " + _("Send the proposal"), callback_data=MeetCb(action="send").pack()
-                )
-            ],
-            _stop_row(),
-        ]
-    )
-    await message.edit_text(_("Your proposal:") + "\n" + summary, reply_markup=markup)
+    await message.edit_text(_("Your proposal:") + "\n" + summary, reply_markup=send_proposal())
 
 
-async def _send(
+async def send(
     callback: CallbackQuery,
     message: Message,
     state: FSMContext,
     uow: UnitOfWork,
     user: User,
-    now: datetime,
+    clock: Clock,
     tz: tzinfo,
     locale: str,
 ) -> None:
-    if await state.get_state() != MeetupForm.confirm.state:
-        raise DomainError("stale_button")
-    data = (await state.get_data()).get("meet") or {}
-    plan = {
-        "starts_at": _planned(data, tz),
-        "minutes": int(data["minutes"]),
-        "place": str(data["place"]),
-        "kind": str(data["kind"]),
-        "now": now,
-    }
+    data = (await state.get_data()).get("meet")
+    if await state.get_state() != MeetupForm.confirm.state or not isinstance(data, dict):
+        await callback.answer(error_text("stale_button", {}, locale), show_alert=True)
+        return
+    starts_at, minutes = planned_start(data, tz), int(data["minutes"])
+    place, kind, now = str(data["place"]), str(data["kind"]), clock.now()
     meetup_id = int(data.get("meetup_id") or 0)
-    if meetup_id:
-        await service.change(uow, user, meetup_id, **plan)  # type: ignore[arg-type]
-    else:
-        await service.propose(uow, user, **plan)  # type: ignore[arg-type]
+    try:
+        if meetup_id:
+            await service.change(
+                uow, user, meetup_id,
+                starts_at=starts_at, minutes=minutes, place=place, kind=kind, now=now,
+            )  # fmt: skip
+        else:
+            await service.propose(
+                uow, user, starts_at=starts_at, minutes=minutes, place=place, kind=kind, now=now
+            )
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return
     await state.set_state(None)
     await state.update_data(meet=None)
     await callback.answer()
     await message.edit_text(
         "📨 " + _("Sent! You will get a message when the other person answers.")
     )
+
+
+async def stop(callback: CallbackQuery, message: Message, state: FSMContext) -> None:
+    await state.set_state(None)
+    await state.update_data(meet=None)
+    await callback.answer()
+    await message.edit_text(_("Okay, nothing was planned."))
+
+
+# --- buttons on a proposal or a planned meetup ------------------------------------------------
+
+
+async def plan_new(
+    callback: CallbackQuery,
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    tz: tzinfo,
+    locale: str,
+) -> None:
+    try:
+        await start_form(message, state, uow, user, clock, tz, locale)
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return
+    await callback.answer()
+
+
+async def plan_another_time(
+    callback: CallbackQuery,
+    callback_data: MeetCb,
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    tz: tzinfo,
+    locale: str,
+) -> None:
+    """ "Another time" on a proposal (counter) and on a planned meetup (reschedule)."""
+    try:
+        await start_form(message, state, uow, user, clock, tz, locale, meetup_id=callback_data.id)
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return
+    await callback.answer()
+
+
+async def accept(
+    callback: CallbackQuery,
+    callback_data: MeetCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    tz: tzinfo,
+    locale: str,
+) -> None:
+    try:
+        meetup = await service.accept(uow, user, callback_data.id, clock.now())
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return
+    await callback.answer()
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(
+        "✅ "
+        + _("Great, the meetup is planned! You will both get a calendar file and reminders.")
+        + "\n"
+        + meetup_line(meetup, locale, tz)
+    )
+
+
+async def decline(
+    callback: CallbackQuery,
+    callback_data: MeetCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    locale: str,
+) -> None:
+    try:
+        await service.decline(uow, user, callback_data.id, clock.now())
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return
+    await callback.answer()
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(
+        _("Okay, we told them you cannot come then. You can propose another time with /meetup.")
+    )
+
+
+async def cancel(
+    callback: CallbackQuery,
+    callback_data: MeetCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    locale: str,
+) -> None:
+    try:
+        await service.cancel(uow, user, callback_data.id, clock.now())
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return
+    await callback.answer()
+    await message.answer(_("The meetup is cancelled. The other person was told."))
+
+
+async def not_registered(callback: CallbackQuery, locale: str) -> None:
+    """Buttons pressed by someone the bot does not know, or on a message it cannot edit."""
+    await callback.answer(error_text("not_registered", {}, locale), show_alert=True)
+
+
+def create_router() -> Router:
+    """The meetups router: /meetup, /meetups, the planning form and the meetup buttons."""
+    router = Router(name=__name__)
+    router.message.register(meetup_command, Command("meetup"), Registered())
+    router.message.register(meetups_command, Command("meetups"), Registered())
+    router.message.register(not_registered_command, Command("meetup", "meetups"))
+    router.message.register(place_typed, MeetupForm.place, F.text, NOT_COMMAND)
+    for step in MeetupForm.__states__:
+        router.message.register(buttons_expected, step, NOT_COMMAND)
+
+    WHEN.register(router)
+    on = router.callback_query.register
+
+    def press(action: MeetAction) -> CallbackQueryFilter:
+        return MeetCb.filter(F.action == action)
+
+    on(plan_new, press(MeetAction.NEW), Registered(), WithMessage())
+    on(plan_another_time, press(MeetAction.COUNTER), Registered(), WithMessage())
+    on(plan_another_time, press(MeetAction.RESCHEDULE), Registered(), WithMessage())
+    on(accept, press(MeetAction.ACCEPT), Registered(), WithMessage())
+    on(decline, press(MeetAction.DECLINE), Registered(), WithMessage())
+    on(cancel, press(MeetAction.CANCEL), Registered(), WithMessage())
+    on(kind_chosen, press(MeetAction.KIND), Registered(), WithMessage())
+    on(send, press(MeetAction.SEND), Registered(), WithMessage())
+    on(stop, press(MeetAction.STOP), Registered(), WithMessage())
+    on(not_registered, MeetCb.filter())
+    return router

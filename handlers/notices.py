@@ -1,123 +1,40 @@
 """How each pushed message (an outbox row) reads, in the recipient's language.
 
-The delivery worker calls `render(row, locale)` inside the recipient's locale; every key
-an outbox row may carry has a function here.
+The delivery worker calls the renderer made by `create_renderer()` inside the
+recipient's locale. Every module that renders notices is listed here, in one place; a
+test checks that every kind in `domain.notices.Notice` has exactly one renderer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
-
-from delivery.outbox import Rendered
-from handlers.callbacks import MeetCb
-from handlers.common import q
-from handlers.i18n import fmt_date
-from handlers.texts import activity_list, end_reason_label, language_list
+from delivery.outbox import Rendered, Renderer
+from domain.notices import Notice
+from handlers import community_notices, meetup_notices, pair_notices, privacy
+from handlers.notice_registry import NoticeFunction, collect
 from storage.models import Outbox
 
-Notice = Callable[[dict[str, Any], str], Rendered | None]
-NOTICES: dict[str, Notice] = {}
-BRUSSELS = ZoneInfo("Europe/Brussels")
+# The modules whose `@notice` functions render pushed messages.
+RENDERER_MODULES = (pair_notices, meetup_notices, community_notices, privacy)
 
 
-def notice(key: str) -> Callable[[Notice], Notice]:
-    def register(function: Notice) -> Notice:
-        NOTICES[key] = function
-        return function
-
-    return register
+def create_registry() -> dict[Notice, NoticeFunction]:
+    """Every renderer, by the kind of message it renders."""
+    return collect(*RENDERER_MODULES)
 
 
-def render(row: Outbox, locale: str) -> Rendered | None:
-    """The message for one outbox row; None drops a row whose key is unknown."""
-    function = NOTICES.get(row.key)
-    return function(dict(row.params), locale) if function else None
+def create_renderer() -> Renderer:
+    """The delivery worker's renderer: the message for one outbox row in `locale`, with
+    times shown in the row's time zone (the recipient's) or else in `tz`, the programme's.
 
+    A kind without a renderer raises (the worker marks the row failed); None means
+    there is nothing to send (e.g. a broadcast without any text).
+    """
+    registry = create_registry()
 
-def _mention(name: str | None, telegram_id: int | None, locale: str) -> str:
-    shown = q(name or "?", locale)
-    return f'<a href="tg://user?id={int(telegram_id)}">{shown}</a>' if telegram_id else shown
+    def render(row: Outbox, locale: str, tz: ZoneInfo) -> Rendered | None:
+        function = registry[Notice(row.key)]
+        return function({"tz": tz.key, **row.params}, locale)
 
-
-@notice("pair.introduction")
-def introduction(params: dict[str, Any], locale: str) -> Rendered:
-    other = _mention(params.get("other_name"), params.get("other_telegram_id"), locale)
-    if params.get("role") == "buddy":
-        lines = [_("🤝 Good news! You are now the buddy of {name}.").format(name=other)]
-    else:
-        lines = [_("🤝 Good news! {name} will be your buddy.").format(name=other)]
-    if params.get("languages"):
-        lines.append(
-            _("You can speak {languages} together.").format(
-                languages=language_list(params["languages"], locale)
-            )
-        )
-    if params.get("interests"):
-        lines.append(
-            _("You both like: {interests}.").format(interests=activity_list(params["interests"]))
-        )
-    lines.append(
-        _(
-            "Next step: say hello and plan your first meeting, the introduction meeting. "
-            "Meet in a public place, like a café, a library or a community centre."
-        )
-    )
-    plan = InlineKeyboardButton(
-        text="📅 " + _("Plan a meetup"), callback_data=MeetCb(action="new").pack()
-    )
-    return Rendered(
-        text="\n\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[plan]])
-    )
-
-
-@notice("pair.paused")
-def paused(params: dict[str, Any], locale: str) -> Rendered:
-    until = datetime.fromisoformat(params["until"])
-    return Rendered(
-        text="⏸ "
-        + _("Your buddy pair is paused until {date}. The coordinator will check in then.").format(
-            date=fmt_date(until, locale, BRUSSELS)
-        )
-    )
-
-
-@notice("pair.resumed")
-def resumed(params: dict[str, Any], locale: str) -> Rendered:
-    return Rendered(text="▶️ " + _("Your buddy pair is active again. Welcome back!"))
-
-
-@notice("pair.ended")
-def ended(params: dict[str, Any], locale: str) -> Rendered:
-    lines = [
-        _("Your buddy pair has ended. Thank you for the time you spent together!"),
-        _("Reason: {reason}").format(reason=end_reason_label(str(params.get("reason", "other")))),
-    ]
-    if params.get("rematch"):
-        lines.append(
-            _(
-                "You are back at the front of the waiting list. We will look for a new buddy "
-                "for you."
-            )
-        )
-    return Rendered(text="\n\n".join(lines))
-
-
-@notice("coordinator.change_request")
-def change_request(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
-    pair_id = int(params.get("pair_id", 0))
-    if params.get("kind") == "end":
-        text = _("{name} asks to end their buddy pair (pair #{pair}).")
-    else:
-        text = _("{name} asks to change their buddy pair (pair #{pair}).")
-    return Rendered(text="📨 " + text.format(name=name, pair=pair_id) + "\n/pairs")
-
-
-# The other areas register their notices on import.
-from handlers import community_notices, meetup_notices  # noqa: E402, F401
+    return render

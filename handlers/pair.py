@@ -2,39 +2,54 @@
 
 from __future__ import annotations
 
-from aiogram import F
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from enum import StrEnum
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from domain import coordination
+from domain import change_requests
 from domain.clock import Clock
 from domain.errors import DomainError
-from handlers.callbacks import MenuCb, PairRequestCb
-from handlers.common import message_of, q
-from handlers.routing import HandlerSet
-from handlers.texts import error_text
+from domain.pairs import pair_of
+from handlers.callbacks import MenuAction, MenuCb
+from handlers.common import q
+from handlers.filters import Registered, WithMessage
 from storage.models import User
 from storage.uow import UnitOfWork
 
-router = HandlerSet(__name__)
+
+class PairRequestKind(StrEnum):
+    CHANGE = "change"
+    END = "end"
 
 
-def _request_keyboard() -> InlineKeyboardMarkup:
+class PairRequestCb(CallbackData, prefix="preq"):
+    kind: PairRequestKind
+
+
+def request_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="🔁 " + _("Ask for a change"), callback_data=PairRequestCb(kind="change"))
-    builder.button(text="⏹ " + _("Ask to end the pair"), callback_data=PairRequestCb(kind="end"))
+    builder.button(
+        text="🔁 " + _("Ask for a change"),
+        callback_data=PairRequestCb(kind=PairRequestKind.CHANGE),
+    )
+    builder.button(
+        text="⏹ " + _("Ask to end the pair"), callback_data=PairRequestCb(kind=PairRequestKind.END)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
 
-@router.callback_query(MenuCb.filter(F.action == "pair"))
-async def my_pair(callback: CallbackQuery, uow: UnitOfWork, user: User | None, locale: str) -> None:
-    message = message_of(callback)
-    pair = await coordination.pair_of(uow, user) if user else None
-    if user is None or message is None or pair is None:
-        await callback.answer(error_text("no_pair", {}, locale), show_alert=True)
-        return
+async def my_pair(
+    callback: CallbackQuery, message: Message, uow: UnitOfWork, user: User, locale: str
+) -> None:
+    """Who the person's buddy (or newcomer) is, with the ways to ask for a change."""
+    pair = await pair_of(uow, user)
+    if pair is None:
+        raise DomainError("no_pair")
     await callback.answer()
     other_id = pair.buddy_id if pair.newcomer_id == user.id else pair.newcomer_id
     other = await uow.users.get(other_id) if other_id else None
@@ -44,26 +59,26 @@ async def my_pair(callback: CallbackQuery, uow: UnitOfWork, user: User | None, l
     text += "\n\n" + _(
         "Is something not working? The coordinator can help, or find you another buddy."
     )
-    await message.answer(text, reply_markup=_request_keyboard())
+    await message.answer(text, reply_markup=request_keyboard())
 
 
-@router.callback_query(PairRequestCb.filter())
 async def request_change(
     callback: CallbackQuery,
     callback_data: PairRequestCb,
+    message: Message,
     uow: UnitOfWork,
-    user: User | None,
+    user: User,
     clock: Clock,
-    locale: str,
 ) -> None:
-    message = message_of(callback)
-    if user is None or message is None:
-        await callback.answer(error_text("not_registered", {}, locale), show_alert=True)
-        return
-    try:
-        await coordination.request_change(uow, user, callback_data.kind, clock.now())
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
-        return
+    """Pass the request on to the coordinators; the pair itself does not change."""
+    await change_requests.request_change(uow, user, callback_data.kind.value, clock.now())
     await callback.answer()
     await message.edit_text("📨 " + _("Thank you. A coordinator will contact you about this soon."))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.filter(Registered(), WithMessage())
+    router.callback_query.register(my_pair, MenuCb.filter(F.action == MenuAction.PAIR))
+    router.callback_query.register(request_change, PairRequestCb.filter())
+    return router

@@ -1,8 +1,8 @@
 """Inline keyboards to pick a day, a time and a duration, and the parsers of their values.
 
-Keyboards only: the meetups and hours handlers own the flow. Every button carries a
-`PickCb`; `ctx` names the flow ("meet", "log", ...) so one handler can tell its pickers
-from another's. Labels come from Babel (month and weekday names) or are digits, so they
+Keyboards only: handlers.when_form runs the day -> time -> duration flow. Every button
+carries a `PickCb`; `ctx` names the flow ("meet", "log", ...) so one handler can tell its
+pickers from another's. Labels come from Babel (month and weekday names) or are digits, so they
 need no catalog entry. Weeks start on Monday, as in Belgium. "noop" buttons (headers,
 padding, days out of range) must still be answered by the caller with `callback.answer()`.
 """
@@ -13,6 +13,7 @@ import calendar
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
 
 from aiogram.filters.callback_data import CallbackData
@@ -21,20 +22,31 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_timedelta, get_day_names
 
 
+class PickKind(StrEnum):
+    """What a picker button does; the flows register one handler per kind."""
+
+    DAY = "day"  # value: the day picked
+    MONTH = "month"  # value: the month to show
+    TIME = "time"  # value: the start time picked
+    DURATION = "dur"  # value: the minutes picked (or confirmed)
+    ADJUST = "adj"  # value: the minutes to show in the − / + control
+    NOOP = "noop"  # headers, padding, days out of range
+
+
 class PickCb(CallbackData, prefix="pick", sep="|"):
     """A picker button. `sep="|"` because a time value ("18:30") contains aiogram's ":"."""
 
-    kind: str  # one of the KIND_* constants below
+    kind: PickKind
     value: str  # "2026-03-14", "2026-03", "18:30" or minutes "90"; "" for noop
     ctx: str  # the flow the picker belongs to, at most 6 characters
 
 
-KIND_DAY = "day"
-KIND_MONTH = "month"
-KIND_TIME = "time"
-KIND_DURATION = "dur"
-KIND_ADJUST = "adj"
-KIND_NOOP = "noop"
+KIND_DAY = PickKind.DAY
+KIND_MONTH = PickKind.MONTH
+KIND_TIME = PickKind.TIME
+KIND_DURATION = PickKind.DURATION
+KIND_ADJUST = PickKind.ADJUST
+KIND_NOOP = PickKind.NOOP
 
 PREVIOUS = "◀"
 NEXT = "▶"
@@ -52,7 +64,7 @@ _MINUTES = re.compile(r"[1-9][0-9]{0,3}")
 Rows = list[list[InlineKeyboardButton]]
 
 
-def _button(text: str, kind: str, value: str, ctx: str) -> InlineKeyboardButton:
+def _button(text: str, kind: PickKind, value: str, ctx: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=text, callback_data=PickCb(kind=kind, value=value, ctx=ctx).pack()
     )

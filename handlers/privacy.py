@@ -4,8 +4,9 @@ the partner and the coordinators are told when someone erased themselves (no nam
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -16,15 +17,14 @@ from delivery.outbox import Rendered
 from domain import privacy as service
 from domain.clock import Clock
 from handlers import keyboards
-from handlers.callbacks import ForgetCb
-from handlers.common import message_of
+from handlers.callbacks import Answer, ForgetCb
+from handlers.filters import Registered, WithMessage
 from handlers.i18n import isolate
-from handlers.notices import notice
-from handlers.routing import HandlerSet
-from storage.models import User
-from storage.uow import UnitOfWork
+from handlers.notice_registry import notice
 
-router = HandlerSet(__name__)
+if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
+    from storage.models import User
+    from storage.uow import UnitOfWork
 
 
 def privacy_text() -> str:
@@ -43,16 +43,11 @@ def privacy_text() -> str:
     )
 
 
-@router.message(Command("privacy"))
 async def privacy_command(message: Message) -> None:
     await message.answer(privacy_text())
 
 
-@router.message(Command("mydata"))
-async def mydata_command(message: Message, uow: UnitOfWork, user: User | None) -> None:
-    if user is None:
-        await message.answer(_("We keep no data about you."))
-        return
+async def mydata_command(message: Message, uow: UnitOfWork, user: User) -> None:
     exported = await service.export(uow, user)
     payload = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
     await message.answer_document(
@@ -61,37 +56,33 @@ async def mydata_command(message: Message, uow: UnitOfWork, user: User | None) -
     )
 
 
-@router.message(Command("forget"))
-async def forget_command(message: Message, user: User | None, state: FSMContext) -> None:
-    if user is None:
-        await state.clear()
-        await message.answer(_("We keep no data about you."))
-        return
+async def forget_command(message: Message) -> None:
     await message.answer(
         _("Do you really want to erase your data? You will leave the programme."),
         reply_markup=keyboards.forget_confirm(),
     )
 
 
-@router.callback_query(ForgetCb.filter())
-async def forget_answered(
+async def nothing_kept(message: Message) -> None:
+    """/mydata from someone the programme keeps nothing about."""
+    await message.answer(_("We keep no data about you."))
+
+
+async def nothing_to_forget(message: Message, state: FSMContext) -> None:
+    """/forget before consent: even the language chosen so far is dropped."""
+    await state.clear()
+    await message.answer(_("We keep no data about you."))
+
+
+async def forget_confirmed(
     callback: CallbackQuery,
-    callback_data: ForgetCb,
+    message: Message,
     uow: UnitOfWork,
-    user: User | None,
+    user: User,
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    message = message_of(callback)
     await callback.answer()
-    if message is None:
-        return
-    if user is None:
-        await message.edit_text(_("We keep no data about you."))
-        return
-    if callback_data.answer != "yes":
-        await message.edit_text(_("Good, nothing was erased."))
-        return
     await service.forget(uow, user, clock.now())
     await state.clear()
     await message.edit_text(
@@ -100,6 +91,33 @@ async def forget_answered(
             "You are always welcome back: /start"
         )
     )
+
+
+async def forget_declined(callback: CallbackQuery, message: Message) -> None:
+    await callback.answer()
+    await message.edit_text(_("Good, nothing was erased."))
+
+
+async def forget_after_erasure(callback: CallbackQuery, message: Message) -> None:
+    """The confirm button pressed again once the data is gone (or by a stranger)."""
+    await callback.answer()
+    await message.edit_text(_("We keep no data about you."))
+
+
+def create_router() -> Router:
+    """A fresh router for /privacy, /mydata and /forget (one per Dispatcher)."""
+    router = Router(name=__name__)
+    router.message.register(privacy_command, Command("privacy"))
+    router.message.register(mydata_command, Command("mydata"), Registered())
+    router.message.register(forget_command, Command("forget"), Registered())
+    router.message.register(nothing_kept, Command("mydata"))
+    router.message.register(nothing_to_forget, Command("forget"))
+    member = (Registered(), WithMessage())
+    yes, no = ForgetCb.filter(F.answer == Answer.YES), ForgetCb.filter(F.answer == Answer.NO)
+    router.callback_query.register(forget_confirmed, yes, *member)
+    router.callback_query.register(forget_declined, no, *member)
+    router.callback_query.register(forget_after_erasure, ForgetCb.filter(), WithMessage())
+    return router
 
 
 # --- what the others are told ------------------------------------------------------------

@@ -62,6 +62,10 @@ class BroadcastRepository:
     def add(self, broadcast: Broadcast) -> None:
         self.session.add(broadcast)
 
+    async def flush(self) -> None:
+        """Write what was added so far, so new rows get their ids (nothing is committed)."""
+        await self.session.flush()
+
     async def get(self, broadcast_id: int) -> Broadcast | None:
         return await self.session.get(Broadcast, broadcast_id)
 
@@ -240,6 +244,10 @@ class EventRepository:
 
     def add(self, event: Event) -> None:
         self.session.add(event)
+
+    async def flush(self) -> None:
+        """Write what was added so far, so new rows get their ids (nothing is committed)."""
+        await self.session.flush()
 
     async def get(self, event_id: int, *, lock: bool = False) -> Event | None:
         """The event; `lock` serialises answers to it (FOR UPDATE on PostgreSQL, SQLite

@@ -20,6 +20,10 @@ class MeetupRepository:
     def add(self, meetup: Meetup) -> None:
         self.session.add(meetup)
 
+    async def flush(self) -> None:
+        """Write what was added so far, so new rows get their ids (nothing is committed)."""
+        await self.session.flush()
+
     async def get(self, meetup_id: int) -> Meetup | None:
         return await self.session.get(Meetup, meetup_id)
 
@@ -91,6 +95,10 @@ class HourRepository:
 
     def add(self, entry: HourEntry) -> None:
         self.session.add(entry)
+
+    async def flush(self) -> None:
+        """Write what was added so far, so new rows get their ids (nothing is committed)."""
+        await self.session.flush()
 
     async def get(self, entry_id: int) -> HourEntry | None:
         return await self.session.get(HourEntry, entry_id)

@@ -1,10 +1,20 @@
-"""The pair, the programme's central record: a newcomer and a buddy."""
+"""The pair, the programme's central record: a newcomer and a buddy.
+
+Also the questions matching asks about pairs: how many open pairs each buddy has, who was
+paired before (never again), and which buddies can take someone.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Sequence
 
-from storage.models import Pair
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
+
+from storage.models import Pair, PairStatus, Role, User, UserStatus
+
+# A pair that still counts: it holds a buddy's place and the newcomer is not waiting.
+OPEN_PAIR = (PairStatus.ACTIVE.value, PairStatus.PAUSED.value)
 
 
 class PairRepository:
@@ -14,3 +24,113 @@ class PairRepository:
     async def get(self, pair_id: int) -> Pair | None:
         """The pair with this id, or None."""
         return await self.session.get(Pair, pair_id)
+
+    async def add(self, pair: Pair) -> Pair:
+        """Store a new pair and give it its id."""
+        self.session.add(pair)
+        await self.session.flush()
+        return pair
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """A nested transaction: one pair among several may fail without undoing the others."""
+        return self.session.begin_nested()
+
+    async def open_of(self, person_id: int) -> Pair | None:
+        """The person's open pair, the most recent one for a buddy with several."""
+        return await self.session.scalar(
+            select(Pair)
+            .where(
+                Pair.status.in_(OPEN_PAIR),
+                or_(Pair.newcomer_id == person_id, Pair.buddy_id == person_id),
+            )
+            .order_by(Pair.started_at.desc())
+            .limit(1)
+        )
+
+    async def all_open_of(self, person_id: int) -> list[Pair]:
+        """Every open pair of a person, oldest first."""
+        result = await self.session.scalars(
+            select(Pair)
+            .where(
+                Pair.status.in_(OPEN_PAIR),
+                or_(Pair.newcomer_id == person_id, Pair.buddy_id == person_id),
+            )
+            .order_by(Pair.started_at)
+        )
+        return list(result.all())
+
+    async def active(self, programme_id: int | None = None) -> list[Pair]:
+        """Active pairs (of one programme, or of all), by id."""
+        query = select(Pair).where(Pair.status == PairStatus.ACTIVE.value)
+        if programme_id is not None:
+            query = query.where(Pair.programme_id == programme_id)
+        return list((await self.session.scalars(query.order_by(Pair.id))).all())
+
+    async def open_with_people(
+        self, programme_id: int
+    ) -> list[tuple[Pair, User | None, User | None]]:
+        """Active and paused pairs of a programme, oldest first, with newcomer and buddy."""
+        pairs = (
+            await self.session.scalars(
+                select(Pair)
+                .where(Pair.programme_id == programme_id, Pair.status.in_(OPEN_PAIR))
+                .order_by(Pair.started_at, Pair.id)
+            )
+        ).all()
+        ids = {i for p in pairs for i in (p.newcomer_id, p.buddy_id) if i is not None}
+        people = {
+            u.id: u for u in (await self.session.scalars(select(User).where(User.id.in_(ids))))
+        }
+        return [(p, people.get(p.newcomer_id or -1), people.get(p.buddy_id or -1)) for p in pairs]
+
+    async def open_counts(self, programme_id: int) -> dict[int, int]:
+        """Open pairs per buddy id: the places each buddy already gives."""
+        rows = await self.session.execute(
+            select(Pair.buddy_id, func.count())
+            .where(Pair.programme_id == programme_id, Pair.status.in_(OPEN_PAIR))
+            .group_by(Pair.buddy_id)
+        )
+        return {buddy_id: count for buddy_id, count in rows.all() if buddy_id is not None}
+
+    async def ended_partners(self, programme_id: int) -> dict[int, set[int]]:
+        """For each person, everyone they were in an ended pair with (never proposed again)."""
+        rows = await self.session.execute(
+            select(Pair.newcomer_id, Pair.buddy_id).where(
+                Pair.programme_id == programme_id, Pair.status == PairStatus.ENDED.value
+            )
+        )
+        partners: dict[int, set[int]] = {}
+        for newcomer_id, buddy_id in rows.all():
+            if newcomer_id is not None and buddy_id is not None:
+                partners.setdefault(newcomer_id, set()).add(buddy_id)
+                partners.setdefault(buddy_id, set()).add(newcomer_id)
+        return partners
+
+    async def candidate_buddies(self, programme_id: int) -> Sequence[User]:
+        """Reachable buddies of a programme who may take (another) newcomer, by id."""
+        result = await self.session.scalars(
+            select(User)
+            .where(
+                User.programme_id == programme_id,
+                User.role == Role.BUDDY.value,
+                User.status.in_([UserStatus.WAITING.value, UserStatus.MATCHED.value]),
+                User.reachable.is_(True),
+            )
+            .order_by(User.id)
+        )
+        return result.all()
+
+    async def ever_of(self, person_id: int) -> list[Pair]:
+        """Every pair the person was ever in, open or ended, by id."""
+        result = await self.session.scalars(
+            select(Pair)
+            .where(or_(Pair.newcomer_id == person_id, Pair.buddy_id == person_id))
+            .order_by(Pair.id)
+        )
+        return list(result.all())
+
+    async def save(self, pair: Pair) -> Pair:
+        """Write the pair's changes now, so the queries that follow see them; no commit."""
+        self.session.add(pair)
+        await self.session.flush()
+        return pair

@@ -14,8 +14,6 @@ from storage.models import (
     Broadcast,
     CoordinatorInvite,
     Event,
-    Outbox,
-    OutboxStatus,
     Pair,
     PersonNote,
     ProcessedUpdate,
@@ -24,10 +22,17 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.outbox import UNDELIVERED, OutboxRepository
 
-# Outbox rows not delivered yet: a worker may hold a claim (SENDING) that a crash would
-# hand back to the queue.
-UNDELIVERED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+# OutboxRepository lives in storage/outbox.py; it stays importable from here.
+__all__ = [
+    "UNDELIVERED",
+    "AuditRepository",
+    "OutboxRepository",
+    "ProgrammeRepository",
+    "UpdateRepository",
+    "UserRepository",
+]
 
 
 class ProgrammeRepository:
@@ -139,6 +144,12 @@ class UserRepository:
                 update(column.class_).where(column == telegram_id).values({column.key: None})
             )
 
+    async def save(self, user: User) -> User:
+        """Write the person's changes now (a new person gets their id); no commit."""
+        self.session.add(user)
+        await self.session.flush()
+        return user
+
 
 class UpdateRepository:
     """Remembers handled update ids so that a redelivered update is handled once."""
@@ -182,6 +193,14 @@ class AuditRepository:
             AuditLog(programme_id=programme_id, actor_id=actor_id, action=action, details=details)
         )
 
+    def change_status(
+        self, target: Pair | User, status: str, action: str, *, actor_id: int | None, **details: Any
+    ) -> None:
+        """Set a pair's or a person's status and record who did it, in one step: a status
+        change by a coordinator is never left unaudited."""
+        target.status = status
+        self.record(action, programme_id=target.programme_id, actor_id=actor_id, **details)
+
     async def pseudonymise(
         self, *, telegram_id: int, person_id: int, alias: str, pseudonym: str
     ) -> int:
@@ -216,154 +235,3 @@ class AuditRepository:
             row.details = details  # a new dict: JSON columns do not track changes inside
             changed += 1
         return changed
-
-
-class OutboxRepository:
-    """Messages to push. `claim` hands due rows to one worker; on PostgreSQL any number of
-    workers share the work without overlap (FOR UPDATE SKIP LOCKED)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def enqueue(
-        self,
-        *,
-        chat_id: int,
-        key: str,
-        params: dict[str, Any] | None = None,
-        recipient_id: int | None = None,
-        programme_id: int | None = None,
-        due_at: datetime,
-        priority: int = 1,
-        dedup_key: str | None = None,
-    ) -> Outbox:
-        row = Outbox(
-            chat_id=chat_id,
-            key=key,
-            params=params or {},
-            recipient_id=recipient_id,
-            programme_id=programme_id,
-            due_at=due_at,
-            priority=priority,
-            dedup_key=dedup_key,
-            status=OutboxStatus.PENDING.value,
-        )
-        self.session.add(row)
-        return row
-
-    async def claim(self, worker: str, now: datetime, limit: int) -> list[Outbox]:
-        """Mark up to `limit` due rows as being sent by `worker` and return them."""
-        due = (
-            select(Outbox.id)
-            .where(Outbox.status == OutboxStatus.PENDING.value, Outbox.due_at <= now)
-            .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
-            .limit(limit)
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.scalars(due)).all())
-        if not ids:
-            return []
-        await self.session.execute(
-            update(Outbox)
-            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.PENDING.value)
-            .values(status=OutboxStatus.SENDING.value, claimed_by=worker, claimed_at=now)
-        )
-        rows = await self.session.scalars(
-            select(Outbox)
-            .where(Outbox.id.in_(ids), Outbox.claimed_by == worker)
-            .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
-            .execution_options(populate_existing=True)
-        )
-        return list(rows.all())
-
-    async def release_stale(self, before: datetime) -> int:
-        """Rows a crashed worker had claimed go back to the queue (they may repeat once)."""
-        result = await self.session.execute(
-            update(Outbox)
-            .where(Outbox.status == OutboxStatus.SENDING.value, Outbox.claimed_at < before)
-            .values(status=OutboxStatus.PENDING.value, claimed_by=None, claimed_at=None)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def finish(
-        self, row_id: int, status: OutboxStatus, now: datetime, error: str | None = None
-    ) -> None:
-        await self.session.execute(
-            update(Outbox)
-            .where(Outbox.id == row_id)
-            .values(
-                status=status.value,
-                sent_at=now if status is OutboxStatus.SENT else None,
-                last_error=(error or None) and error[:200],
-                attempts=Outbox.attempts + 1,
-            )
-        )
-
-    async def retry_later(self, row_id: int, due_at: datetime, error: str) -> None:
-        await self.session.execute(
-            update(Outbox)
-            .where(Outbox.id == row_id)
-            .values(
-                status=OutboxStatus.PENDING.value,
-                due_at=due_at,
-                claimed_by=None,
-                claimed_at=None,
-                attempts=Outbox.attempts + 1,
-                last_error=error[:200],
-            )
-        )
-
-    async def cancel_by_dedup_prefix(self, prefix: str) -> int:
-        result = await self.session.execute(
-            update(Outbox)
-            .where(
-                Outbox.status == OutboxStatus.PENDING.value,
-                Outbox.dedup_key.startswith(prefix, autoescape=True),
-            )
-            .values(status=OutboxStatus.CANCELLED.value)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def withdraw_addressed_to(self, person_id: int, chat_id: int) -> int:
-        """Delete every row for this person, delivered or not: its chat id is theirs."""
-        result = await self.session.execute(
-            delete(Outbox).where(or_(Outbox.recipient_id == person_id, Outbox.chat_id == chat_id))
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def forget_mentions(
-        self,
-        *,
-        telegram_id: int,
-        pair_ids: Sequence[int],
-        meetup_ids: Sequence[int],
-        entry_ids: Sequence[int],
-    ) -> int:
-        """Rows to anyone that speak of a person (their pairs, meetups, hour entries or
-        Telegram id): undelivered ones are cancelled, and every one loses its params, which
-        carry names and typed places. Returns how many were cancelled."""
-        params = Outbox.params
-        # Compared as text: a Telegram id overflows PostgreSQL's INTEGER.
-        mentions = [params["other_telegram_id"].as_string() == str(telegram_id)]
-        for key, ids in (("pair_id", pair_ids), ("meetup_id", meetup_ids), ("entry_id", entry_ids)):
-            if ids:
-                mentions.append(params[key].as_integer().in_(list(ids)))
-        cancelled = await self.session.execute(
-            update(Outbox)
-            .where(or_(*mentions), Outbox.status.in_(UNDELIVERED))
-            .values(status=OutboxStatus.CANCELLED.value, params={})
-        )
-        await self.session.execute(update(Outbox).where(or_(*mentions)).values(params={}))
-        return int(getattr(cancelled, "rowcount", 0) or 0)
-
-    async def has_dedup_key(self, dedup_key: str) -> bool:
-        found = await self.session.scalar(
-            select(Outbox.id).where(Outbox.dedup_key == dedup_key).limit(1)
-        )
-        return found is not None
-
-    async def next_due(self) -> datetime | None:
-        return await self.session.scalar(
-            select(func.min(Outbox.due_at)).where(Outbox.status == OutboxStatus.PENDING.value)
-        )

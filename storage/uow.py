@@ -18,6 +18,7 @@ from storage.repositories import (
     UpdateRepository,
     UserRepository,
 )
+from storage.staff import InviteRepository, NoteRepository
 
 # SQLite's "database is locked" (busy past its timeout); PostgreSQL's serialization failure,
 # deadlock and unique violation (another transaction took the key first).
@@ -63,6 +64,8 @@ class UnitOfWork:
         self.hours = HourRepository(session)
         self.broadcasts = BroadcastRepository(session)
         self.events = EventRepository(session)
+        self.notes = NoteRepository(session)
+        self.invites = InviteRepository(session)
         return self
 
     async def __aexit__(
@@ -81,6 +84,10 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Make everything done so far durable; the session stays usable."""
         await self.session.commit()
+
+    async def flush(self) -> None:
+        """Send pending changes (new rows get their ids) without committing."""
+        await self.session.flush()
 
     async def rollback(self) -> None:
         await self.session.rollback()

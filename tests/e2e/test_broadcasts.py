@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.settings import Settings
 from emulator import Emulator, RateLimit, SimulatedUser
-from handlers.broadcasts import BcCb, fallback_note
-from handlers.events import EvCb
+from handlers.broadcast_buttons import BcCb
+from handlers.broadcast_texts import fallback_note
+from handlers.event_buttons import EvCb
 from storage.db import create_engine
 from storage.models import Broadcast, Outbox, Programme, User
 from tests.conftest import COORDINATOR_ID, START, RunningBot

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 import handlers.broadcasts  # their commands join COORDINATOR_COMMANDS on import
 import handlers.events  # noqa: F401
 from emulator import Emulator, SimulatedUser
-from handlers.coordinator import COORDINATOR_COMMANDS
+from handlers.coordinator_buttons import COORDINATOR_COMMANDS
 from storage.db import create_engine
 from storage.models import AuditLog, Outbox, Pair, Programme, User
 from tests.conftest import COORDINATOR_ID, START, RunningBot
@@ -130,7 +130,7 @@ async def test_bulk_assignment_of_the_waiting_list(
     coord = await coordinator(emulator)
     proposals = await tap(coord, "co:all:0:0")
     assert "co:okall:0:0" in buttons_data(proposals)
-    proposed = sum(1 for d in buttons_data(proposals) if d.startswith("co:ok:"))
+    proposed = sum(1 for d in buttons_data(proposals) if d.startswith("co:mt:"))
     assert proposed > 0
     await tap(coord, "co:okall:0:0", timeout=15)
     pairs = await scalar(settings.database_url, select(func.count()).select_from(Pair))
@@ -306,3 +306,25 @@ async def test_inviting_a_coordinator_with_a_one_time_link(
     assert "not valid" in (refusal.text or "")
     stored = await person(settings.database_url, 7402)
     assert stored is None
+
+
+async def test_old_coordinator_buttons_get_a_polite_answer(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    """Buttons already in chats whose data is no longer understood (codes that were merged
+    into others, forged actions) are answered as out of date and change nothing."""
+    amal = emulator.user(7501, "Amal", "en")
+    await onboard(amal, language="en", name="Amal", languages=("en", "fr"))
+    bram = emulator.user(7502, "Bram", "en")
+    await onboard(bram, language="en", role="buddy", name="Bram", languages=("en", "nl"))
+    amal_row = await person(settings.database_url, 7501)
+    bram_row = await person(settings.database_url, 7502)
+    assert amal_row and bram_row
+    coord = await coordinator(emulator)
+    for data in (f"co:ok:{amal_row.id}:{bram_row.id}", f"co:pp:{amal_row.id}:0", "co:zz", "co:"):
+        coord.mark_read()
+        await coord.press_data(data)
+        answer = await coord.next_callback_answer()
+        # "This button is no longer active." in the coordinator's Dutch
+        assert answer.show_alert and "werkt niet meer" in (answer.text or ""), data
+    assert await scalar(settings.database_url, select(func.count()).select_from(Pair)) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.settings import Settings
 from domain.clock import FrozenClock
 from emulator import Emulator, SimulatedUser
-from handlers.events import EvCb, RsvpCb
+from handlers.event_buttons import EvCb, RsvpCb
 from handlers.pickers import PickCb
 from storage.models import Event, Outbox, Rsvp
 from tests.conftest import RunningBot

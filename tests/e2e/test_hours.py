@@ -218,3 +218,31 @@ async def test_quiet_pairs_are_nudged_and_long_silence_alerts_the_coordinator(
     await deliver(running_bot)
     alert = await coordinator.wait_for(lambda m: f"#{pair_id}" in (m.text or ""), timeout=10)
     assert "29" in (alert.text or "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "meet:bogus:1",  # an action no longer known
+        "hrs:bogus:1:0",
+        "hrs:ok",  # an older, shorter format
+        "pick|bogus|x|meet",
+        "pick|day|2026-03-07|meet",  # a calendar of a form that is no longer open
+        "pick|dur|60|log",
+        "pick|adj|60|hrs",
+        "rsvp:1:bogus",
+    ],
+)
+async def test_old_or_unknown_buttons_get_a_polite_answer(
+    running_bot: RunningBot, emulator: Emulator, settings, data: str, no_rejections
+) -> None:
+    amal, _bram, _pair = await seed_pair(
+        settings.database_url, emulator, newcomer=(9501, "Amal", "en"), buddy=(9502, "Bram", "en")
+    )
+    await amal.command("help")
+    await amal.next_message()
+    amal.mark_read()
+    await amal.press_data(data)
+    answer = await amal.next_callback_answer()
+    assert "no longer active" in (answer.text or ""), answer.text
+    assert await scalar(settings.database_url, select(func.count()).select_from(HourEntry)) == 0

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from emulator import Emulator, SimulatedUser
@@ -82,6 +83,7 @@ async def press(user: SimulatedUser, data: str) -> None:
     raise AssertionError(f"no button {data}: {buttons_data(user.last)}")
 
 
+@pytest.mark.timeout(480)  # fifteen process starts; on a busy CI machine each takes seconds
 async def test_kill_9_after_every_acknowledgement_loses_no_answer(
     clean_database: str, emulator: Emulator, compiled_locales: Path, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.utils.i18n import I18n
@@ -29,7 +30,7 @@ LANGUAGES = ("nl", "fr", "en", "ar", "uk")
 RATE = 10_000.0  # messages a second: the emulator enforces no limit here, keep the test fast
 
 
-def render(row: Outbox, locale: str) -> Rendered:
+def render(row: Outbox, locale: str, tz: ZoneInfo) -> Rendered:
     """One line that tells which row was delivered, in which language."""
     return Rendered(text=f"{row.key} {row.id} {locale}")
 
@@ -43,12 +44,12 @@ def crashing_after(delivered: int) -> Renderer:
     """A renderer that works `delivered` times, then takes the worker down."""
     calls = 0
 
-    def crashing(row: Outbox, locale: str) -> Rendered:
+    def crashing(row: Outbox, locale: str, tz: ZoneInfo) -> Rendered:
         nonlocal calls
         calls += 1
         if calls > delivered:
             raise WorkerCrash(f"crashed while rendering row {row.id}")
-        return render(row, locale)
+        return render(row, locale, tz)
 
     return crashing
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from domain import coordination
+from domain import matchmaking
 from domain import privacy as privacy_service
 from domain.clock import FrozenClock
 from domain.ics import parse_meetup
@@ -156,7 +156,7 @@ async def buddy_places(database_url: str, now: datetime) -> dict[int, int]:
         async with UnitOfWork(create_session_factory(engine)) as uow:
             coordinator = await uow.users.by_telegram_id(COORDINATOR_ID)
             assert coordinator is not None
-            view = await coordination.overview(uow, coordinator, now)
+            view = await matchmaking.overview(uow, coordinator, now)
             return {b.person.telegram_id: b.free_places for b in view.buddies}
     finally:
         await engine.dispose()

@@ -138,3 +138,34 @@ async def test_re_rendering_an_unchanged_screen_is_quiet(
     not_modified = [r for r in emulator.rejected if "not modified" in (r.description or "")]
     assert len(not_modified) == 1
     assert len(emulator.rejected) == 1
+
+
+# Buttons left in chats by earlier versions: data in another format, actions that are gone.
+OLD_BUTTONS = ("menu:home", "sum:confirm", "lang:uk", "consent:maybe", "forget:y", "step:x")
+
+
+async def test_an_old_button_gets_a_polite_answer_and_the_menu(
+    running_bot: RunningBot, emulator: Emulator, caplog: pytest.LogCaptureFixture, no_rejections
+) -> None:
+    user = emulator.user(3009, "Olena", "uk")
+    await onboard(user, language="uk", name="Olena")
+    stranger = emulator.user(3010, "Lina", "en")
+    await stranger.command("start")
+    await stranger.wait_for(lambda m: bool(m.inline_keyboard))
+    with caplog.at_level(logging.ERROR):
+        for data in OLD_BUTTONS:
+            user.mark_read()
+            await user.press_data(data)
+            answer = await user.next_callback_answer()
+            assert answer.text and script_share(answer.text, "CYRILLIC") > 0.5, data
+            menu = await user.wait_for(lambda m: "menu:profile" in buttons_data(m))
+            assert (menu.text or "").startswith("🔄 " + answer.text), data
+            # Someone without a profile is told the button is old and how to begin.
+            stranger.mark_read()
+            await stranger.press_data(data)
+            told = await stranger.next_callback_answer()
+            assert "no longer active" in (told.text or "") and "/start" in (told.text or "")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not [m for m in user.messages if "😕" in (m.text or "")]
+    stored = await person(running_bot.settings.database_url, 3009)
+    assert stored is not None and stored.profile_done_at is not None

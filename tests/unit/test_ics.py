@@ -22,6 +22,7 @@ def make(**overrides: object) -> bytes:
         "duration_minutes": 90,
         "summary": "Coffee with Amina",
         "location": "Grote Markt, Brussel",
+        "tz": "Europe/Brussels",
         "now": NOW,
     }
     arguments.update(overrides)

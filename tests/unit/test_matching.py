@@ -13,17 +13,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.assignment import (
+    assign,
+    greedy_assign,
+    score_matrix,
+)
 from domain.matching import (
     Profile,
     Proposal,
     Reason,
     Weights,
     allowed,
-    assign,
     free_places,
-    greedy_assign,
     score,
-    score_matrix,
     suggest,
     waiting_order,
 )

@@ -1,0 +1,270 @@
+"""Matching as the coordinator does it: the home figures, the waiting list, suggestions
+with reasons, the optimal proposal for the whole list, and confirming matches.
+
+The scoring itself is the pure `domain.matching`; here the people are read, every hard
+constraint is checked again at the moment of confirming, and both people are introduced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from domain import matching
+from domain.assignment import assign
+from domain.clock import month_bounds
+from domain.errors import DomainError
+from domain.notices import Notice
+from domain.notify import push
+from domain.profile import GENDERS
+from domain.staff import person_in_programme, require_coordinator
+from storage.models import Pair, PairStatus, Programme, Role, User, UserStatus
+from storage.uow import UnitOfWork
+
+
+def weights_for(programme: Programme) -> matching.Weights:
+    """The programme's matching weights (settings), defaults where not set."""
+    return matching.Weights.from_dict(dict(programme.settings.get("matching_weights", {})))
+
+
+def target_hours_for(programme: Programme) -> int:
+    """The programme's hour goal for a pair (40 unless set)."""
+    return int(programme.settings.get("target_hours", 40))
+
+
+@dataclass(frozen=True)
+class WaitingNewcomer:
+    person: User
+    days_waiting: int
+
+
+@dataclass(frozen=True)
+class AvailableBuddy:
+    person: User
+    free_places: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    waiting: list[WaitingNewcomer]
+    buddies: list[AvailableBuddy]
+    by_language: list[tuple[str, int]]
+    by_municipality: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    buddy: User
+    score: matching.Score
+
+
+@dataclass(frozen=True)
+class ProposedPair:
+    newcomer: User
+    buddy: User
+    score: matching.Score
+
+
+def to_profile(
+    user: User, *, active_pairs: int = 0, excluded: frozenset[int] = frozenset()
+) -> matching.Profile:
+    """The matching snapshot of a person."""
+    return matching.Profile(
+        id=user.id,
+        languages=frozenset(user.languages or []),
+        municipality=user.municipality,
+        interests=frozenset(user.interests or []),
+        availability=frozenset(user.availability or []),
+        gender=user.gender if user.gender in GENDERS else None,
+        gender_preference=(user.gender_preference if user.gender_preference in GENDERS else None),
+        capacity=user.capacity or 1,
+        active_pairs=active_pairs,
+        waiting_since=user.waiting_since,
+        excluded=excluded,
+    )
+
+
+async def _waiting_newcomers(uow: UnitOfWork, programme_id: int) -> list[User]:
+    # Someone who blocked the bot cannot be introduced: not proposed until they are back.
+    return [u for u in await uow.users.waiting_newcomers(programme_id) if u.reachable]
+
+
+async def _profiles(
+    uow: UnitOfWork, programme_id: int
+) -> tuple[list[matching.Profile], list[matching.Profile], dict[int, User]]:
+    newcomers = await _waiting_newcomers(uow, programme_id)
+    buddies = await uow.pairs.candidate_buddies(programme_id)
+    load = await uow.pairs.open_counts(programme_id)
+    ended = await uow.pairs.ended_partners(programme_id)
+    people = {u.id: u for u in (*newcomers, *buddies)}
+    newcomer_profiles = [to_profile(u, excluded=frozenset(ended.get(u.id, ()))) for u in newcomers]
+    buddy_profiles = [
+        to_profile(u, active_pairs=load.get(u.id, 0), excluded=frozenset(ended.get(u.id, ())))
+        for u in buddies
+    ]
+    return newcomer_profiles, buddy_profiles, people
+
+
+async def _programme(uow: UnitOfWork, coordinator: User) -> Programme:
+    programme = await uow.programmes.get(coordinator.programme_id)
+    assert programme is not None  # a person always belongs to a programme (foreign key)
+    return programme
+
+
+async def overview(uow: UnitOfWork, coordinator: User, now: datetime) -> Overview:
+    """Waiting newcomers (longest wait first) and buddies with free places."""
+    require_coordinator(coordinator)
+    programme_id = coordinator.programme_id
+    newcomers = await _waiting_newcomers(uow, programme_id)
+    load = await uow.pairs.open_counts(programme_id)
+    buddies = [
+        AvailableBuddy(person=b, free_places=(b.capacity or 1) - load.get(b.id, 0))
+        for b in await uow.pairs.candidate_buddies(programme_id)
+    ]
+    waiting = [
+        WaitingNewcomer(person=n, days_waiting=max(0, (now - n.waiting_since).days))
+        for n in newcomers
+        if n.waiting_since is not None
+    ]
+    return Overview(
+        waiting=waiting,
+        buddies=[b for b in buddies if b.free_places > 0],
+        by_language=Counter(n.contact_language for n in newcomers).most_common(),
+        by_municipality=Counter(n.municipality or "?" for n in newcomers).most_common(),
+    )
+
+
+async def rarely_meeting(
+    uow: UnitOfWork, coordinator: User, now: datetime, tz: tzinfo, minimum: int = 2
+) -> list[Pair]:
+    """Active pairs with fewer than `minimum` meetups in the current calendar month."""
+    require_coordinator(coordinator)
+    month_start, next_month = month_bounds(now, tz)
+    pairs = await uow.pairs.active(coordinator.programme_id)
+    met = await uow.meetups.counts_between(coordinator.programme_id, month_start, next_month)
+    return [pair for pair in pairs if met.get(pair.id, 0) < minimum]
+
+
+async def suggestions(
+    uow: UnitOfWork, coordinator: User, newcomer_id: int, now: datetime, limit: int = 5
+) -> tuple[User, list[Suggestion]]:
+    """The best buddies for one waiting newcomer, with the reasons of each score."""
+    newcomer = await person_in_programme(uow, coordinator, newcomer_id)
+    if newcomer.role != Role.NEWCOMER.value or newcomer.status != UserStatus.WAITING.value:
+        raise DomainError("not_waiting")
+    programme = await _programme(uow, coordinator)
+    newcomer_profiles, buddy_profiles, people = await _profiles(uow, programme.id)
+    profile = next((p for p in newcomer_profiles if p.id == newcomer.id), None)
+    if profile is None:
+        raise DomainError("not_waiting")
+    ranked = matching.suggest(profile, buddy_profiles, weights_for(programme), limit=limit, now=now)
+    return newcomer, [Suggestion(buddy=people[b.id], score=s) for b, s in ranked]
+
+
+async def propose_all(uow: UnitOfWork, coordinator: User, now: datetime) -> list[ProposedPair]:
+    """The optimal assignment of the whole waiting list, for the coordinator to confirm."""
+    require_coordinator(coordinator)
+    programme = await _programme(uow, coordinator)
+    newcomer_profiles, buddy_profiles, people = await _profiles(uow, programme.id)
+    # Thousands of people take seconds of CPU: keep the event loop answering meanwhile.
+    proposals = await asyncio.to_thread(
+        assign, newcomer_profiles, buddy_profiles, weights_for(programme), now=now
+    )
+    return [
+        ProposedPair(newcomer=people[p.newcomer_id], buddy=people[p.buddy_id], score=p.score)
+        for p in proposals
+    ]
+
+
+def _introduce(uow: UnitOfWork, pair: Pair, newcomer: User, buddy: User, now: datetime) -> None:
+    shared_languages = sorted(set(newcomer.languages or []) & set(buddy.languages or []))
+    shared_interests = sorted(set(newcomer.interests or []) & set(buddy.interests or []))
+    for person, other in ((newcomer, buddy), (buddy, newcomer)):
+        push(
+            uow,
+            person,
+            Notice.PAIR_INTRODUCTION,
+            params={
+                "pair_id": pair.id,
+                "role": person.role,
+                "other_name": other.first_name,
+                "other_telegram_id": other.telegram_id,
+                "languages": shared_languages,
+                "interests": shared_interests,
+            },
+            due=now,
+            dedup_key=f"pair:{pair.id}:intro:{person.id}",
+        )
+
+
+async def confirm_match(
+    uow: UnitOfWork, coordinator: User, newcomer_id: int, buddy_id: int, now: datetime
+) -> Pair:
+    """Create the pair after checking every hard constraint again, and introduce both."""
+    newcomer = await person_in_programme(uow, coordinator, newcomer_id)
+    buddy = await person_in_programme(uow, coordinator, buddy_id)
+    if newcomer.role != Role.NEWCOMER.value or newcomer.status != UserStatus.WAITING.value:
+        raise DomainError("not_waiting")
+    if buddy.role != Role.BUDDY.value or buddy.status not in (
+        UserStatus.WAITING.value,
+        UserStatus.MATCHED.value,
+    ):
+        raise DomainError("buddy_unavailable")
+    programme = await _programme(uow, coordinator)
+    load = await uow.pairs.open_counts(programme.id)
+    ended = await uow.pairs.ended_partners(programme.id)
+    n_profile = to_profile(newcomer, excluded=frozenset(ended.get(newcomer.id, ())))
+    b_profile = to_profile(
+        buddy, active_pairs=load.get(buddy.id, 0), excluded=frozenset(ended.get(buddy.id, ()))
+    )
+    if not matching.allowed(n_profile, b_profile):
+        raise DomainError("match_not_allowed")
+    explained = matching.score(n_profile, b_profile, weights_for(programme), now=now)
+    newcomer.status = UserStatus.MATCHED.value
+    buddy.status = UserStatus.MATCHED.value
+    pair = await uow.pairs.add(
+        Pair(
+            programme_id=programme.id,
+            newcomer_id=newcomer.id,
+            buddy_id=buddy.id,
+            status=PairStatus.ACTIVE.value,
+            score=explained.total,
+            reasons=[reason.key for reason in explained.reasons],
+            target_hours=target_hours_for(programme),
+            started_at=now,
+            matched_by=coordinator.telegram_id,
+        )
+    )
+    _introduce(uow, pair, newcomer, buddy, now)
+    uow.audit.record(
+        "pair.created",
+        programme_id=programme.id,
+        actor_id=coordinator.telegram_id,
+        pair_id=pair.id,
+        newcomer_id=newcomer.id,
+        buddy_id=buddy.id,
+        score=round(explained.total, 2),
+    )
+    return pair
+
+
+async def confirm_matches(
+    uow: UnitOfWork, coordinator: User, pairs: Iterable[Sequence[int]], now: datetime
+) -> tuple[int, int]:
+    """Confirm several proposed (newcomer id, buddy id) matches, each in its own savepoint:
+    one that is no longer possible (someone was matched meanwhile, a buddy is full) is
+    skipped without undoing the others. Returns (made, skipped)."""
+    require_coordinator(coordinator)
+    made = skipped = 0
+    for newcomer_id, buddy_id in pairs:
+        try:
+            async with uow.pairs.savepoint():
+                await confirm_match(uow, coordinator, int(newcomer_id), int(buddy_id), now)
+        except DomainError:
+            skipped += 1
+        else:
+            made += 1
+    return made, skipped

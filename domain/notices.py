@@ -1,0 +1,53 @@
+"""The kinds of message the bot pushes (the `key` of an outbox row).
+
+Producers (`domain.notify.push`) and the renderers in handlers/ share this list, so a
+kind without a renderer is found by a test, not by a recipient who never gets the
+message. The values are stored in outbox rows: never rename one that may be queued.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Notice(StrEnum):
+    # A pair: introduced, paused, resumed, ended, nudged when it goes quiet.
+    PAIR_INTRODUCTION = "pair.introduction"
+    PAIR_PAUSED = "pair.paused"
+    PAIR_RESUMED = "pair.resumed"
+    PAIR_ENDED = "pair.ended"
+    PAIR_NUDGE = "pair.nudge"
+    PAIR_ERASED = "pair.erased"  # the partner used /forget
+    # Meetups and hours, to the other side of the pair.
+    MEETUP_PROPOSED = "meetup.proposed"
+    MEETUP_ACCEPTED = "meetup.accepted"
+    MEETUP_DECLINED = "meetup.declined"
+    MEETUP_CANCELLED = "meetup.cancelled"
+    MEETUP_CALENDAR = "meetup.calendar"
+    MEETUP_REMINDER = "meetup.reminder"
+    MEETUP_ASK = "meetup.ask"
+    HOURS_CONFIRM_REQUEST = "hours.confirm_request"
+    HOURS_CONFIRMED = "hours.confirmed"
+    HOURS_DISPUTED = "hours.disputed"
+    HOURS_MILESTONE = "hours.milestone"
+    # To coordinators.
+    COORDINATOR_CHANGE_REQUEST = "coordinator.change_request"
+    COORDINATOR_NO_SHOW = "coordinator.no_show"
+    COORDINATOR_HOURS_DISPUTED = "coordinator.hours_disputed"
+    COORDINATOR_TARGET_REACHED = "coordinator.target_reached"
+    COORDINATOR_PAIR_QUIET = "coordinator.pair_quiet"
+    COORDINATOR_PAIR_ERASED = "coordinator.pair_erased"
+    # Broadcasts and community events.
+    BROADCAST = "broadcast"
+    EVENT_INVITE = "event.invite"
+    EVENT_REMINDER = "event.reminder"
+    EVENT_MOVED_UP = "event.moved_up"
+
+    @classmethod
+    def of(cls, key: str) -> Notice | None:
+        """The kind an outbox row's key names, or None for a key this version does not
+        know (a row written by a newer version, or a typo)."""
+        try:
+            return cls(key)
+        except ValueError:
+            return None

@@ -1,0 +1,203 @@
+"""The coordinator's home screen, the waiting list and a person's file."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from domain import matchmaking, notes, staff
+from domain.clock import Clock
+from handlers.common import q
+from handlers.coordinator_buttons import (
+    CoordAction,
+    CoordCb,
+    IsCoordinator,
+    home_keyboard,
+    person_keyboard,
+    waiting_keyboard,
+)
+from handlers.filters import WithMessage
+from handlers.i18n import endonym, fmt_date, isolate
+from handlers.onboarding import summary_text
+from handlers.texts import municipality_label, role_name, status_label
+from storage.models import User
+from storage.uow import UnitOfWork
+
+PAGE = 10
+
+
+async def show_home(
+    target: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
+) -> None:
+    """The figures a coordinator starts from: who waits, how long, which pairs rarely meet."""
+    view = await matchmaking.overview(uow, user, clock.now())
+    lines = ["<b>" + _("Coordination") + "</b>", ""]
+    if not view.waiting:
+        lines.append(_("Nobody is waiting. 🎉"))
+    else:
+        lines.append(
+            ngettext(
+                "{count} newcomer is waiting for a buddy.",
+                "{count} newcomers are waiting for a buddy.",
+                len(view.waiting),
+            ).format(count=isolate(len(view.waiting), locale))
+        )
+        longest = view.waiting[0]
+        lines.append(
+            ngettext(
+                "The longest wait: {count} day.",
+                "The longest wait: {count} days.",
+                longest.days_waiting,
+            ).format(count=isolate(longest.days_waiting, locale))
+        )
+        languages = ", ".join(
+            f"{endonym(code)} {isolate(n, locale)}" for code, n in view.by_language
+        )
+        places = ", ".join(
+            f"{municipality_label(code, locale) if code != '?' else '?'} {isolate(n, locale)}"
+            for code, n in view.by_municipality
+        )
+        lines.append(_("By language: {list}").format(list=languages))
+        lines.append(_("By municipality: {list}").format(list=places))
+    rare = await matchmaking.rarely_meeting(uow, user, clock.now(), tz)
+    if rare:
+        lines.append("")
+        lines.append(
+            ngettext(
+                "{count} pair met fewer than 2 times this month: {pairs}",
+                "{count} pairs met fewer than 2 times this month: {pairs}",
+                len(rare),
+            ).format(
+                count=isolate(len(rare), locale),
+                pairs=", ".join(f"#{pair.id}" for pair in rare[:20]),
+            )
+        )
+    free = sum(b.free_places for b in view.buddies)
+    lines.append("")
+    lines.append(
+        ngettext(
+            "{count} buddy has free places ({places} in total).",
+            "{count} buddies have free places ({places} in total).",
+            len(view.buddies),
+        ).format(count=isolate(len(view.buddies), locale), places=isolate(free, locale))
+    )
+    await target.answer("\n".join(lines), reply_markup=home_keyboard())
+
+
+async def home_command(
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
+) -> None:
+    await show_home(message, uow, user, clock, tz, locale)
+
+
+async def home_pressed(
+    callback: CallbackQuery,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    tz: tzinfo,
+    locale: str,
+) -> None:
+    await show_home(message, uow, user, clock, tz, locale)
+    await callback.answer()
+
+
+async def show_waiting(
+    target: Message, uow: UnitOfWork, user: User, clock: Clock, locale: str, page: int = 0
+) -> None:
+    """One page of the waiting list, longest wait first, each person a button."""
+    view = await matchmaking.overview(uow, user, clock.now())
+    if not view.waiting:
+        await target.answer(_("Nobody is waiting. 🎉"))
+        return
+    pages = max(1, (len(view.waiting) + PAGE - 1) // PAGE)
+    page = min(max(page, 0), pages - 1)
+    chunk = list(enumerate(view.waiting[page * PAGE : (page + 1) * PAGE], start=page * PAGE + 1))
+    lines = ["<b>" + _("Waiting list") + "</b> (" + f"{page + 1}/{pages}" + ")", ""]
+    for number, waiting in chunk:
+        person = waiting.person
+        days = ngettext("{count} day", "{count} days", waiting.days_waiting).format(
+            count=isolate(waiting.days_waiting, locale)
+        )
+        where = municipality_label(person.municipality, locale) if person.municipality else "?"
+        lines.append(
+            f"{number}. {q(person.first_name or '?', locale)} · {endonym(person.contact_language)}"
+            f" · {where} · {days}"
+        )
+    keyboard = waiting_keyboard([(number, w.person) for number, w in chunk], page, pages)
+    await target.answer("\n".join(lines), reply_markup=keyboard)
+
+
+async def waiting_command(
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, locale: str
+) -> None:
+    await show_waiting(message, uow, user, clock, locale)
+
+
+async def waiting_pressed(
+    callback: CallbackQuery,
+    callback_data: CoordCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    locale: str,
+) -> None:
+    await show_waiting(message, uow, user, clock, locale, page=callback_data.id)
+    await callback.answer()
+
+
+async def person_pressed(
+    callback: CallbackQuery,
+    callback_data: CoordCb,
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    tz: tzinfo,
+    locale: str,
+) -> None:
+    """A person's file: their profile, status, waiting date and the last notes."""
+    person = await staff.person_in_programme(uow, user, callback_data.id)
+    person_notes = await notes.notes(uow, user, person.id)
+    lines = [summary_text(person, locale), ""]
+    lines.append(
+        _("Role: {role} · status: {status}").format(
+            role=role_name(person.role), status=status_label(person.status)
+        )
+    )
+    lines.append(_("Language: {language}").format(language=endonym(person.contact_language)))
+    if person.waiting_since and person.status == "waiting":
+        lines.append(
+            _("Waiting since {date}").format(date=fmt_date(person.waiting_since, locale, tz))
+        )
+    if not person.reachable:
+        lines.append("⚠️ " + _("This person blocked the bot."))
+    if person_notes:
+        lines.append("")
+        lines.append("<b>" + _("Notes") + "</b>")
+        for note in person_notes[-5:]:
+            lines.append(
+                f"• {fmt_date(note.created_at, locale, tz, 'short')}: {q(note.text, locale)}"
+            )
+    await message.answer("\n".join(lines), reply_markup=person_keyboard(person, user))
+    await callback.answer()
+
+
+def create_router() -> Router:
+    """Home, waiting list and person file, for coordinators only."""
+    router = Router(name=__name__)
+    router.message.filter(IsCoordinator())
+    router.callback_query.filter(IsCoordinator(), WithMessage())
+    router.message.register(home_command, CommandStart())
+    router.message.register(home_command, Command("coord"))
+    router.message.register(waiting_command, Command("waiting"))
+    router.callback_query.register(home_pressed, CoordCb.filter(F.action == CoordAction.HOME))
+    router.callback_query.register(waiting_pressed, CoordCb.filter(F.action == CoordAction.WAITING))
+    router.callback_query.register(person_pressed, CoordCb.filter(F.action == CoordAction.PERSON))
+    return router

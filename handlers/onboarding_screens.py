@@ -1,0 +1,190 @@
+"""What onboarding shows: the language and consent screens, one profile question, the
+summary, and the home screen with the menu. The conversation itself is in
+handlers/onboarding.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from domain import onboarding as service
+from domain import pairs as pair_service
+from domain.profile import Step, steps_for
+from handlers import keyboards
+from handlers.callbacks import LanguageContext
+from handlers.common import q
+from handlers.i18n import endonym
+from handlers.texts import choice_label, field_title, role_name, step_question
+from storage.models import Role, User, UserStatus
+
+if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
+    from storage.uow import UnitOfWork
+
+
+class Onboarding(StatesGroup):
+    language = State()
+    consent = State()
+    profile = State()  # data["step"] names the question on screen
+    summary = State()
+
+
+async def _send_or_edit(
+    target: Message, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
+) -> None:
+    if edit:
+        await target.edit_text(text, reply_markup=markup)
+    else:
+        await target.answer(text, reply_markup=markup)
+
+
+def _greeting() -> str:
+    return _(
+        "Hello! 👋 I am the buddy bot. I help people who are new in Brussels to meet a "
+        "buddy: someone who lives here and likes to show you the city and practise Dutch "
+        "with you."
+    )
+
+
+async def show_language_confirm(target: Message, code: str, *, edit: bool) -> None:
+    text = (
+        _greeting()
+        + "\n\n"
+        + _("Shall we continue in this language: {language}?").format(language=endonym(code))
+    )
+    await _send_or_edit(target, text, keyboards.language_confirm(code), edit=edit)
+
+
+async def show_language_picker(
+    target: Message, *, ctx: LanguageContext, edit: bool, note: str = ""
+) -> None:
+    # The picker speaks through the endonyms; the line above them is in the current language.
+    text = (note + "\n\n" if note else "") + "🌐 " + _("Choose your language:")
+    await _send_or_edit(target, text, keyboards.language_picker(ctx), edit=edit)
+
+
+async def show_consent(target: Message, *, edit: bool) -> None:
+    text = "\n\n".join(
+        [
+            "<b>" + _("Before we start") + "</b>",
+            _(
+                "To find a good buddy for you, I will ask a few short questions: your first "
+                "name, where you live, the languages you speak, what you like to do and when "
+                "you are free."
+            ),
+            _(
+                "Only the coordinators of the buddy programme see your answers. We never ask "
+                "about your papers, religion, health or who you love."
+            ),
+            _(
+                "You can see everything we keep about you with /mydata and erase it at any "
+                "time with /forget."
+            ),
+            _("Do you agree?"),
+        ]
+    )
+    await _send_or_edit(target, text, keyboards.consent(), edit=edit)
+
+
+async def show_step(
+    target: Message,
+    user: User,
+    step: Step,
+    locale: str,
+    *,
+    edit: bool,
+    note: str = "",
+) -> None:
+    steps = steps_for(user.role)
+    first = steps[0] if user.role is None else steps[1]  # the role may come from a deep link
+    selected = service.current_value(user, step)
+    chosen = selected if isinstance(selected, list) else [selected] if selected else []
+    markup = keyboards.step_keyboard(
+        step, service.choices(step), chosen, locale, can_go_back=step is not first
+    )
+    text = (note + "\n\n" if note else "") + step_question(step)
+    await _send_or_edit(target, text, markup, edit=edit)
+
+
+def summary_text(user: User, locale: str) -> str:
+    lines = ["<b>" + _("Your profile") + "</b>", ""]
+    for step in steps_for(user.role):
+        value = service.current_value(user, step)
+        if isinstance(value, list):
+            shown = ", ".join(choice_label(step, item, locale) for item in value) or "–"
+        elif step is Step.NAME:
+            shown = q(value or "–", locale)
+        elif step is Step.ROLE:
+            shown = role_name(value)
+        else:
+            shown = choice_label(step, value, locale) if value else "–"
+        lines.append(f"<b>{field_title(step)}:</b> {shown}")
+    return "\n".join(lines)
+
+
+async def show_summary(target: Message, user: User, locale: str, *, edit: bool) -> None:
+    confirmed = user.profile_done_at is not None
+    text = summary_text(user, locale)
+    if not confirmed:
+        text += "\n\n" + _("Is everything right? You can change any answer.")
+    markup = keyboards.summary(steps_for(user.role), confirmed=confirmed)
+    await _send_or_edit(target, text, markup, edit=edit)
+
+
+async def status_text(uow: UnitOfWork, user: User, locale: str) -> str:
+    """Where the person stands: their place on the waiting list, or their pair."""
+    if user.role == Role.NEWCOMER.value and user.status == UserStatus.WAITING.value:
+        position = await uow.users.waiting_position(user)
+        return _(
+            "You are number {position} on the waiting list. A coordinator is looking for a "
+            "buddy who fits you and will let you know here."
+        ).format(position=q(position, locale))
+    if user.role == Role.BUDDY.value and user.status in (
+        UserStatus.WAITING.value,
+        UserStatus.MATCHED.value,
+    ):
+        waiting = await uow.users.count_waiting_newcomers(user.programme_id)
+        return ngettext(
+            "Thank you for being a buddy! {count} newcomer is waiting for a buddy now. "
+            "A coordinator will introduce you to someone who fits you.",
+            "Thank you for being a buddy! {count} newcomers are waiting for a buddy now. "
+            "A coordinator will introduce you to someone who fits you.",
+            waiting,
+        ).format(count=q(waiting, locale))
+    if user.status == UserStatus.MATCHED.value:
+        return _("Welcome back, {name}! You have a buddy pair.").format(
+            name=q(user.first_name or "", locale)
+        )
+    return _("Welcome back, {name}!").format(name=q(user.first_name or "", locale))
+
+
+async def show_home(target: Message, uow: UnitOfWork, user: User, locale: str) -> None:
+    text = await status_text(uow, user, locale) + "\n\n" + _("What would you like to do?")
+    has_pair = await pair_service.pair_of(uow, user) is not None
+    await target.answer(text, reply_markup=keyboards.main_menu(has_pair=has_pair))
+
+
+async def go_to_step(
+    target: Message,
+    state: FSMContext,
+    user: User,
+    locale: str,
+    *,
+    edit: bool,
+    note: str = "",
+) -> None:
+    """Show the next unanswered question, or the summary when none is left."""
+    data = await state.get_data()
+    step = None if data.get("editing") else service.next_step(user)
+    if step is None:
+        await state.set_state(Onboarding.summary)
+        await state.update_data(step=None, editing=False)
+        await show_summary(target, user, locale, edit=edit)
+        return
+    await state.set_state(Onboarding.profile)
+    await state.update_data(step=step.value)
+    await show_step(target, user, step, locale, edit=edit, note=note)

@@ -1,0 +1,96 @@
+"""Pushed messages about a pair and its changes, in the recipient's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from delivery.outbox import Rendered
+from domain.notices import Notice
+from handlers.common import q
+from handlers.i18n import fmt_date
+from handlers.meetup_buttons import MeetAction, MeetCb
+from handlers.notice_registry import notice, zone
+from handlers.texts import activity_list, end_reason_label, language_list
+
+
+def _mention(name: str | None, telegram_id: int | None, locale: str) -> str:
+    shown = q(name or "?", locale)
+    return f'<a href="tg://user?id={int(telegram_id)}">{shown}</a>' if telegram_id else shown
+
+
+@notice(Notice.PAIR_INTRODUCTION)
+def introduction(params: dict[str, Any], locale: str) -> Rendered:
+    other = _mention(params.get("other_name"), params.get("other_telegram_id"), locale)
+    if params.get("role") == "buddy":
+        lines = [_("🤝 Good news! You are now the buddy of {name}.").format(name=other)]
+    else:
+        lines = [_("🤝 Good news! {name} will be your buddy.").format(name=other)]
+    if params.get("languages"):
+        lines.append(
+            _("You can speak {languages} together.").format(
+                languages=language_list(params["languages"], locale)
+            )
+        )
+    if params.get("interests"):
+        lines.append(
+            _("You both like: {interests}.").format(interests=activity_list(params["interests"]))
+        )
+    lines.append(
+        _(
+            "Next step: say hello and plan your first meeting, the introduction meeting. "
+            "Meet in a public place, like a café, a library or a community centre."
+        )
+    )
+    plan = InlineKeyboardButton(
+        text="📅 " + _("Plan a meetup"), callback_data=MeetCb(action=MeetAction.NEW).pack()
+    )
+    return Rendered(
+        text="\n\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[plan]])
+    )
+
+
+@notice(Notice.PAIR_PAUSED)
+def paused(params: dict[str, Any], locale: str) -> Rendered:
+    until = datetime.fromisoformat(params["until"])
+    return Rendered(
+        text="⏸ "
+        + _("Your buddy pair is paused until {date}. The coordinator will check in then.").format(
+            date=fmt_date(until, locale, zone(params))
+        )
+    )
+
+
+@notice(Notice.PAIR_RESUMED)
+def resumed(params: dict[str, Any], locale: str) -> Rendered:
+    return Rendered(text="▶️ " + _("Your buddy pair is active again. Welcome back!"))
+
+
+@notice(Notice.PAIR_ENDED)
+def ended(params: dict[str, Any], locale: str) -> Rendered:
+    lines = [
+        _("Your buddy pair has ended. Thank you for the time you spent together!"),
+        _("Reason: {reason}").format(reason=end_reason_label(str(params.get("reason", "other")))),
+    ]
+    if params.get("rematch"):
+        lines.append(
+            _(
+                "You are back at the front of the waiting list. We will look for a new buddy "
+                "for you."
+            )
+        )
+    return Rendered(text="\n\n".join(lines))
+
+
+@notice(Notice.COORDINATOR_CHANGE_REQUEST)
+def change_request(params: dict[str, Any], locale: str) -> Rendered:
+    name = q(params.get("name") or "?", locale)
+    pair_id = int(params.get("pair_id", 0))
+    if params.get("kind") == "end":
+        text = _("{name} asks to end their buddy pair (pair #{pair}).")
+    else:
+        text = _("{name} asks to change their buddy pair (pair #{pair}).")
+    return Rendered(text="📨 " + text.format(name=name, pair=pair_id) + "\n/pairs")
