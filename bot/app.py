@@ -65,6 +65,8 @@ class BotApp:
     async def start_background(self) -> None:
         """Start the delivery worker and the scheduler's periodic jobs; build the language
         detector in a thread (it takes a second or two and must not block updates)."""
+        # Updates, jobs and the workers all run in tasks started from here: they inherit it.
+        use_programme_timezone(ZoneInfo(self.settings.timezone))
         self._warmup = asyncio.create_task(asyncio.to_thread(get_detector))
         self.outbox.start()
         self.scheduler.add_job(
@@ -134,7 +136,6 @@ async def build_app(
     bot = create_bot(token, api_url)
     # People without a time zone of their own live in the programme's (TIMEZONE).
     tz = ZoneInfo(settings.timezone)
-    use_programme_timezone(tz)
     outbox = OutboxWorker(
         database.session_factory,
         bot,

@@ -27,7 +27,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot.fsm import SqlStorage, bind_session
+from bot.fsm import SqlStorage, bind_conversations
 from bot.settings import Settings
 from delivery.replies import holding_calls
 from domain import staff
@@ -155,7 +155,7 @@ class DatabaseMiddleware(BaseMiddleware):
             with holding_calls() as held:
                 try:
                     async with UnitOfWork(self.session_factory) as uow:
-                        with bind_session(uow.session):
+                        with bind_conversations(uow.conversations):
                             if update_id is not None and await uow.updates.seen(update_id):
                                 log.info("update %s was handled before; ignored", update_id)
                                 return None

@@ -293,6 +293,27 @@ def masked_url(url: str) -> str:
         return f"{scheme}://***@{rest.rsplit('@', 1)[-1]}" if "@" in rest else url
 
 
+async def _wait_for_server(
+    server: str,
+    setting: str,
+    url: str,
+    attempt: Callable[[float], Awaitable[None]],
+    deadline: Deadline,
+    verdict: Callable[[BaseException, str], Transient | ConfigError | None],
+) -> None:
+    """`retry` for a server reached at the URL in `setting` (the database, Redis): the log
+    lines and the final error show the URL with its password masked."""
+    await retry(
+        attempt,
+        what=f"connecting to {server}",
+        setting=setting,
+        shown=masked_url(url),
+        hint=f"start {server} or correct {setting}",
+        deadline=deadline,
+        classify=lambda error: verdict(error, url),
+    )
+
+
 # --- the database ---
 
 
@@ -306,14 +327,8 @@ async def prepare_database(database_url: str, deadline: Deadline) -> None:
         # keep holding the migration lock. The connection was just checked.
         await upgrade_async(database_url)
 
-    await retry(
-        attempt,
-        what="connecting to the database",
-        setting="DATABASE_URL",
-        shown=masked_url(database_url),
-        hint="start the database server or correct DATABASE_URL",
-        deadline=deadline,
-        classify=lambda error: _database_verdict(error, database_url),
+    await _wait_for_server(
+        "the database server", "DATABASE_URL", database_url, attempt, deadline, _database_verdict
     )
 
 
@@ -357,15 +372,7 @@ async def check_redis(redis_url: str, deadline: Deadline) -> None:
         finally:
             await client.aclose()
 
-    await retry(
-        attempt,
-        what="connecting to Redis",
-        setting="REDIS_URL",
-        shown=masked_url(redis_url),
-        hint="start Redis or correct REDIS_URL",
-        deadline=deadline,
-        classify=lambda error: _redis_verdict(error, redis_url),
-    )
+    await _wait_for_server("Redis", "REDIS_URL", redis_url, attempt, deadline, _redis_verdict)
 
 
 def _redis_verdict(error: BaseException, redis_url: str) -> Transient | ConfigError | None:

@@ -36,7 +36,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from delivery.ratelimit import BACKGROUND, RateLimiter
+from delivery.ratelimit import BACKGROUND, BackgroundSender, RateLimiter
 from domain.clock import Clock
 from domain.notices import Notice
 from storage.db import SessionFactory
@@ -67,7 +67,7 @@ Renderer = Callable[[Outbox, str, ZoneInfo], Rendered | None]
 _LIVE_WORKERS: set[str] = set()
 
 
-class OutboxWorker:
+class OutboxWorker(BackgroundSender):
     """Claims and delivers due outbox rows; `poke()` wakes it early."""
 
     def __init__(
@@ -82,11 +82,8 @@ class OutboxWorker:
         rate: float = 30.0,
         batch: int = 50,
     ) -> None:
-        self.session_factory = session_factory
-        self.bot = bot
-        self.i18n = i18n
+        super().__init__(session_factory, bot, i18n, clock)
         self.render = render
-        self.clock = clock
         # The programme's time zone (settings' TIMEZONE, from bot.app.build_app), for
         # rows that carry no time zone of the recipient's own.
         self.tz = tz or ZoneInfo("UTC")

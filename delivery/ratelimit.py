@@ -18,10 +18,26 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiogram.utils.i18n import I18n
+
+from domain.clock import Clock
+from storage.db import SessionFactory
 
 # Set inside the delivery worker's and the progress reporter's tasks: their messages are
 # paced per chat and leave room for replies to people talking to the bot right now.
 BACKGROUND: ContextVar[bool] = ContextVar("outbox_background", default=False)
+
+
+class BackgroundSender:
+    """What the outbox worker and the broadcast reporter share: they write to people
+    outside any update, each step in a unit of work of their own (`session_factory`), in
+    the recipient's language (`i18n`), on the `clock`, and their sends run as BACKGROUND."""
+
+    def __init__(self, session_factory: SessionFactory, bot: Bot, i18n: I18n, clock: Clock) -> None:
+        self.session_factory = session_factory
+        self.bot = bot
+        self.i18n = i18n
+        self.clock = clock
 
 
 def counts_as_message(api_method: str) -> bool:

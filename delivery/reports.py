@@ -12,7 +12,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.utils.i18n import I18n
 
-from delivery.ratelimit import BACKGROUND
+from delivery.ratelimit import BACKGROUND, BackgroundSender
 from domain import broadcasts as broadcast_service
 from domain.broadcasts import Delivery
 from domain.clock import Clock
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 ProgressText = Callable[[Delivery, float | None, str], str]
 
 
-class BroadcastReporter:
+class BroadcastReporter(BackgroundSender):
     """Keeps the coordinator's confirmation message of each sending broadcast up to date
     (edited in place, at most once per `tick`), and turns it into the delivery report when
     the last row is handled. Counts come from the outbox rows, so a restart loses nothing.
@@ -40,11 +40,8 @@ class BroadcastReporter:
         *,
         rate: float,
     ) -> None:
-        self.session_factory = session_factory
-        self.bot = bot
-        self.i18n = i18n
+        super().__init__(session_factory, bot, i18n, clock)
         self.text = text
-        self.clock = clock
         self.rate = rate
         self._first_seen: dict[int, tuple[float, int]] = {}  # id -> (time, rows handled)
         self._shown: dict[int, str] = {}

@@ -282,10 +282,9 @@ async def send(
             dedup_key=f"bc:{broadcast.id}:{person.id}",
             broadcast_id=broadcast.id,
         )
-    uow.audit.record(
+    uow.audit.by(
+        coordinator,
         "broadcast.sent",
-        programme_id=coordinator.programme_id,
-        actor_id=coordinator.telegram_id,
         broadcast_id=broadcast.id,
         segment=segment.as_dict(),
         recipients=len(people),

@@ -31,10 +31,9 @@ async def request_change(uow: UnitOfWork, person: User, kind: str, now: datetime
             {"pair_id": pair.id, "kind": kind, "name": person.first_name, "role": person.role},
             due=now,
         )
-    uow.audit.record(
+    uow.audit.by(
+        person,
         "pair.change_requested",
-        programme_id=person.programme_id,
-        actor_id=person.telegram_id,
         pair_id=pair.id,
         kind=kind,
     )

@@ -22,7 +22,7 @@ from domain.langid import SUPPORTED_LANGUAGES
 from domain.notices import Notice
 from domain.notify import person_tz, push
 from domain.quiet import next_allowed
-from domain.staff import require_coordinator
+from domain.staff import of_programme, require_coordinator
 from storage.models import Broadcast, Event, OutboxStatus, Rsvp, User
 from storage.uow import UnitOfWork
 
@@ -139,21 +139,14 @@ async def create(uow: UnitOfWork, coordinator: User, draft: Draft, now: datetime
     )
     uow.events.add(event)
     await uow.events.flush()
-    uow.audit.record(
-        "event.created",
-        programme_id=event.programme_id,
-        actor_id=coordinator.telegram_id,
-        event_id=event.id,
-    )
+    uow.audit.by(coordinator, "event.created", event_id=event.id)
     return event
 
 
 async def event_in_programme(uow: UnitOfWork, coordinator: User, event_id: int) -> Event:
+    """An event of the coordinator's programme, or "not found"."""
     require_coordinator(coordinator)
-    event = await uow.events.get(event_id)
-    if event is None or event.programme_id != coordinator.programme_id:
-        raise DomainError("not_found")
-    return event
+    return of_programme(coordinator, await uow.events.get(event_id))
 
 
 async def upcoming(

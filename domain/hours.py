@@ -1,7 +1,8 @@
 """The hours ledger: hours count once the other side of the pair confirmed them.
 
-Rules, each refused with its own message: 15 minutes to 12 hours, not in the future, not
-older than 60 days, no overlap with another entry of the pair, nobody confirms their own
+Rules, each refused with its own message: 15 minutes to 12 hours, ended by now (neither
+starting nor ending in the future), not older than 60 days, against a meetup of the pair
+itself, no overlap with another entry of the pair, nobody confirms their own
 entry. Entries are never edited or deleted: a correction is a new entry that points at
 the entry it corrects.
 """
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from domain import pairs, staff
 from domain.clock import month_bounds
 from domain.errors import DomainError
-from domain.meetups import MAX_MINUTES, MIN_MINUTES, meetup_of, other_person
+from domain.meetups import MAX_MINUTES, MIN_MINUTES, ends_at, mark, meetup_of, other_person
 from domain.notices import Notice
 from domain.notify import person_tz, push, push_once
 from domain.profile import ACTIVITY_KINDS
@@ -81,11 +82,17 @@ async def log(
         raise DomainError("duration_steps")
     if kind not in ACTIVITY_KINDS:
         raise DomainError("invalid_choice")
-    if started_at > now:
+    end = started_at + timedelta(minutes=minutes)
+    # Time not yet spent cannot be confirmed: the whole span must lie in the past.
+    if end > now:
         raise DomainError("hours_in_future")
     if started_at < now - MAX_AGE:
         raise DomainError("hours_too_old", days=MAX_AGE.days)
-    end = started_at + timedelta(minutes=minutes)
+    if meetup_id is not None:
+        meetup = await uow.meetups.get(meetup_id)
+        # Another pair's meetup is answered like any foreign id: it does not exist here.
+        if meetup is None or meetup.pair_id != pair.id:
+            raise DomainError("not_found")
     clash = await uow.hours.overlapping(
         pair.id, started_at, end, ignore=corrects.id if corrects else None
     )
@@ -122,25 +129,29 @@ async def meetup_took_place(
     meetup, _pair = await meetup_of(uow, person, meetup_id)
     if meetup.status not in (MeetupStatus.ACCEPTED.value, MeetupStatus.DONE.value):
         raise DomainError("meetup_closed")
-    if meetup.starts_at > now:
+    if ends_at(meetup) > now:
         raise DomainError("hours_in_future")
     existing = await uow.hours.for_meetup(meetup.id)
-    meetup.status = MeetupStatus.DONE.value
+    # Every check (ours, and those of confirm/log) runs before the meetup changes: a
+    # refusal is committed by the middleware and must leave the meetup as it was.
     if existing is not None:
         if existing.logged_by == person.id:
             raise DomainError("already_logged")
-        if existing.status == HourStatus.PENDING.value and existing.minutes == minutes:
-            return await confirm(uow, person, existing.id, now)
-        raise DomainError("already_logged_by_other")
-    return await log(
-        uow,
-        person,
-        started_at=meetup.starts_at,
-        minutes=minutes,
-        kind=meetup.activity_kind,
-        now=now,
-        meetup_id=meetup.id,
-    )
+        if existing.status != HourStatus.PENDING.value or existing.minutes != minutes:
+            raise DomainError("already_logged_by_other")
+        entry = await confirm(uow, person, existing.id, now)
+    else:
+        entry = await log(
+            uow,
+            person,
+            started_at=meetup.starts_at,
+            minutes=minutes,
+            kind=meetup.activity_kind,
+            now=now,
+            meetup_id=meetup.id,
+        )
+    mark(meetup, MeetupStatus.DONE, now)
+    return entry
 
 
 async def meetup_did_not_happen(
@@ -155,9 +166,7 @@ async def meetup_did_not_happen(
     if await uow.hours.for_meetup(meetup.id) is not None:
         raise DomainError("already_logged_by_other")
     await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
-    meetup.status = (
-        MeetupStatus.MISSED.value if reason == "no_show" else MeetupStatus.CANCELLED.value
-    )
+    mark(meetup, MeetupStatus.MISSED if reason == "no_show" else MeetupStatus.CANCELLED, now)
     if reason == "no_show":
         for coordinator in await staff.coordinators_of(uow, pair.programme_id):
             push(

@@ -151,7 +151,6 @@ def normalize_language_code(code: str | None) -> str | None:
 class _Thresholds:
     """When a lingua answer counts as sure (tuned with bench/langid.py)."""
 
-    min_letters: int
     # Minimum confidence of lingua's top candidate for 1, 2 and 3+ words when
     # the script leaves many candidates (Latin: 7)...
     many_candidates: tuple[float, float, float]
@@ -159,12 +158,14 @@ class _Thresholds:
     # the letter rules have already taken the texts that are easy to tell
     # apart, so what is left is mostly vocabulary both languages share.
     two_candidates: tuple[float, float, float]
-    # When the text alone is not enough, the prior's confidence is multiplied
-    # by this before picking the best guess (odds that the client language is
-    # the one typed in, against any one other language).
-    prior_weight: float
     # How much less confidence is needed when lingua's top choice is the prior.
     prior_bonus: float
+    # The same in both accuracy modes: a text with fewer letters is never sure...
+    min_letters: int = 3
+    # ...and when the text alone is not enough, the prior's confidence is multiplied
+    # by this before picking the best guess (odds that the client language is
+    # the one typed in, against any one other language).
+    prior_weight: float = 5.0
 
     def confidence_needed(self, words: int, candidates: int, *, agrees_with_prior: bool) -> float:
         table = self.two_candidates if candidates <= 2 else self.many_candidates
@@ -174,18 +175,14 @@ class _Thresholds:
 
 _THRESHOLDS: dict[AccuracyMode, _Thresholds] = {
     "high": _Thresholds(
-        min_letters=3,
         many_candidates=(0.75, 0.65, 0.60),
         two_candidates=(0.80, 0.75, 0.70),
-        prior_weight=5.0,
         prior_bonus=0.05,
     ),
     # Low accuracy is confidently wrong far more often on short texts.
     "low": _Thresholds(
-        min_letters=3,
         many_candidates=(0.95, 0.95, 0.95),
         two_candidates=(0.90, 0.95, 0.90),
-        prior_weight=5.0,
         prior_bonus=0.0,
     ),
 }

@@ -235,6 +235,11 @@ def _codes(items: Iterable[str]) -> str:
     return ", ".join(sorted(items))
 
 
+def _in_common(key: str, points: float, name: str, shared: frozenset[str]) -> Reason:
+    """A reason for what both have in common: the shared codes and how many there are."""
+    return Reason(key, points, {name: _codes(shared), "count": len(shared)})
+
+
 def language_points(shared: bool, both_dutch: bool, practice: bool, weights: Weights) -> float:
     # The partial sum of the language terms, added in the order `score` adds them.
     points = 0.0
@@ -306,23 +311,13 @@ def score(
 
     interests = newcomer.interests & buddy.interests
     if interests:
-        reasons.append(
-            Reason(
-                "common_interests",
-                interest_points(len(interests), weights),
-                {"interests": _codes(interests), "count": len(interests)},
-            )
-        )
+        points = interest_points(len(interests), weights)
+        reasons.append(_in_common("common_interests", points, "interests", interests))
 
     slots = newcomer.availability & buddy.availability
     if slots:
-        reasons.append(
-            Reason(
-                "overlapping_availability",
-                availability_points(len(slots), weights),
-                {"slots": _codes(slots), "count": len(slots)},
-            )
-        )
+        points = availability_points(len(slots), weights)
+        reasons.append(_in_common("overlapping_availability", points, "slots", slots))
     else:
         reasons.append(Reason("no_overlapping_availability", availability_points(0, weights)))
 

@@ -239,10 +239,9 @@ async def confirm_match(
         )
     )
     _introduce(uow, pair, newcomer, buddy, now)
-    uow.audit.record(
+    uow.audit.by(
+        coordinator,
         "pair.created",
-        programme_id=programme.id,
-        actor_id=coordinator.telegram_id,
         pair_id=pair.id,
         newcomer_id=newcomer.id,
         buddy_id=buddy.id,

@@ -41,6 +41,18 @@ def _check_plan(starts_at: datetime, minutes: int, kind: str, now: datetime) -> 
         raise DomainError("invalid_choice")
 
 
+def ends_at(meetup: Meetup) -> datetime:
+    """The planned end of a meetup: its start plus its planned duration."""
+    return meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
+
+
+def mark(meetup: Meetup, status: MeetupStatus, now: datetime) -> None:
+    """Change a meetup's status, stamped with the service's clock: nudges count quiet days
+    from `updated_at`, and the database's own stamp would be the wall clock instead."""
+    meetup.status = status.value
+    meetup.updated_at = now
+
+
 async def active_pair(uow: UnitOfWork, person: User) -> Pair:
     """The person's active pair, or a clear "no pair" answer."""
     pair = await pair_of(uow, person)
@@ -103,6 +115,8 @@ async def propose(
         activity_kind=kind,
         status=MeetupStatus.PROPOSED.value,
         is_introduction=first,
+        created_at=now,
+        updated_at=now,
     )
     uow.meetups.add(meetup)
     await uow.meetups.flush()
@@ -134,7 +148,7 @@ async def change(
     meetup.duration_minutes = minutes
     meetup.place = validate_place(place)
     meetup.activity_kind = kind
-    meetup.status = MeetupStatus.PROPOSED.value
+    mark(meetup, MeetupStatus.PROPOSED, now)
     meetup.proposer_id = person.id
     meetup.sequence += 1
     other = await other_person(uow, pair, person)
@@ -159,9 +173,8 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
         raise DomainError("not_your_turn")
     if meetup.starts_at <= now:
         raise DomainError("meetup_in_past")
-    meetup.status = MeetupStatus.ACCEPTED.value
+    mark(meetup, MeetupStatus.ACCEPTED, now)
     proposer = await uow.users.get(meetup.proposer_id) if meetup.proposer_id else None
-    ends_at = meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
     prefix = f"meetup:{meetup.id}:s{meetup.sequence}"
     for member in (person, proposer):
         if member is None:
@@ -195,7 +208,7 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
             member,
             Notice.MEETUP_ASK,
             details,
-            due=ends_at,
+            due=ends_at(meetup),
             dedup_key=f"{prefix}:ask:{member.id}",
         )
     if proposer is not None:
@@ -209,7 +222,7 @@ async def decline(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) 
         raise DomainError("meetup_closed")
     if meetup.proposer_id == person.id:
         raise DomainError("not_your_turn")
-    meetup.status = MeetupStatus.DECLINED.value
+    mark(meetup, MeetupStatus.DECLINED, now)
     proposer = await uow.users.get(meetup.proposer_id) if meetup.proposer_id else None
     if proposer is not None:
         push(uow, proposer, Notice.MEETUP_DECLINED, _details(meetup, person, proposer), due=now)
@@ -223,7 +236,7 @@ async def cancel(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
         raise DomainError("meetup_closed")
     was_accepted = meetup.status == MeetupStatus.ACCEPTED.value
     await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
-    meetup.status = MeetupStatus.CANCELLED.value
+    mark(meetup, MeetupStatus.CANCELLED, now)
     meetup.sequence += 1
     other = await other_person(uow, pair, person)
     for member in (person, other):

@@ -26,12 +26,7 @@ async def add_note(
         person_id=person.id, author_id=coordinator.telegram_id, text=cleaned, created_at=now
     )
     uow.notes.add(note)
-    uow.audit.record(
-        "person.note",
-        programme_id=person.programme_id,
-        actor_id=coordinator.telegram_id,
-        person_id=person.id,
-    )
+    uow.audit.by(coordinator, "person.note", person_id=person.id)
     return note
 
 

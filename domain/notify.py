@@ -3,7 +3,8 @@ during the person's quiet hours, dropped if it only makes sense before a deadlin
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextvars import ContextVar
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,26 +13,28 @@ from domain.quiet import next_allowed
 from storage.models import Outbox, User
 from storage.uow import UnitOfWork
 
-# The programme's time zone, for people who have none of their own. The composition root
-# (bot.app.build_app) sets it from settings (TIMEZONE) before anything is pushed; UTC
-# until then keeps a forgotten call visible rather than quietly local.
-_programme_tz = ZoneInfo("UTC")
+# The programme's time zone, for people who have none of their own. The running bot sets
+# it from settings (TIMEZONE) in the context its updates, jobs and workers are handled in
+# (bot.app.BotApp.start_background); a context variable rather than a module global, so
+# several bots in one process (tests) never see each other's. UTC where nobody set it keeps
+# a forgotten call visible rather than quietly local.
+_programme_tz: ContextVar[tzinfo] = ContextVar("programme_tz", default=UTC)
 
 
-def use_programme_timezone(tz: ZoneInfo) -> None:
-    """Set the time zone of people who have not stored one (from settings, at start)."""
-    global _programme_tz
-    _programme_tz = tz
+def use_programme_timezone(tz: tzinfo) -> None:
+    """Set the time zone of people who have not stored one, for the current context and
+    every task started from it."""
+    _programme_tz.set(tz)
 
 
-def programme_tz() -> ZoneInfo:
+def programme_tz() -> tzinfo:
     """The programme's time zone, as set by `use_programme_timezone`."""
-    return _programme_tz
+    return _programme_tz.get()
 
 
-def person_tz(person: User) -> ZoneInfo:
+def person_tz(person: User) -> tzinfo:
     """The person's own time zone when they stored one, else the programme's."""
-    return ZoneInfo(person.timezone) if person.timezone else _programme_tz
+    return ZoneInfo(person.timezone) if person.timezone else _programme_tz.get()
 
 
 def push(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from domain.errors import DomainError
 from domain.langid import SUPPORTED_LANGUAGES
@@ -135,29 +135,29 @@ async def register(
     return await uow.users.save(user)
 
 
+# The column of `User` that holds the answer to each step.
+_ANSWER_COLUMN: dict[Step, str] = {
+    Step.ROLE: "role",
+    Step.NAME: "first_name",
+    Step.MUNICIPALITY: "municipality",
+    Step.LANGUAGES: "languages",
+    Step.INTERESTS: "interests",
+    Step.AVAILABILITY: "availability",
+    Step.DUTCH_LEVEL: "dutch_level",
+    Step.GENDER: "gender",  # "unsaid" is an answer too: matching reads it as unknown
+    Step.GENDER_PREFERENCE: "gender_preference",
+    Step.CAPACITY: "capacity",
+}
+
+
 def current_value(user: User, step: Step) -> str | list[str] | None:
     """The person's answer to a step so far (a list for multi-select steps)."""
-    match step:
-        case Step.ROLE:
-            return user.role
-        case Step.NAME:
-            return user.first_name
-        case Step.MUNICIPALITY:
-            return user.municipality
-        case Step.LANGUAGES:
-            return list(user.languages or [])
-        case Step.INTERESTS:
-            return list(user.interests or [])
-        case Step.AVAILABILITY:
-            return list(user.availability or [])
-        case Step.DUTCH_LEVEL:
-            return user.dutch_level
-        case Step.GENDER:
-            return user.gender
-        case Step.GENDER_PREFERENCE:
-            return user.gender_preference
-        case Step.CAPACITY:
-            return str(user.capacity) if user.capacity else None
+    value = getattr(user, _ANSWER_COLUMN[step])
+    if step in MULTI_SELECT:
+        return list(value or [])
+    if step is Step.CAPACITY:
+        return str(value) if value else None
+    return cast(str | None, value)
 
 
 def next_step(user: User, answered: frozenset[str] = frozenset()) -> Step | None:
@@ -191,21 +191,9 @@ def set_single(user: User, step: Step, value: str) -> None:
         raise DomainError("invalid_choice")
     if value not in choices(step):
         raise DomainError("invalid_choice")
-    match step:
-        case Step.ROLE:
-            if user.profile_done_at is not None and user.role != value:
-                raise DomainError("role_fixed")
-            user.role = value
-        case Step.MUNICIPALITY:
-            user.municipality = value
-        case Step.DUTCH_LEVEL:
-            user.dutch_level = value
-        case Step.GENDER:
-            user.gender = value  # "unsaid" is an answer too: matching reads it as unknown
-        case Step.GENDER_PREFERENCE:
-            user.gender_preference = value
-        case Step.CAPACITY:
-            user.capacity = int(value)
+    if step is Step.ROLE and user.profile_done_at is not None and user.role != value:
+        raise DomainError("role_fixed")
+    setattr(user, _ANSWER_COLUMN[step], int(value) if step is Step.CAPACITY else value)
 
 
 def toggle(user: User, step: Step, value: str) -> list[str]:
@@ -218,13 +206,7 @@ def toggle(user: User, step: Step, value: str) -> list[str]:
     else:
         selected.append(value)
     ordered = [option for option in choices(step) if option in selected]
-    match step:
-        case Step.LANGUAGES:
-            user.languages = ordered
-        case Step.INTERESTS:
-            user.interests = ordered
-        case Step.AVAILABILITY:
-            user.availability = ordered
+    setattr(user, _ANSWER_COLUMN[step], ordered)
     return ordered
 
 

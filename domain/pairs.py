@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import push
-from domain.staff import person_in_programme, require_coordinator
+from domain.staff import of_programme, person_in_programme, require_coordinator, retire
 from storage.models import EndReason, Pair, PairStatus, User, UserStatus
 from storage.pairs import OPEN_PAIR
 from storage.uow import UnitOfWork
@@ -39,10 +39,7 @@ async def all_active_pairs(uow: UnitOfWork) -> list[Pair]:
 async def pair_in_programme(uow: UnitOfWork, coordinator: User, pair_id: int) -> Pair:
     """A pair of the coordinator's programme, or "not found"."""
     require_coordinator(coordinator)
-    pair = await uow.pairs.get(pair_id)
-    if pair is None or pair.programme_id != coordinator.programme_id:
-        raise DomainError("not_found")
-    return pair
+    return of_programme(coordinator, await uow.pairs.get(pair_id))
 
 
 async def open_pairs(
@@ -58,6 +55,18 @@ async def people_of(uow: UnitOfWork, pair: Pair) -> tuple[User | None, User | No
     newcomer = await uow.users.get(pair.newcomer_id) if pair.newcomer_id else None
     buddy = await uow.users.get(pair.buddy_id) if pair.buddy_id else None
     return newcomer, buddy
+
+
+def _set_status(
+    uow: UnitOfWork,
+    coordinator: User,
+    pair: Pair,
+    status: PairStatus,
+    action: str,
+    **details: object,
+) -> None:
+    """A coordinator's change of a pair's status, audited with the pair's id."""
+    uow.audit.change_status(pair, status.value, action, by=coordinator, pair_id=pair.id, **details)
 
 
 def _tell(
@@ -78,14 +87,7 @@ async def pause_pair(
         raise DomainError("invalid_choice")
     until = now + timedelta(weeks=weeks)
     pair.paused_until = until
-    uow.audit.change_status(
-        pair,
-        PairStatus.PAUSED.value,
-        "pair.paused",
-        actor_id=coordinator.telegram_id,
-        pair_id=pair.id,
-        weeks=weeks,
-    )
+    _set_status(uow, coordinator, pair, PairStatus.PAUSED, "pair.paused", weeks=weeks)
     for person in await people_of(uow, pair):
         _tell(uow, pair, person, Notice.PAIR_PAUSED, now, until=until.isoformat())
     return pair
@@ -97,13 +99,7 @@ async def resume_pair(uow: UnitOfWork, coordinator: User, pair_id: int, now: dat
     if pair.status != PairStatus.PAUSED.value:
         raise DomainError("pair_not_paused")
     pair.paused_until = None
-    uow.audit.change_status(
-        pair,
-        PairStatus.ACTIVE.value,
-        "pair.resumed",
-        actor_id=coordinator.telegram_id,
-        pair_id=pair.id,
-    )
+    _set_status(uow, coordinator, pair, PairStatus.ACTIVE, "pair.resumed")
     for person in await people_of(uow, pair):
         _tell(uow, pair, person, Notice.PAIR_RESUMED, now)
     return pair
@@ -127,14 +123,8 @@ async def end_pair(
         raise DomainError("invalid_choice")
     pair.ended_at = now
     pair.end_reason = reason
-    uow.audit.change_status(
-        pair,
-        PairStatus.ENDED.value,
-        "pair.rematch" if rematch else "pair.ended",
-        actor_id=coordinator.telegram_id,
-        pair_id=pair.id,
-        reason=reason,
-    )
+    action = "pair.rematch" if rematch else "pair.ended"
+    _set_status(uow, coordinator, pair, PairStatus.ENDED, action, reason=reason)
     await uow.flush()  # the buddy's other open pairs are counted below without this one
     newcomer, buddy = await people_of(uow, pair)
     if newcomer is not None:
@@ -163,11 +153,5 @@ async def deactivate(uow: UnitOfWork, coordinator: User, person_id: int, now: da
         raise DomainError("not_yourself")
     for pair in await pairs_of(uow, person):
         await end_pair(uow, coordinator, pair.id, EndReason.OTHER.value, now)
-    uow.audit.change_status(
-        person,
-        UserStatus.INACTIVE.value,
-        "person.deactivated",
-        actor_id=coordinator.telegram_id,
-        person_id=person.id,
-    )
+    retire(uow, coordinator, person, "person.deactivated")
     return person

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta, tzinfo
 
 EARLY_EVENT_HOUR = 10  # a reminder for something starting before 10:00 may come at night
 
@@ -19,7 +18,7 @@ def in_quiet_hours(local: datetime, quiet_from: int, quiet_until: int) -> bool:
 
 def next_allowed(
     due: datetime,
-    tz: ZoneInfo,
+    tz: tzinfo,
     quiet_from: int = 21,
     quiet_until: int = 8,
     *,

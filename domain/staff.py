@@ -9,10 +9,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from domain.errors import DomainError, NotAllowed
-from storage.models import CoordinatorInvite, Role, User, UserStatus
+from storage.models import CoordinatorInvite, Event, Pair, Role, User, UserStatus
 from storage.uow import UnitOfWork
+
+# What a coordinator reaches by id: it must be of their own programme.
+Owned = TypeVar("Owned", User, Pair, Event)
 
 COORDINATOR_ROLES = frozenset({Role.COORDINATOR.value, Role.ADMIN.value})
 INVITE_VALID = timedelta(days=7)
@@ -34,13 +38,25 @@ def require_coordinator(user: User | None) -> User:
     return user
 
 
+def of_programme(coordinator: User, found: Owned | None) -> Owned:
+    """`found` when it belongs to the coordinator's programme; "not found" when it is
+    missing or another programme's (whose existence is never revealed)."""
+    if found is None or found.programme_id != coordinator.programme_id:
+        raise DomainError("not_found")
+    return found
+
+
 async def person_in_programme(uow: UnitOfWork, coordinator: User, person_id: int) -> User:
     """A person of the coordinator's programme, or "not found"."""
     require_coordinator(coordinator)
-    person = await uow.users.get(person_id)
-    if person is None or person.programme_id != coordinator.programme_id:
-        raise DomainError("not_found")
-    return person
+    return of_programme(coordinator, await uow.users.get(person_id))
+
+
+def retire(uow: UnitOfWork, coordinator: User, person: User, action: str) -> None:
+    """Take a person off every list (inactive), audited as the coordinator's `action`."""
+    uow.audit.change_status(
+        person, UserStatus.INACTIVE.value, action, by=coordinator, person_id=person.id
+    )
 
 
 async def coordinators_of(uow: UnitOfWork, programme_id: int) -> list[User]:
@@ -65,11 +81,7 @@ async def create_invite(uow: UnitOfWork, coordinator: User, now: datetime) -> Co
         expires_at=now + INVITE_VALID,
     )
     uow.invites.add(invite)
-    uow.audit.record(
-        "coordinator.invited",
-        programme_id=coordinator.programme_id,
-        actor_id=coordinator.telegram_id,
-    )
+    uow.audit.by(coordinator, "coordinator.invited")
     return invite
 
 
@@ -123,13 +135,7 @@ async def remove_coordinator(
         raise DomainError("not_found")
     if person.id == coordinator.id or person.telegram_id in bootstrap_ids:
         raise DomainError("cannot_remove_coordinator")
-    uow.audit.change_status(
-        person,
-        UserStatus.INACTIVE.value,
-        "coordinator.removed",
-        actor_id=coordinator.telegram_id,
-        person_id=person.id,
-    )
+    retire(uow, coordinator, person, "coordinator.removed")
     return person
 
 

@@ -3,7 +3,6 @@ versions menu, the preview, and the list of past broadcasts."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from aiogram.types import InlineKeyboardMarkup, Message
@@ -13,8 +12,8 @@ from aiogram.utils.i18n import ngettext
 from domain import broadcasts as service
 from domain import events as event_service
 from domain.broadcasts import Audience, Segment
-from domain.clock import Clock
 from domain.errors import DomainError
+from handlers.actor import Actor
 from handlers.broadcast_buttons import send_keyboard, submenu_keyboard, versions_keyboard
 from handlers.broadcast_texts import audience_lines, count_line, segment_label
 from handlers.common import q
@@ -26,10 +25,9 @@ if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.uow import UnitOfWork
 
 
-async def submenu(
-    uow: UnitOfWork, user: User, kind: str, now: datetime, locale: str, tz: tzinfo
-) -> InlineKeyboardMarkup:
+async def submenu(actor: Actor, kind: str) -> InlineKeyboardMarkup:
     """The segments of one kind to choose from, with how many people each holds."""
+    uow, user, locale, tz = actor.uow, actor.user, actor.locale, actor.tz
     choices: list[tuple[str, str]] = []
     if kind in ("language", "municipality"):
         for value, count in (await service.choices(uow, user, kind)).items():
@@ -38,7 +36,7 @@ async def submenu(
     elif kind == "below_hours":
         choices = [(f"< {hours}", str(hours)) for hours in service.HOUR_CHOICES]
     elif kind == "event":
-        for event, tally in await event_service.upcoming(uow, user, now):
+        for event, tally in await event_service.upcoming(uow, user, actor.now()):
             going = tally.get("going", 0)
             label = f"{fmt_date(event.starts_at, locale, tz, 'short')} {event.title} ({going})"
             choices.append((label[:60], str(event.id)))
@@ -54,10 +52,8 @@ async def audience_of(uow: UnitOfWork, user: User, form: dict[str, Any]) -> Audi
     return await service.audience(uow, user, Segment.from_dict(segment))
 
 
-async def versions_menu(
-    target: Message, uow: UnitOfWork, user: User, form: dict[str, Any], locale: str
-) -> None:
-    audience = await audience_of(uow, user, form)
+async def versions_menu(target: Message, actor: Actor, form: dict[str, Any]) -> None:
+    audience = await audience_of(actor.uow, actor.user, form)
     texts = form.get("texts", {})
     languages = [
         (("✅ " if code in texts else "➕ ") + f"{endonym(code)} ({count})", code)
@@ -75,13 +71,12 @@ async def versions_menu(
     )
 
 
-async def preview(
-    target: Message, uow: UnitOfWork, user: User, form: dict[str, Any], locale: str
-) -> None:
-    audience = await audience_of(uow, user, form)
+async def preview(target: Message, actor: Actor, form: dict[str, Any]) -> None:
+    locale = actor.locale
+    audience = await audience_of(actor.uow, actor.user, form)
     event_id = int(form.get("event") or 0)
     if event_id:
-        event = await event_service.event_in_programme(uow, user, event_id)
+        event = await event_service.event_in_programme(actor.uow, actor.user, event_id)
         texts: dict[str, Any] = event_service.versions(event)
         head = "🎉 <b>" + _("Invitation to: {title}").format(title=q(event.title, locale)) + "</b>"
     else:
@@ -99,10 +94,9 @@ async def preview(
     await target.answer("\n".join(lines), reply_markup=send_keyboard(send_label))
 
 
-async def show_history(
-    target: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
-) -> None:
-    deliveries = await service.history(uow, user, clock.now())
+async def show_history(target: Message, actor: Actor) -> None:
+    locale, tz = actor.locale, actor.tz
+    deliveries = await service.history(actor.uow, actor.user, actor.now())
     if not deliveries:
         await target.answer(_("No broadcasts yet. Start one with /broadcast."))
         return

@@ -1,4 +1,5 @@
-"""Broadcast words: segment labels, audience lines, the live delivery report."""
+"""Broadcast words: segment labels, audience lines, the live delivery report, and which
+languages a version of a text (a broadcast's, an event's) may be written in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from babel.dates import format_timedelta
 
 from domain import broadcasts as service
 from domain.broadcasts import Audience, Delivery
+from domain.errors import DomainError
 from domain.langid import SUPPORTED_LANGUAGES
 from handlers.common import q
 from handlers.i18n import endonym, isolate
@@ -29,6 +31,15 @@ def note_reserve(i18n: I18n) -> int:
         with i18n.use_locale(code):
             longest = max(longest, service.utf16_length(fallback_note() + "\n\n"))
     return longest
+
+
+def version_language(value: object, refusal: str) -> str:
+    """`value` as a language a version may be written in (a supported one other than
+    Dutch, which is the text itself); else DomainError(`refusal`)."""
+    language = str(value or "")
+    if language not in SUPPORTED_LANGUAGES or language == service.BASE_LANGUAGE:
+        raise DomainError(refusal)
+    return language
 
 
 def segment_label(segment: dict[str, Any], locale: str) -> str:

@@ -7,12 +7,10 @@ The same segment picker and preview announce a community event (handlers.events)
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
@@ -22,29 +20,29 @@ from aiogram.utils.i18n import gettext as _
 from domain import broadcasts as service
 from domain import events as event_service
 from domain.broadcasts import Delivery, Segment
-from domain.clock import Clock
 from domain.errors import DomainError
-from domain.langid import SUPPORTED_LANGUAGES
 from handlers import broadcast_screens as screens
+from handlers.actor import Acting, Actor
 from handlers.broadcast_buttons import (
     BcAction,
     BcCb,
     cancel_only,
     segment_keyboard,
 )
-from handlers.broadcast_texts import count_line, note_reserve, segment_label
+from handlers.broadcast_texts import count_line, note_reserve, segment_label, version_language
 from handlers.broadcast_texts import fallback_note as fallback_note  # re-exported
 from handlers.broadcast_texts import progress_text as progress_text  # re-exported
+from handlers.button_table import ButtonTable
 from handlers.callbacks import COORDINATOR_CALLBACKS
 from handlers.common import q
-from handlers.community_errors import answered, community_error
+from handlers.community_errors import answered, replied, text_expected
 from handlers.coordinator_buttons import COORDINATOR_COMMANDS, HOME_BUTTONS, IsCoordinator
 from handlers.filters import WithMessage
+from handlers.flow_answers import buttons_expected, form_cancelled, screen_button
 from handlers.i18n import endonym
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
-    from storage.models import User
-    from storage.uow import UnitOfWork
+    pass
 
 
 class BroadcastForm(StatesGroup):
@@ -93,30 +91,20 @@ async def start(
     await target.answer(title, reply_markup=segment_keyboard())
 
 
-async def start_for_segment(
-    target: Message, state: FSMContext, uow: UnitOfWork, user: User, segment: Segment, locale: str
-) -> None:
-    await state.update_data(bc={"event": 0, "texts": {}})
-    await _segment_chosen(target, state, uow, user, segment, locale, edit=False)
+async def start_for_segment(target: Message, actor: Actor, segment: Segment) -> None:
+    await actor.state.update_data(bc={"event": 0, "texts": {}})
+    await _segment_chosen(target, actor, segment, edit=False)
 
 
 async def broadcast_command(message: Message, state: FSMContext) -> None:
     await start(message, state)
 
 
-async def _segment_chosen(
-    target: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    segment: Segment,
-    locale: str,
-    *,
-    edit: bool,
-) -> None:
-    audience = await service.audience(uow, user, segment)
+async def _segment_chosen(target: Message, actor: Actor, segment: Segment, *, edit: bool) -> None:
+    audience = await service.audience(actor.uow, actor.user, segment)
     if audience.total == 0:
         raise DomainError("segment_empty")
+    state, locale = actor.state, actor.locale
     form = await _form(state)
     form["segment"] = segment.as_dict()
     await state.update_data(bc=form)
@@ -133,7 +121,7 @@ async def _segment_chosen(
         await target.answer(summary)
     if form.get("event"):
         await state.set_state(BroadcastForm.ready)
-        await screens.preview(target, uow, user, form, locale)
+        await screens.preview(target, actor, form)
         return
     await state.set_state(BroadcastForm.text)
     await target.answer(
@@ -156,198 +144,120 @@ def _html_of(message: Message) -> str | None:
     return message.text
 
 
-async def dutch_text(
-    message: Message, state: FSMContext, uow: UnitOfWork, user: User, i18n: I18n, locale: str
-) -> None:
-    try:
-        text = service.check_text(_html_of(message), reserve=note_reserve(i18n))
-    except DomainError as error:
-        await message.answer(community_error(error.key, error.params, locale))
-        return
-    form = await _form(state)
+async def _text_kept(message: Message, actor: Actor, form: dict[str, Any]) -> None:
+    """A text of the broadcast is written: keep it and show the versions menu."""
+    await actor.state.update_data(bc=form)
+    await actor.state.set_state(BroadcastForm.ready)
+    await screens.versions_menu(message, actor, form)
+
+
+@replied
+async def dutch_text(message: Message, actor: Actor, i18n: I18n) -> None:
+    text = service.check_text(_html_of(message), reserve=note_reserve(i18n))
+    form = await _form(actor.state)
     form["texts"] = {service.BASE_LANGUAGE: text}
-    await state.update_data(bc=form)
-    await state.set_state(BroadcastForm.ready)
-    await screens.versions_menu(message, uow, user, form, locale)
+    await _text_kept(message, actor, form)
 
 
-async def version_text(
-    message: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str
-) -> None:
-    form = await _form(state)
-    language = str(form.get("lang") or "")
-    try:
-        if language not in SUPPORTED_LANGUAGES or language == service.BASE_LANGUAGE:
-            raise DomainError("stale_button")
-        text = service.check_text(_html_of(message))
-    except DomainError as error:
-        await message.answer(community_error(error.key, error.params, locale))
-        return
+@replied
+async def version_text(message: Message, actor: Actor) -> None:
+    form = await _form(actor.state)
+    language = version_language(form.get("lang"), "stale_button")
+    text = service.check_text(_html_of(message))
     form["texts"] = {**form.get("texts", {}), language: text}
     form.pop("lang", None)
-    await state.update_data(bc=form)
-    await state.set_state(BroadcastForm.ready)
-    await screens.versions_menu(message, uow, user, form, locale)
+    await _text_kept(message, actor, form)
 
 
-async def text_expected(message: Message, locale: str) -> None:
-    await message.answer(community_error("text_empty", {}, locale))
-
-
-async def buttons_expected(message: Message) -> None:
-    await message.answer("👇 " + _("Please use the buttons above, or tap “Cancel”."))
-
-
-async def _send(
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    locale: str,
-) -> None:
-    form = await _form(state)
-    if await state.get_state() != BroadcastForm.ready.state or not form.get("segment"):
-        raise DomainError("stale_button")
-    segment = Segment.from_dict(form["segment"])
-    event_id = int(form.get("event") or 0)
-    chat_id, message_id, now = message.chat.id, message.message_id, clock.now()
-    if event_id:
-        broadcast = await event_service.announce(
-            uow, user, event_id, segment, now, report_chat_id=chat_id, report_message_id=message_id
-        )
-    else:
-        texts = form.get("texts") or {}
-        broadcast = await service.send(
-            uow, user, segment, texts, now, report_chat_id=chat_id, report_message_id=message_id
-        )
-    await state.set_state(None)
-    await state.update_data(bc={})
-    await message.edit_text(
-        progress_text(Delivery(broadcast=broadcast, counts=service.DeliveryCounts()), None, locale)
-    )
-
-
-async def broadcasts_command(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
-) -> None:
-    await screens.show_history(message, uow, user, clock, tz, locale)
+async def broadcasts_command(message: Message, actor: Actor) -> None:
+    await screens.show_history(message, actor)
 
 
 # --- buttons: one handler per action ------------------------------------------------------
 
-
-@answered
-async def new_pressed(
-    callback: CallbackQuery, message: Message, state: FSMContext, locale: str
-) -> None:
-    await start(message, state)
+BUTTONS = ButtonTable(BcCb, Acting(), WithMessage(), answering=answered)
 
 
-@answered
-async def back_pressed(callback: CallbackQuery, message: Message, locale: str) -> None:
-    await message.edit_reply_markup(reply_markup=segment_keyboard())
+BUTTONS.on(BcAction.NEW)(screen_button(lambda message, actor: start(message, actor.state)))
+BUTTONS.on(BcAction.BACK)(
+    screen_button(
+        lambda message, _actor: message.edit_reply_markup(reply_markup=segment_keyboard())
+    )
+)
 
 
-@answered
+@BUTTONS.on(BcAction.MENU)
 async def menu_pressed(
-    callback: CallbackQuery,
-    callback_data: BcCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
+    callback: CallbackQuery, callback_data: BcCb, message: Message, actor: Actor
 ) -> None:
-    markup = await screens.submenu(uow, user, callback_data.kind, clock.now(), locale, tz)
+    markup = await screens.submenu(actor, callback_data.kind)
     await message.edit_reply_markup(reply_markup=markup)
 
 
-@answered
+@BUTTONS.on(BcAction.SEGMENT)
 async def segment_pressed(
-    callback: CallbackQuery,
-    callback_data: BcCb,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    locale: str,
+    callback: CallbackQuery, callback_data: BcCb, message: Message, actor: Actor
 ) -> None:
     segment = Segment(callback_data.kind, callback_data.value)
-    await _segment_chosen(message, state, uow, user, segment, locale, edit=True)
+    await _segment_chosen(message, actor, segment, edit=True)
 
 
-@answered
+@BUTTONS.on(BcAction.LANGUAGE)
 async def language_pressed(
-    callback: CallbackQuery,
-    callback_data: BcCb,
-    message: Message,
-    state: FSMContext,
-    locale: str,
+    callback: CallbackQuery, callback_data: BcCb, message: Message, actor: Actor
 ) -> None:
-    value = callback_data.value
-    if await state.get_state() != BroadcastForm.ready.state:
+    if await actor.state.get_state() != BroadcastForm.ready.state:
         raise DomainError("stale_button")
-    if value not in SUPPORTED_LANGUAGES or value == service.BASE_LANGUAGE:
-        raise DomainError("invalid_choice")
-    form = await _form(state)
+    value = version_language(callback_data.value, "invalid_choice")
+    form = await _form(actor.state)
     form["lang"] = value
-    await state.update_data(bc=form)
-    await state.set_state(BroadcastForm.version)
+    await actor.state.update_data(bc=form)
+    await actor.state.set_state(BroadcastForm.version)
     await message.answer(
         "✍️ " + _("Send the text in {language}.").format(language=endonym(value)),
         reply_markup=cancel_only(),
     )
 
 
-@answered
-async def preview_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    locale: str,
-) -> None:
-    if await state.get_state() != BroadcastForm.ready.state:
+@BUTTONS.on(BcAction.PREVIEW)
+async def preview_pressed(callback: CallbackQuery, message: Message, actor: Actor) -> None:
+    if await actor.state.get_state() != BroadcastForm.ready.state:
         raise DomainError("stale_button")
-    await screens.preview(message, uow, user, await _form(state), locale)
+    await screens.preview(message, actor, await _form(actor.state))
 
 
-@answered
-async def send_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    locale: str,
-) -> None:
-    await _send(message, state, uow, user, clock, locale)
+@BUTTONS.on(BcAction.SEND)
+async def send_pressed(callback: CallbackQuery, message: Message, actor: Actor) -> None:
+    form = await _form(actor.state)
+    if await actor.state.get_state() != BroadcastForm.ready.state or not form.get("segment"):
+        raise DomainError("stale_button")
+    segment = Segment.from_dict(form["segment"])
+    event_id = int(form.get("event") or 0)
+    chat_id, message_id, now = message.chat.id, message.message_id, actor.now()
+    if event_id:
+        broadcast = await event_service.announce(
+            actor.uow, actor.user, event_id, segment, now,
+            report_chat_id=chat_id, report_message_id=message_id,
+        )  # fmt: skip
+    else:
+        texts = form.get("texts") or {}
+        broadcast = await service.send(
+            actor.uow, actor.user, segment, texts, now,
+            report_chat_id=chat_id, report_message_id=message_id,
+        )  # fmt: skip
+    await actor.state.set_state(None)
+    await actor.state.update_data(bc={})
+    await message.edit_text(
+        progress_text(
+            Delivery(broadcast=broadcast, counts=service.DeliveryCounts()), None, actor.locale
+        )
+    )
 
 
-@answered
-async def cancel_pressed(
-    callback: CallbackQuery, message: Message, state: FSMContext, locale: str
-) -> None:
-    await state.set_state(None)
-    await state.update_data(bc={})
-    await message.answer("✖ " + _("Cancelled. Nothing was sent."))
+BUTTONS.on(BcAction.CANCEL)(form_cancelled(lambda: "✖ " + _("Cancelled. Nothing was sent."), "bc"))
 
 
-@answered
-async def list_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    await screens.show_history(message, uow, user, clock, tz, locale)
+BUTTONS.on(BcAction.LIST)(screen_button(screens.show_history))
 
 
 def create_router() -> Router:
@@ -356,24 +266,11 @@ def create_router() -> Router:
     router.message.filter(IsCoordinator())
     router.callback_query.filter(IsCoordinator())
     router.message.register(broadcast_command, Command("broadcast"))
-    router.message.register(broadcasts_command, Command("broadcasts"))
-    router.message.register(dutch_text, BroadcastForm.text, F.text, NOT_COMMAND)
-    router.message.register(version_text, BroadcastForm.version, F.text, NOT_COMMAND)
+    router.message.register(broadcasts_command, Command("broadcasts"), Acting())
+    router.message.register(dutch_text, BroadcastForm.text, F.text, NOT_COMMAND, Acting())
+    router.message.register(version_text, BroadcastForm.version, F.text, NOT_COMMAND, Acting())
     router.message.register(text_expected, BroadcastForm.text, NOT_COMMAND)
     router.message.register(text_expected, BroadcastForm.version, NOT_COMMAND)
     router.message.register(buttons_expected, BroadcastForm.ready, NOT_COMMAND)
-
-    def press(action: BcAction) -> CallbackQueryFilter:
-        return BcCb.filter(F.action == action)
-
-    on = router.callback_query.register
-    on(new_pressed, press(BcAction.NEW), WithMessage())
-    on(back_pressed, press(BcAction.BACK), WithMessage())
-    on(menu_pressed, press(BcAction.MENU), WithMessage())
-    on(segment_pressed, press(BcAction.SEGMENT), WithMessage())
-    on(language_pressed, press(BcAction.LANGUAGE), WithMessage())
-    on(preview_pressed, press(BcAction.PREVIEW), WithMessage())
-    on(send_pressed, press(BcAction.SEND), WithMessage())
-    on(cancel_pressed, press(BcAction.CANCEL), WithMessage())
-    on(list_pressed, press(BcAction.LIST), WithMessage())
+    BUTTONS.register(router)
     return router

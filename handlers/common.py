@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram.dispatcher.event.handler import CallableObject
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.text_decorations import html_decoration
 
+from domain.errors import DomainError
 from handlers.i18n import isolate
+from handlers.texts import error_text
+
+# A handler (or a screen a handler shows): aiogram injects its parameters by name.
+Handler = Callable[..., Awaitable[Any]]
 
 
 def q(value: object, locale: str) -> str:
@@ -21,3 +31,52 @@ def message_of(callback: CallbackQuery) -> Message | None:
     if message is None or isinstance(message, InaccessibleMessage):
         return None
     return message
+
+
+def on_button(screen: Handler) -> Handler:
+    """A button that opens the same screen as a command: `screen(message, ...)` is the
+    command's handler, and the button shows it under its own message (register it behind
+    `WithMessage()`). The screen's other parameters are injected by name, as aiogram does
+    for a handler."""
+    target = CallableObject(screen)
+
+    async def pressed(callback: CallbackQuery, message: Message, **data: Any) -> None:
+        await callback.answer()
+        await target.call(message, **data)
+
+    pressed.__name__ = pressed.__qualname__ = f"{screen.__name__}_pressed"
+    return pressed
+
+
+async def answer_step(
+    callback: CallbackQuery, locale: str, step: Callable[[], Awaitable[object] | object]
+) -> bool:
+    """Run the domain step behind a button and answer the button: quietly when the step
+    worked, with the reason in an alert when the programme's rules refused it (a
+    `DomainError`, which then changed nothing). Returns whether the step worked."""
+    try:
+        result = step()
+        if isinstance(result, Awaitable):
+            await result
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return False
+    await callback.answer()
+    return True
+
+
+async def language_switched(
+    callback: CallbackQuery, i18n: I18n, locale: str, choose: Callable[[], Awaitable[str] | str]
+) -> str | None:
+    """A language button: `choose()` checks (and may save) the language, and the rest of
+    this update speaks it. The button is answered either way; None when it was refused."""
+    chosen: list[str] = []
+
+    async def step() -> None:
+        code = choose()
+        chosen.append(await code if isinstance(code, Awaitable) else code)
+
+    if not await answer_step(callback, locale, step):
+        return None
+    i18n.current_locale = chosen[0]
+    return chosen[0]

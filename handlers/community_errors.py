@@ -3,20 +3,16 @@ a refusal into an alert (instead of a try/except in every handler)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 
-from aiogram.types import CallbackQuery
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from domain.errors import DomainError
 from handlers.common import q
+from handlers.flow_answers import answered_with, replied_with
 from handlers.i18n import isolate
 from handlers.texts import error_text
-
-ButtonHandler = Callable[..., Awaitable[None]]
 
 
 def community_error(key: str, params: dict[str, Any], locale: str) -> str:
@@ -50,21 +46,11 @@ def community_error(key: str, params: dict[str, Any], locale: str) -> str:
     return error_text(key, params, locale)
 
 
-def answered(handler: ButtonHandler) -> ButtonHandler:
-    """A coordinator's button handler whose press is always answered: a DomainError as an
-    alert in words, otherwise silently once the handler is done.
+# Coordinators' buttons and messages in broadcasts and events: their refusals in these words.
+answered = answered_with(community_error)
+replied = replied_with(community_error)
 
-    The handler must take `locale`; aiogram reads the wrapped signature for injection.
-    """
 
-    @wraps(handler)
-    async def run(callback: CallbackQuery, /, **data: Any) -> None:
-        try:
-            await handler(callback, **data)
-        except DomainError as error:
-            text = community_error(error.key, error.params, str(data["locale"]))
-            await callback.answer(text, show_alert=True)
-            return
-        await callback.answer()
-
-    return run
+async def text_expected(message: Message, locale: str) -> None:
+    """Something other than text (a photo, a sticker) where a step waits for text."""
+    await message.answer(community_error("text_empty", {}, locale))

@@ -56,39 +56,38 @@ def invitation(params: dict[str, Any], locale: str) -> Rendered | None:
 
 
 def _title(params: dict[str, Any], locale: str) -> str:
+    """The event's title in the recipient's language (else Dutch), in bold."""
     titles = dict(params.get("titles") or {})
-    return q(titles.get(locale) or titles.get(BASE_LANGUAGE) or "?", locale)
+    return "<b>" + q(titles.get(locale) or titles.get(BASE_LANGUAGE) or "?", locale) + "</b>"
+
+
+def _when_and_where(params: dict[str, Any], locale: str) -> str:
+    """The lines under an event's headline: its day and time, and its place."""
+    starts_at = datetime.fromisoformat(params["starts_at"])
+    return (
+        "\n📅 "
+        + when_text(starts_at, locale, zone(params))
+        + "\n📍 "
+        + q(params.get("place", ""), locale)
+    )
 
 
 @notice(Notice.EVENT_REMINDER)
 def reminder(params: dict[str, Any], locale: str) -> Rendered:
-    starts_at = datetime.fromisoformat(params["starts_at"])
-    return Rendered(
-        text="⏰ "
-        + _("Reminder: {title} starts at {time}.").format(
-            title="<b>" + _title(params, locale) + "</b>",
-            time=fmt_time(starts_at, locale, zone(params)),
-        )
-        + "\n📅 "
-        + when_text(starts_at, locale, zone(params))
-        + "\n📍 "
-        + q(params.get("place", ""), locale)
-        + "\n\n"
-        + _("Can't come after all? Tap “I can't” on the invitation, so someone else can.")
+    starts = fmt_time(datetime.fromisoformat(params["starts_at"]), locale, zone(params))
+    head = _("Reminder: {title} starts at {time}.").format(
+        title=_title(params, locale), time=starts
     )
+    tail = _("Can't come after all? Tap “I can't” on the invitation, so someone else can.")
+    return Rendered(text="⏰ " + head + _when_and_where(params, locale) + "\n\n" + tail)
 
 
 @notice(Notice.EVENT_MOVED_UP)
 def moved_up(params: dict[str, Any], locale: str) -> Rendered:
-    starts_at = datetime.fromisoformat(params["starts_at"])
+    head = _("Good news: a place became free. You are now going to {title}!").format(
+        title=_title(params, locale)
+    )
     return Rendered(
-        text="🎉 "
-        + _("Good news: a place became free. You are now going to {title}!").format(
-            title="<b>" + _title(params, locale) + "</b>"
-        )
-        + "\n📅 "
-        + when_text(starts_at, locale, zone(params))
-        + "\n📍 "
-        + q(params.get("place", ""), locale),
+        text="🎉 " + head + _when_and_where(params, locale),
         reply_markup=rsvp_keyboard(int(params["event_id"]), "going"),
     )

@@ -7,10 +7,11 @@ use ("pp", "ok") fail to parse and get the "out of date" answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 
-from aiogram.filters import BaseFilter
+from aiogram import F, Router
+from aiogram.filters import BaseFilter, Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
 from aiogram.utils.i18n import gettext as _
@@ -18,6 +19,8 @@ from aiogram.utils.i18n import gettext as _
 from domain.pairs import PAUSE_WEEKS
 from domain.staff import is_coordinator
 from handlers.callbacks import COORDINATOR_CALLBACKS
+from handlers.common import Handler, on_button
+from handlers.filters import WithMessage
 from handlers.texts import end_reason_label
 from storage.models import EndReason, Pair, PairStatus, User
 
@@ -76,6 +79,26 @@ class IsCoordinator(BaseFilter):
 
     async def __call__(self, event: TelegramObject, user: User | None = None) -> bool:
         return is_coordinator(user)
+
+
+def coordinator_router(
+    name: str,
+    *,
+    commands: Mapping[str, Handler] | None = None,
+    buttons: Mapping[CoordAction, Handler],
+) -> Router:
+    """A router for coordinators only: `commands` maps a command (without "/") to its
+    handler, `buttons` each CoordAction to what the button does; the button is answered
+    and its message passed first, as a command's message is (see `on_button`), so a
+    screen serves a command and a button alike."""
+    router = Router(name=name)
+    router.message.filter(IsCoordinator())
+    router.callback_query.filter(IsCoordinator(), WithMessage())
+    for command, handler in (commands or {}).items():
+        router.message.register(handler, Command(command))
+    for action, pressed in buttons.items():
+        router.callback_query.register(on_button(pressed), CoordCb.filter(F.action == action))
+    return router
 
 
 def button(text: str, action: CoordAction, id: int = 0, arg: int = 0) -> InlineKeyboardButton:

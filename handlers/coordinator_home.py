@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram import Router
+from aiogram.filters import CommandStart
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -16,12 +16,11 @@ from handlers.common import q
 from handlers.coordinator_buttons import (
     CoordAction,
     CoordCb,
-    IsCoordinator,
+    coordinator_router,
     home_keyboard,
     person_keyboard,
     waiting_keyboard,
 )
-from handlers.filters import WithMessage
 from handlers.i18n import endonym, fmt_date, isolate
 from handlers.onboarding import summary_text
 from handlers.texts import municipality_label, role_name, status_label
@@ -89,29 +88,17 @@ async def show_home(
     await target.answer("\n".join(lines), reply_markup=home_keyboard())
 
 
-async def home_command(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
-) -> None:
-    await show_home(message, uow, user, clock, tz, locale)
-
-
-async def home_pressed(
-    callback: CallbackQuery,
-    message: Message,
+async def show_waiting(
+    target: Message,
     uow: UnitOfWork,
     user: User,
     clock: Clock,
-    tz: tzinfo,
     locale: str,
+    callback_data: CoordCb | None = None,
 ) -> None:
-    await show_home(message, uow, user, clock, tz, locale)
-    await callback.answer()
-
-
-async def show_waiting(
-    target: Message, uow: UnitOfWork, user: User, clock: Clock, locale: str, page: int = 0
-) -> None:
-    """One page of the waiting list, longest wait first, each person a button."""
+    """One page of the waiting list (the first, or the one a button names), longest wait
+    first, each person a button."""
+    page = callback_data.id if callback_data else 0
     view = await matchmaking.overview(uow, user, clock.now())
     if not view.waiting:
         await target.answer(_("Nobody is waiting. 🎉"))
@@ -134,33 +121,8 @@ async def show_waiting(
     await target.answer("\n".join(lines), reply_markup=keyboard)
 
 
-async def waiting_command(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, locale: str
-) -> None:
-    await show_waiting(message, uow, user, clock, locale)
-
-
-async def waiting_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    locale: str,
-) -> None:
-    await show_waiting(message, uow, user, clock, locale, page=callback_data.id)
-    await callback.answer()
-
-
-async def person_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    tz: tzinfo,
-    locale: str,
+async def show_person(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, tz: tzinfo, locale: str
 ) -> None:
     """A person's file: their profile, status, waiting date and the last notes."""
     person = await staff.person_in_programme(uow, user, callback_data.id)
@@ -186,18 +148,18 @@ async def person_pressed(
                 f"• {fmt_date(note.created_at, locale, tz, 'short')}: {q(note.text, locale)}"
             )
     await message.answer("\n".join(lines), reply_markup=person_keyboard(person, user))
-    await callback.answer()
 
 
 def create_router() -> Router:
     """Home, waiting list and person file, for coordinators only."""
-    router = Router(name=__name__)
-    router.message.filter(IsCoordinator())
-    router.callback_query.filter(IsCoordinator(), WithMessage())
-    router.message.register(home_command, CommandStart())
-    router.message.register(home_command, Command("coord"))
-    router.message.register(waiting_command, Command("waiting"))
-    router.callback_query.register(home_pressed, CoordCb.filter(F.action == CoordAction.HOME))
-    router.callback_query.register(waiting_pressed, CoordCb.filter(F.action == CoordAction.WAITING))
-    router.callback_query.register(person_pressed, CoordCb.filter(F.action == CoordAction.PERSON))
+    router = coordinator_router(
+        __name__,
+        commands={"coord": show_home, "waiting": show_waiting},
+        buttons={
+            CoordAction.HOME: show_home,
+            CoordAction.WAITING: show_waiting,
+            CoordAction.PERSON: show_person,
+        },
+    )
+    router.message.register(show_home, CommandStart())
     return router

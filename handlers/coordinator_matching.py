@@ -3,10 +3,9 @@ confirming one match or all of them."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -16,11 +15,10 @@ from handlers.common import q
 from handlers.coordinator_buttons import (
     CoordAction,
     CoordCb,
-    IsCoordinator,
+    coordinator_router,
     proposals_keyboard,
     suggestions_keyboard,
 )
-from handlers.filters import WithMessage
 from handlers.i18n import fmt_number, isolate
 from handlers.texts import reason_text
 from storage.models import User
@@ -29,18 +27,11 @@ from storage.uow import UnitOfWork
 SHOWN_PROPOSALS = 30  # a longer list is still confirmed whole with "Confirm all"
 
 
-async def suggestions_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    locale: str,
+async def show_suggestions(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, clock: Clock, locale: str
 ) -> None:
     """The best buddies for one newcomer, each score with its reasons."""
     newcomer, ranked = await matchmaking.suggestions(uow, user, callback_data.id, clock.now())
-    await callback.answer()
     name = q(newcomer.first_name or "?", locale)
     if not ranked:
         await message.answer(_("No buddy fits {name} right now.").format(name=name))
@@ -61,21 +52,14 @@ async def suggestions_pressed(
     await message.answer("\n".join(lines), reply_markup=keyboard)
 
 
-async def confirm_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    locale: str,
+async def confirm_match(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, clock: Clock, locale: str
 ) -> None:
     """Make one pair (from the suggestions or the proposals); both get an introduction."""
     newcomer_id, buddy_id = callback_data.id, callback_data.arg
     await matchmaking.confirm_match(uow, user, newcomer_id, buddy_id, clock.now())
     newcomer = await uow.users.get(newcomer_id)
     buddy = await uow.users.get(buddy_id)
-    await callback.answer()
     await message.answer(
         "✅ "
         + _("{newcomer} and {buddy} are now a pair. Both will get an introduction.").format(
@@ -121,33 +105,8 @@ async def show_proposals(
     await target.answer("\n".join(lines), reply_markup=keyboard)
 
 
-async def propose_command(
+async def confirm_all(
     message: Message, uow: UnitOfWork, user: User, state: FSMContext, clock: Clock, locale: str
-) -> None:
-    await show_proposals(message, uow, user, state, clock, locale)
-
-
-async def propose_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    state: FSMContext,
-    clock: Clock,
-    locale: str,
-) -> None:
-    await show_proposals(message, uow, user, state, clock, locale)
-    await callback.answer()
-
-
-async def confirm_all_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    state: FSMContext,
-    clock: Clock,
-    locale: str,
 ) -> None:
     """Confirm every proposal shown last; those no longer possible are skipped and counted."""
     stored = (await state.get_data()).get("proposals") or []
@@ -164,19 +123,18 @@ async def confirm_all_pressed(
             "{count} proposals were no longer possible and were skipped.",
             skipped,
         ).format(count=isolate(skipped, locale))
-    await callback.answer()
     await message.answer(text)
 
 
 def create_router() -> Router:
     """Suggestions, proposals and confirmations, for coordinators only."""
-    router = Router(name=__name__)
-    router.message.filter(IsCoordinator())
-    router.callback_query.filter(IsCoordinator(), WithMessage())
-    router.message.register(propose_command, Command("matchall"))
-    callbacks = router.callback_query
-    callbacks.register(suggestions_pressed, CoordCb.filter(F.action == CoordAction.SUGGESTIONS))
-    callbacks.register(confirm_pressed, CoordCb.filter(F.action == CoordAction.CONFIRM))
-    callbacks.register(propose_pressed, CoordCb.filter(F.action == CoordAction.PROPOSE_ALL))
-    callbacks.register(confirm_all_pressed, CoordCb.filter(F.action == CoordAction.CONFIRM_ALL))
-    return router
+    return coordinator_router(
+        __name__,
+        commands={"matchall": show_proposals},
+        buttons={
+            CoordAction.SUGGESTIONS: show_suggestions,
+            CoordAction.CONFIRM: confirm_match,
+            CoordAction.PROPOSE_ALL: show_proposals,
+            CoordAction.CONFIRM_ALL: confirm_all,
+        },
+    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import notes, staff
 from domain.clock import Clock
-from handlers.coordinator_buttons import CoordAction, CoordCb, IsCoordinator
-from handlers.filters import WithMessage
+from handlers.coordinator_buttons import CoordAction, CoordCb, coordinator_router
 from storage.models import User
 from storage.uow import UnitOfWork
 
@@ -20,18 +19,12 @@ class CoordinatorInput(StatesGroup):
     note = State()
 
 
-async def note_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
+async def ask_note(
+    message: Message, callback_data: CoordCb, state: FSMContext, uow: UnitOfWork, user: User
 ) -> None:
     person = await staff.person_in_programme(uow, user, callback_data.id)
     await state.set_state(CoordinatorInput.note)
     await state.update_data(note_for=person.id)
-    await callback.answer()
     await message.answer(_("Type the note (only coordinators will see it):"))
 
 
@@ -47,9 +40,6 @@ async def note_typed(
 
 def create_router() -> Router:
     """Notes on a person, for coordinators only."""
-    router = Router(name=__name__)
-    router.message.filter(IsCoordinator())
-    router.callback_query.filter(IsCoordinator(), WithMessage())
+    router = coordinator_router(__name__, buttons={CoordAction.NOTE: ask_note})
     router.message.register(note_typed, CoordinatorInput.note, F.text, ~F.text.startswith("/"))
-    router.callback_query.register(note_pressed, CoordCb.filter(F.action == CoordAction.NOTE))
     return router

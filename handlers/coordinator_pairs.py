@@ -3,28 +3,27 @@ deactivating a person (their pairs end)."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Awaitable, Callable
+from datetime import datetime, tzinfo
 
-from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram import Router
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import pairs, staff
 from domain.clock import Clock
 from domain.errors import DomainError
-from handlers.common import q
+from handlers.common import Handler, q
 from handlers.coordinator_buttons import (
     END_REASONS,
     CoordAction,
     CoordCb,
-    IsCoordinator,
+    coordinator_router,
     deactivate_keyboard,
     end_reasons_keyboard,
     pair_keyboard,
     pairs_keyboard,
 )
-from handlers.filters import WithMessage
 from handlers.i18n import fmt_date
 from storage.models import PairStatus, User
 from storage.uow import UnitOfWork
@@ -48,25 +47,8 @@ async def show_pairs(target: Message, uow: UnitOfWork, user: User, locale: str) 
     await target.answer("\n".join(lines), reply_markup=pairs_keyboard(labelled))
 
 
-async def pairs_command(message: Message, uow: UnitOfWork, user: User, locale: str) -> None:
-    await show_pairs(message, uow, user, locale)
-
-
-async def pairs_pressed(
-    callback: CallbackQuery, message: Message, uow: UnitOfWork, user: User, locale: str
-) -> None:
-    await show_pairs(message, uow, user, locale)
-    await callback.answer()
-
-
-async def pair_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    tz: tzinfo,
-    locale: str,
+async def show_pair(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, tz: tzinfo, locale: str
 ) -> None:
     """One pair: since when, paused until when, and what can be done with it."""
     pair = await pairs.pair_in_programme(uow, user, callback_data.id)
@@ -81,86 +63,27 @@ async def pair_pressed(
             "⏸ " + _("Paused until {date}").format(date=fmt_date(pair.paused_until, locale, tz))
         )
     await message.answer("\n".join(lines), reply_markup=pair_keyboard(pair, newcomer, buddy))
-    await callback.answer()
 
 
-async def pause_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-) -> None:
-    await pairs.pause_pair(uow, user, callback_data.id, callback_data.arg, clock.now())
-    await callback.answer()
-    await message.answer("⏸ " + _("The pair is paused. Both were told."))
-
-
-async def resume_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-) -> None:
-    await pairs.resume_pair(uow, user, callback_data.id, clock.now())
-    await callback.answer()
-    await message.answer("▶️ " + _("The pair is active again. Both were told."))
-
-
-async def end_pressed(
-    callback: CallbackQuery, callback_data: CoordCb, message: Message, uow: UnitOfWork, user: User
+async def ask_end_reason(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User
 ) -> None:
     """Ask why the pair ends before ending it."""
     pair = await pairs.pair_in_programme(uow, user, callback_data.id)
-    await callback.answer()
     await message.answer(_("Why does this pair end?"), reply_markup=end_reasons_keyboard(pair.id))
 
 
-async def end_with_reason_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-) -> None:
-    if not 0 <= callback_data.arg < len(END_REASONS):
+async def _end_with_reason(uow: UnitOfWork, user: User, button: CoordCb, now: datetime) -> None:
+    if not 0 <= button.arg < len(END_REASONS):
         raise DomainError("invalid_choice")
-    reason = END_REASONS[callback_data.arg]
-    await pairs.end_pair(uow, user, callback_data.id, reason, clock.now())
-    await callback.answer()
-    await message.answer("⏹ " + _("The pair has ended. Both were told."))
+    await pairs.end_pair(uow, user, button.id, END_REASONS[button.arg], now)
 
 
-async def rematch_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-) -> None:
-    await pairs.rematch(uow, user, callback_data.id, clock.now())
-    await callback.answer()
-    await message.answer(
-        "🔁 " + _("The pair has ended; the newcomer is back at the front of the waiting list.")
-    )
-
-
-async def deactivate_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    locale: str,
+async def ask_deactivate(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, locale: str
 ) -> None:
     """Ask to confirm: deactivating ends every pair of the person."""
     person = await staff.person_in_programme(uow, user, callback_data.id)
-    await callback.answer()
     await message.answer(
         _("Deactivate {name}? Their pairs end and they leave every list.").format(
             name=q(person.first_name or "?", locale)
@@ -169,37 +92,57 @@ async def deactivate_pressed(
     )
 
 
-async def deactivate_confirmed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-) -> None:
-    await pairs.deactivate(uow, user, callback_data.id, clock.now())
-    await callback.answer()
-    await message.answer("🚫 " + _("Deactivated."))
+# A change to a pair or a person: the step in the domain, then the line the coordinator sees.
+Change = Callable[[UnitOfWork, User, CoordCb, datetime], Awaitable[object]]
+CHANGES: dict[CoordAction, tuple[Change, Callable[[], str]]] = {
+    CoordAction.PAUSE: (
+        lambda uow, user, button, now: pairs.pause_pair(uow, user, button.id, button.arg, now),
+        lambda: "⏸ " + _("The pair is paused. Both were told."),
+    ),
+    CoordAction.RESUME: (
+        lambda uow, user, button, now: pairs.resume_pair(uow, user, button.id, now),
+        lambda: "▶️ " + _("The pair is active again. Both were told."),
+    ),
+    CoordAction.END_WITH_REASON: (
+        _end_with_reason,
+        lambda: "⏹ " + _("The pair has ended. Both were told."),
+    ),
+    CoordAction.REMATCH: (
+        lambda uow, user, button, now: pairs.rematch(uow, user, button.id, now),
+        lambda: (
+            "🔁 " + _("The pair has ended; the newcomer is back at the front of the waiting list.")
+        ),
+    ),
+    CoordAction.DEACTIVATE_CONFIRMED: (
+        lambda uow, user, button, now: pairs.deactivate(uow, user, button.id, now),
+        lambda: "🚫 " + _("Deactivated."),
+    ),
+}
+
+
+def change_made(change: Change, done: Callable[[], str]) -> Handler:
+    """What a change button does: make the change, then say it is done."""
+
+    async def made(
+        message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, clock: Clock
+    ) -> None:
+        await change(uow, user, callback_data, clock.now())
+        await message.answer(done())
+
+    return made
 
 
 def create_router() -> Router:
     """The pairs screens and every change to a pair, for coordinators only."""
-    router = Router(name=__name__)
-    router.message.filter(IsCoordinator())
-    router.callback_query.filter(IsCoordinator(), WithMessage())
-    router.message.register(pairs_command, Command("pairs"))
-    callbacks = router.callback_query
-    callbacks.register(pairs_pressed, CoordCb.filter(F.action == CoordAction.PAIRS))
-    callbacks.register(pair_pressed, CoordCb.filter(F.action == CoordAction.PAIR))
-    callbacks.register(pause_pressed, CoordCb.filter(F.action == CoordAction.PAUSE))
-    callbacks.register(resume_pressed, CoordCb.filter(F.action == CoordAction.RESUME))
-    callbacks.register(end_pressed, CoordCb.filter(F.action == CoordAction.END))
-    callbacks.register(
-        end_with_reason_pressed, CoordCb.filter(F.action == CoordAction.END_WITH_REASON)
+    changes = {action: change_made(*change) for action, change in CHANGES.items()}
+    return coordinator_router(
+        __name__,
+        commands={"pairs": show_pairs},
+        buttons={
+            CoordAction.PAIRS: show_pairs,
+            CoordAction.PAIR: show_pair,
+            CoordAction.END: ask_end_reason,
+            CoordAction.DEACTIVATE: ask_deactivate,
+            **changes,
+        },
     )
-    callbacks.register(rematch_pressed, CoordCb.filter(F.action == CoordAction.REMATCH))
-    callbacks.register(deactivate_pressed, CoordCb.filter(F.action == CoordAction.DEACTIVATE))
-    callbacks.register(
-        deactivate_confirmed, CoordCb.filter(F.action == CoordAction.DEACTIVATE_CONFIRMED)
-    )
-    return router

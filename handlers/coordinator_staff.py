@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram import Bot, Router
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import staff
@@ -13,10 +12,9 @@ from handlers.common import q
 from handlers.coordinator_buttons import (
     CoordAction,
     CoordCb,
-    IsCoordinator,
+    coordinator_router,
     coordinators_keyboard,
 )
-from handlers.filters import WithMessage
 from storage.models import User
 from storage.uow import UnitOfWork
 
@@ -29,17 +27,6 @@ async def show_coordinators(target: Message, uow: UnitOfWork, user: User, locale
     await target.answer("\n".join(lines), reply_markup=coordinators_keyboard(people, user))
 
 
-async def coordinators_command(message: Message, uow: UnitOfWork, user: User, locale: str) -> None:
-    await show_coordinators(message, uow, user, locale)
-
-
-async def coordinators_pressed(
-    callback: CallbackQuery, message: Message, uow: UnitOfWork, user: User, locale: str
-) -> None:
-    await show_coordinators(message, uow, user, locale)
-    await callback.answer()
-
-
 async def make_invite(target: Message, bot: Bot, uow: UnitOfWork, user: User, clock: Clock) -> None:
     """A one-time deep link that makes whoever opens it a coordinator."""
     invite = await staff.create_invite(uow, user, clock.now())
@@ -50,41 +37,25 @@ async def make_invite(target: Message, bot: Bot, uow: UnitOfWork, user: User, cl
     )
 
 
-async def invite_command(
-    message: Message, bot: Bot, uow: UnitOfWork, user: User, clock: Clock
-) -> None:
-    await make_invite(message, bot, uow, user, clock)
-
-
-async def invite_pressed(
-    callback: CallbackQuery, message: Message, bot: Bot, uow: UnitOfWork, user: User, clock: Clock
-) -> None:
-    await make_invite(message, bot, uow, user, clock)
-    await callback.answer()
-
-
-async def remove_pressed(
-    callback: CallbackQuery,
-    callback_data: CoordCb,
+async def remove_coordinator(
     message: Message,
+    callback_data: CoordCb,
     uow: UnitOfWork,
     user: User,
     bootstrap_coordinators: frozenset[int],
 ) -> None:
     await staff.remove_coordinator(uow, user, callback_data.id, bootstrap_coordinators)
-    await callback.answer()
     await message.answer(_("This person is no longer a coordinator."))
 
 
 def create_router() -> Router:
     """The coordinators screens, for coordinators only."""
-    router = Router(name=__name__)
-    router.message.filter(IsCoordinator())
-    router.callback_query.filter(IsCoordinator(), WithMessage())
-    router.message.register(coordinators_command, Command("coordinators"))
-    router.message.register(invite_command, Command("invite"))
-    callbacks = router.callback_query
-    callbacks.register(coordinators_pressed, CoordCb.filter(F.action == CoordAction.COORDINATORS))
-    callbacks.register(invite_pressed, CoordCb.filter(F.action == CoordAction.INVITE))
-    callbacks.register(remove_pressed, CoordCb.filter(F.action == CoordAction.REMOVE_COORDINATOR))
-    return router
+    return coordinator_router(
+        __name__,
+        commands={"coordinators": show_coordinators, "invite": make_invite},
+        buttons={
+            CoordAction.COORDINATORS: show_coordinators,
+            CoordAction.INVITE: make_invite,
+            CoordAction.REMOVE_COORDINATOR: remove_coordinator,
+        },
+    )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiogram import F
@@ -14,10 +14,10 @@ from aiogram.utils.i18n import gettext as _
 
 from domain import broadcasts as broadcast_service
 from domain import events as service
-from domain.clock import Clock
 from domain.errors import DomainError
-from domain.langid import SUPPORTED_LANGUAGES
-from handlers.community_errors import community_error
+from handlers.actor import Actor
+from handlers.broadcast_texts import version_language
+from handlers.community_errors import community_error, replied
 from handlers.event_buttons import (
     cancel_only,
     cancel_row,
@@ -29,8 +29,7 @@ from handlers.i18n import endonym
 from handlers.when_form import Picked, WhenForm
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
-    from storage.models import Event, User
-    from storage.uow import UnitOfWork
+    from storage.models import Event
 
 
 class EventForm(StatesGroup):
@@ -57,6 +56,11 @@ async def form_draft(state: FSMContext) -> dict[str, Any]:
     return dict(data) if isinstance(data, dict) else {}
 
 
+async def _keep(state: FSMContext, **values: object) -> None:
+    """Note typed or picked values in the event's draft."""
+    await state.update_data(ev={**await form_draft(state), **values})
+
+
 async def start_form(target: Message, state: FSMContext) -> None:
     await state.set_state(EventForm.title)
     await state.update_data(ev={"texts": {}})
@@ -64,11 +68,6 @@ async def start_form(target: Message, state: FSMContext) -> None:
         "🎉 " + _("New community event. What is its title? Please type it."),
         reply_markup=cancel_only(),
     )
-
-
-def _question(step: str) -> str:
-    questions = {"day": _("Which day?"), "time": _("At what time does it start?")}
-    return questions[step]
 
 
 async def _when_done(picked: Picked) -> None:
@@ -95,33 +94,25 @@ WHEN = WhenForm(
     days_ahead=timedelta(days=PLAN_DAYS),
     first_hour=8,
     last_hour=22,
-    question=_question,
+    questions=lambda: {"day": _("Which day?"), "time": _("At what time does it start?")},
     extra_rows=lambda: [cancel_row()],
     done=_when_done,
 )
 
 
-async def title_typed(
-    message: Message, state: FSMContext, clock: Clock, tz: tzinfo, locale: str
-) -> None:
-    try:
-        title = service.check_title(message.text)
-    except DomainError as error:
-        await message.answer(community_error(error.key, error.params, locale))
-        return
-    await state.update_data(ev={**await form_draft(state), "title": title})
-    await state.set_state(EventForm.day)
-    await WHEN.ask_day(message, locale, clock.now(), tz, month=None, edit=False)
+@replied
+async def title_typed(message: Message, actor: Actor) -> None:
+    title = service.check_title(message.text)
+    await _keep(actor.state, title=title)
+    await actor.state.set_state(EventForm.day)
+    await WHEN.ask_day(message, actor.locale, actor.now(), actor.tz, month=None, edit=False)
 
 
-async def place_typed(message: Message, state: FSMContext, locale: str) -> None:
-    try:
-        place = service.check_place(message.text)
-    except DomainError as error:
-        await message.answer(community_error(error.key, error.params, locale))
-        return
-    await state.update_data(ev={**await form_draft(state), "place": place})
-    await state.set_state(EventForm.capacity)
+@replied
+async def place_typed(message: Message, actor: Actor) -> None:
+    place = service.check_place(message.text)
+    await _keep(actor.state, place=place)
+    await actor.state.set_state(EventForm.capacity)
     await message.answer(
         "👥 " + _("How many places are there? Tap a number or type one."),
         reply_markup=capacity_keyboard(),
@@ -130,7 +121,7 @@ async def place_typed(message: Message, state: FSMContext, locale: str) -> None:
 
 async def capacity_chosen(target: Message, state: FSMContext, value: str) -> None:
     capacity = service.check_capacity(value)
-    await state.update_data(ev={**await form_draft(state), "capacity": capacity})
+    await _keep(state, capacity=capacity)
     await state.set_state(EventForm.description)
     await target.answer(
         "📝 " + _("A short description (what, for whom, what to bring), or tap “Skip”."),
@@ -138,31 +129,22 @@ async def capacity_chosen(target: Message, state: FSMContext, value: str) -> Non
     )
 
 
-async def capacity_typed(message: Message, state: FSMContext, locale: str) -> None:
-    try:
-        await capacity_chosen(message, state, message.text or "")
-    except DomainError as error:
-        await message.answer(community_error(error.key, error.params, locale))
+@replied
+async def capacity_typed(message: Message, actor: Actor) -> None:
+    await capacity_chosen(message, actor.state, message.text or "")
 
 
-async def description_typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str
-) -> None:
-    try:
-        description = service.check_description(message.text)
-    except DomainError as error:
-        await message.answer(community_error(error.key, error.params, locale))
-        return
-    await state.update_data(ev={**await form_draft(state), "description": description})
-    await versions_menu(message, state, uow, user, locale)
+@replied
+async def description_typed(message: Message, actor: Actor) -> None:
+    description = service.check_description(message.text)
+    await _keep(actor.state, description=description)
+    await versions_menu(message, actor)
 
 
-async def versions_menu(
-    target: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str
-) -> None:
-    await state.set_state(EventForm.versions)
-    draft = await form_draft(state)
-    languages = await broadcast_service.choices(uow, user, "language")
+async def versions_menu(target: Message, actor: Actor) -> None:
+    await actor.state.set_state(EventForm.versions)
+    draft = await form_draft(actor.state)
+    languages = await broadcast_service.choices(actor.uow, actor.user, "language")
     choices = [
         (("✅ " if code in draft.get("texts", {}) else "➕ ") + endonym(code), code)
         for code in languages
@@ -178,35 +160,20 @@ async def versions_menu(
     )
 
 
-async def version_typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str
-) -> None:
-    draft = await form_draft(state)
-    language = str(draft.get("lang") or "")
-    try:
-        if language not in SUPPORTED_LANGUAGES or language == broadcast_service.BASE_LANGUAGE:
-            raise DomainError("stale_button")
-        version = service.check_version(message.text)
-    except DomainError as error:
-        await message.answer(community_error(error.key, error.params, locale))
-        return
+@replied
+async def version_typed(message: Message, actor: Actor) -> None:
+    draft = await form_draft(actor.state)
+    language = version_language(draft.get("lang"), "stale_button")
+    version = service.check_version(message.text)
     draft["texts"] = {**draft.get("texts", {}), language: version}
     draft.pop("lang", None)
-    await state.update_data(ev=draft)
-    await versions_menu(message, state, uow, user, locale)
+    await actor.state.update_data(ev=draft)
+    await versions_menu(message, actor)
 
 
-async def text_expected(message: Message, locale: str) -> None:
-    await message.answer(community_error("text_empty", {}, locale))
-
-
-async def buttons_expected(message: Message) -> None:
-    await message.answer("👇 " + _("Please use the buttons above, or tap “Cancel”."))
-
-
-async def save(
-    target: Message, state: FSMContext, uow: UnitOfWork, user: User, clock: Clock
-) -> Event:
+async def save(actor: Actor) -> Event:
+    """The event of the finished form, created; the form is closed."""
+    state = actor.state
     draft = await form_draft(state)
     if await state.get_state() != EventForm.versions.state:
         raise DomainError("stale_button")
@@ -221,7 +188,7 @@ async def save(
         )
     except (KeyError, ValueError):
         raise DomainError("stale_button") from None
-    event = await service.create(uow, user, data, clock.now())
+    event = await service.create(actor.uow, actor.user, data, actor.now())
     await state.set_state(None)
     await state.update_data(ev={})
     return event

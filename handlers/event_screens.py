@@ -10,14 +10,13 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import events as service
-from domain.clock import Clock
+from handlers.actor import Actor
 from handlers.common import q
 from handlers.event_buttons import EvAction, button
 from handlers.i18n import endonym, fmt_date, fmt_time, isolate
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.models import User
-    from storage.uow import UnitOfWork
 
 
 def when_text(starts_at: datetime, locale: str, tz: tzinfo) -> str:
@@ -43,10 +42,9 @@ def _names(people: list[User], locale: str) -> str:
     return ", ".join(q(person.first_name or "?", locale) for person in people) or "–"
 
 
-async def show_event(
-    target: Message, uow: UnitOfWork, user: User, event_id: int, tz: tzinfo, locale: str
-) -> None:
-    view = await service.view(uow, user, event_id)
+async def show_event(target: Message, actor: Actor, event_id: int) -> None:
+    locale, tz = actor.locale, actor.tz
+    view = await service.view(actor.uow, actor.user, event_id)
     event = view.event
     lines = [
         "🎉 <b>" + q(event.title, locale) + "</b>",
@@ -77,10 +75,9 @@ async def show_event(
     await target.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-async def show_events(
-    target: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
-) -> None:
-    upcoming = await service.upcoming(uow, user, clock.now())
+async def show_events(target: Message, actor: Actor) -> None:
+    locale, tz = actor.locale, actor.tz
+    upcoming = await service.upcoming(actor.uow, actor.user, actor.now())
     rows = []
     lines = ["🎉 <b>" + _("Community events") + "</b>"]
     if not upcoming:

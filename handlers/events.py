@@ -6,13 +6,12 @@ Everyone (`create_people_router`): the RSVP buttons of an invitation.
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -20,11 +19,13 @@ from domain import broadcasts as broadcast_service
 from domain import events as service
 from domain.clock import Clock
 from domain.errors import DomainError
-from domain.langid import SUPPORTED_LANGUAGES
 from handlers import broadcasts
+from handlers.actor import Acting, Actor
+from handlers.broadcast_texts import version_language
+from handlers.button_table import ButtonTable
 from handlers.callbacks import COORDINATOR_CALLBACKS
 from handlers.common import message_of
-from handlers.community_errors import answered, community_error
+from handlers.community_errors import answered, community_error, text_expected
 from handlers.coordinator_buttons import COORDINATOR_COMMANDS, HOME_BUTTONS, IsCoordinator
 from handlers.event_buttons import (
     EvAction,
@@ -38,7 +39,6 @@ from handlers.event_form import (
     NOT_COMMAND,
     WHEN,
     EventForm,
-    buttons_expected,
     capacity_chosen,
     capacity_typed,
     description_typed,
@@ -46,7 +46,6 @@ from handlers.event_form import (
     place_typed,
     save,
     start_form,
-    text_expected,
     title_typed,
     version_typed,
     versions_menu,
@@ -55,6 +54,7 @@ from handlers.event_screens import invitation_text as invitation_text  # re-expo
 from handlers.event_screens import show_event, show_events
 from handlers.event_screens import when_text as when_text  # re-exported
 from handlers.filters import WithMessage
+from handlers.flow_answers import buttons_expected, form_cancelled, screen_button
 from handlers.i18n import endonym, isolate
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
@@ -74,123 +74,74 @@ async def newevent_command(message: Message, state: FSMContext) -> None:
     await start_form(message, state)
 
 
-async def events_command(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
-) -> None:
-    await show_events(message, uow, user, clock, tz, locale)
+async def events_command(message: Message, actor: Actor) -> None:
+    await show_events(message, actor)
 
 
 # --- coordinators' buttons: one handler per action --------------------------------------------
 
-
-@answered
-async def new_pressed(
-    callback: CallbackQuery, message: Message, state: FSMContext, locale: str
-) -> None:
-    await start_form(message, state)
+BUTTONS = ButtonTable(EvCb, Acting(), WithMessage(), answering=answered)
 
 
-@answered
-async def list_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    await show_events(message, uow, user, clock, tz, locale)
+BUTTONS.on(EvAction.NEW)(screen_button(lambda message, actor: start_form(message, actor.state)))
+BUTTONS.on(EvAction.LIST)(screen_button(show_events))
 
 
-@answered
+@BUTTONS.on(EvAction.VIEW)
 async def view_pressed(
-    callback: CallbackQuery,
-    callback_data: EvCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    tz: tzinfo,
-    locale: str,
+    callback: CallbackQuery, callback_data: EvCb, message: Message, actor: Actor
 ) -> None:
-    await show_event(message, uow, user, callback_data.id, tz, locale)
+    await show_event(message, actor, callback_data.id)
 
 
-@answered
+@BUTTONS.on(EvAction.ANNOUNCE)
 async def announce_pressed(
-    callback: CallbackQuery,
-    callback_data: EvCb,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    locale: str,
+    callback: CallbackQuery, callback_data: EvCb, message: Message, actor: Actor
 ) -> None:
-    event = await service.event_in_programme(uow, user, callback_data.id)
-    if event.starts_at <= clock.now():
+    event = await service.event_in_programme(actor.uow, actor.user, callback_data.id)
+    if event.starts_at <= actor.now():
         raise DomainError("event_closed")
-    await broadcasts.start(message, state, event_id=event.id)
+    await broadcasts.start(message, actor.state, event_id=event.id)
 
 
-@answered
+@BUTTONS.on(EvAction.MESSAGE)
 async def message_going_pressed(
-    callback: CallbackQuery,
-    callback_data: EvCb,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    locale: str,
+    callback: CallbackQuery, callback_data: EvCb, message: Message, actor: Actor
 ) -> None:
-    event = await service.event_in_programme(uow, user, callback_data.id)
+    event = await service.event_in_programme(actor.uow, actor.user, callback_data.id)
     segment = broadcast_service.Segment("event", str(event.id))
-    await broadcasts.start_for_segment(message, state, uow, user, segment, locale)
+    await broadcasts.start_for_segment(message, actor, segment)
 
 
-@answered
+async def _at_step(actor: Actor, step: State) -> None:
+    """A form button works only at its own step; else it is out of date."""
+    if await actor.state.get_state() != step.state:
+        raise DomainError("stale_button")
+
+
+@BUTTONS.on(EvAction.CAPACITY)
 async def capacity_pressed(
-    callback: CallbackQuery,
-    callback_data: EvCb,
-    message: Message,
-    state: FSMContext,
-    locale: str,
+    callback: CallbackQuery, callback_data: EvCb, message: Message, actor: Actor
 ) -> None:
-    if await state.get_state() != EventForm.capacity.state:
-        raise DomainError("stale_button")
-    await capacity_chosen(message, state, callback_data.value)
+    await _at_step(actor, EventForm.capacity)
+    await capacity_chosen(message, actor.state, callback_data.value)
 
 
-@answered
-async def skip_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    locale: str,
-) -> None:
-    if await state.get_state() != EventForm.description.state:
-        raise DomainError("stale_button")
-    await state.update_data(ev={**await form_draft(state), "description": ""})
-    await versions_menu(message, state, uow, user, locale)
+@BUTTONS.on(EvAction.SKIP)
+async def skip_pressed(callback: CallbackQuery, message: Message, actor: Actor) -> None:
+    await _at_step(actor, EventForm.description)
+    await actor.state.update_data(ev={**await form_draft(actor.state), "description": ""})
+    await versions_menu(message, actor)
 
 
-@answered
+@BUTTONS.on(EvAction.LANGUAGE)
 async def language_pressed(
-    callback: CallbackQuery,
-    callback_data: EvCb,
-    message: Message,
-    state: FSMContext,
-    locale: str,
+    callback: CallbackQuery, callback_data: EvCb, message: Message, actor: Actor
 ) -> None:
-    value = callback_data.value
-    if await state.get_state() != EventForm.versions.state:
-        raise DomainError("stale_button")
-    if value not in SUPPORTED_LANGUAGES or value == broadcast_service.BASE_LANGUAGE:
-        raise DomainError("invalid_choice")
-    await state.update_data(ev={**await form_draft(state), "lang": value})
-    await state.set_state(EventForm.version)
+    await _at_step(actor, EventForm.versions)
+    value = version_language(callback_data.value, "invalid_choice")
+    await actor.state.update_data(ev={**await form_draft(actor.state), "lang": value})
+    await actor.state.set_state(EventForm.version)
     await message.answer(
         "✍️ "
         + _("Send the title in {language} on the first line, and the description below it.").format(
@@ -200,29 +151,14 @@ async def language_pressed(
     )
 
 
-@answered
-async def save_pressed(
-    callback: CallbackQuery,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    tz: tzinfo,
-    locale: str,
-) -> None:
-    event = await save(message, state, uow, user, clock)
+@BUTTONS.on(EvAction.SAVE)
+async def save_pressed(callback: CallbackQuery, message: Message, actor: Actor) -> None:
+    event = await save(actor)
     await message.answer("💾 " + _("The event is saved. You can announce it now."))
-    await show_event(message, uow, user, event.id, tz, locale)
+    await show_event(message, actor, event.id)
 
 
-@answered
-async def cancel_pressed(
-    callback: CallbackQuery, message: Message, state: FSMContext, locale: str
-) -> None:
-    await state.set_state(None)
-    await state.update_data(ev={})
-    await message.answer("✖ " + _("Cancelled. Nothing was saved."))
+BUTTONS.on(EvAction.CANCEL)(form_cancelled(lambda: "✖ " + _("Cancelled. Nothing was saved."), "ev"))
 
 
 # --- everyone: answering an invitation -------------------------------------------------------
@@ -275,35 +211,21 @@ def create_router() -> Router:
     router.callback_query.filter(IsCoordinator())
     message = router.message.register
     message(newevent_command, Command("newevent"))
-    message(events_command, Command("events"))
-    message(title_typed, EventForm.title, F.text, NOT_COMMAND)
-    message(place_typed, EventForm.place, F.text, NOT_COMMAND)
-    message(capacity_typed, EventForm.capacity, F.text, NOT_COMMAND)
-    message(description_typed, EventForm.description, F.text, NOT_COMMAND)
-    message(version_typed, EventForm.version, F.text, NOT_COMMAND)
-    for step in (EventForm.title, EventForm.place, EventForm.capacity):
-        message(text_expected, step, NOT_COMMAND)
-    for step in (EventForm.description, EventForm.version):
+    message(events_command, Command("events"), Acting())
+    for step, typed in (
+        (EventForm.title, title_typed),
+        (EventForm.place, place_typed),
+        (EventForm.capacity, capacity_typed),
+        (EventForm.description, description_typed),
+        (EventForm.version, version_typed),
+    ):
+        message(typed, step, F.text, NOT_COMMAND, Acting())
         message(text_expected, step, NOT_COMMAND)
     for step in (EventForm.day, EventForm.time, EventForm.versions):
         message(buttons_expected, step, NOT_COMMAND)
 
     WHEN.register(router)
-
-    def press(action: EvAction) -> CallbackQueryFilter:
-        return EvCb.filter(F.action == action)
-
-    on = router.callback_query.register
-    on(new_pressed, press(EvAction.NEW), WithMessage())
-    on(list_pressed, press(EvAction.LIST), WithMessage())
-    on(view_pressed, press(EvAction.VIEW), WithMessage())
-    on(announce_pressed, press(EvAction.ANNOUNCE), WithMessage())
-    on(message_going_pressed, press(EvAction.MESSAGE), WithMessage())
-    on(capacity_pressed, press(EvAction.CAPACITY), WithMessage())
-    on(skip_pressed, press(EvAction.SKIP), WithMessage())
-    on(language_pressed, press(EvAction.LANGUAGE), WithMessage())
-    on(save_pressed, press(EvAction.SAVE), WithMessage())
-    on(cancel_pressed, press(EvAction.CANCEL), WithMessage())
+    BUTTONS.register(router)
     return router
 
 

@@ -3,6 +3,7 @@ correcting an entry) and the /log form's day, time and duration (the shared pick
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -13,17 +14,16 @@ from aiogram.utils.i18n import gettext as _
 
 from domain import hours as service
 from domain import meetups as meetup_service
-from domain.clock import Clock
 from domain.errors import DomainError
 from handlers import keyboards
+from handlers.actor import Actor
 from handlers.meetup_buttons import HourAction, HourCb, hour_stop_row
 from handlers.pickers import PickCb, adjust_keyboard, format_minutes, parse_minutes
 from handlers.texts import error_text
-from handlers.when_form import Picked, WhenForm
+from handlers.when_form import WhenForm, ask_next
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
-    from storage.models import User
-    from storage.uow import UnitOfWork
+    pass
 
 
 ADJUST = "hrs"  # the duration control after a meetup, or when correcting an entry
@@ -66,68 +66,75 @@ async def _adjust_data(state: FSMContext) -> dict[str, object] | None:
     return dict(data) if isinstance(data, dict) else None
 
 
-def _minutes(callback_data: PickCb) -> int | None:
+async def _checked(
+    callback: CallbackQuery, callback_data: PickCb, actor: Actor
+) -> tuple[dict[str, object], int] | None:
+    """The form's data and the pressed duration; None once the press is answered as out of
+    date (the form is gone) or out of range."""
+    data = await _adjust_data(actor.state)
     minutes = parse_minutes(callback_data.value)
-    if minutes is None or not meetup_service.MIN_MINUTES <= minutes <= meetup_service.MAX_MINUTES:
+    if data is None:
+        await callback.answer(error_text("stale_button", {}, actor.locale))
         return None
-    return minutes
+    if minutes is None or not meetup_service.MIN_MINUTES <= minutes <= meetup_service.MAX_MINUTES:
+        await callback.answer(
+            error_text("duration_out_of_range", {}, actor.locale), show_alert=True
+        )
+        return None
+    return data, minutes
 
 
-async def adjusted(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    message: Message,
-    state: FSMContext,
-    locale: str,
+# What a duration button does once its press is known to be valid.
+DurationStep = Callable[[CallbackQuery, Message, Actor, dict[str, object], int], Awaitable[None]]
+
+
+def _duration_button(step: DurationStep) -> Callable[..., Awaitable[None]]:
+    """The handler of a duration button: a press on a gone form or out of range is answered
+    by `_checked`; else `step(callback, message, actor, data, minutes)`."""
+
+    async def pressed(
+        callback: CallbackQuery, callback_data: PickCb, message: Message, actor: Actor
+    ) -> None:
+        checked = await _checked(callback, callback_data, actor)
+        if checked is not None:
+            await step(callback, message, actor, *checked)
+
+    return pressed
+
+
+async def _adjusted(
+    callback: CallbackQuery, message: Message, actor: Actor, data: dict[str, object], minutes: int
 ) -> None:
     """− or +: show the new value; nothing is saved yet."""
-    data = await _adjust_data(state)
-    minutes = _minutes(callback_data)
-    if data is None:
-        await callback.answer(error_text("stale_button", {}, locale))
-        return
-    if minutes is None:
-        await callback.answer(error_text("duration_out_of_range", {}, locale), show_alert=True)
-        return
     data["minutes"] = minutes
-    await state.update_data(hours=data)
+    await actor.state.update_data(hours=data)
     await callback.answer()
-    await message.edit_reply_markup(reply_markup=adjust_markup(minutes, locale))
+    await message.edit_reply_markup(reply_markup=adjust_markup(minutes, actor.locale))
 
 
-async def duration_confirmed(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
-    locale: str,
+async def _confirmed(
+    callback: CallbackQuery, message: Message, actor: Actor, data: dict[str, object], minutes: int
 ) -> None:
     """The green button: the hours of the meetup, or the corrected entry, are saved."""
-    data = await _adjust_data(state)
-    minutes = _minutes(callback_data)
-    if data is None:
-        await callback.answer(error_text("stale_button", {}, locale))
-        return
-    if minutes is None:
-        await callback.answer(error_text("duration_out_of_range", {}, locale), show_alert=True)
-        return
+    # Not `@answered`: the press is answered here or, refused, as an alert.
     try:
         if data.get("meetup_id"):
             meetup_id = int(str(data["meetup_id"]))
-            await service.meetup_took_place(uow, user, meetup_id, minutes, clock.now())
+            await service.meetup_took_place(actor.uow, actor.user, meetup_id, minutes, actor.now())
         else:
             entry_id = int(str(data["entry_id"]))
-            await service.correct(uow, user, entry_id, minutes, clock.now())
+            await service.correct(actor.uow, actor.user, entry_id, minutes, actor.now())
     except DomainError as error:
-        await refuse(callback, error, locale)
+        await refuse(callback, error, actor.locale)
         return
-    await state.set_state(None)
-    await state.update_data(hours=None)
+    await actor.state.set_state(None)
+    await actor.state.update_data(hours=None)
     await callback.answer()
-    await message.edit_text(saved_text(minutes, locale))
+    await message.edit_text(saved_text(minutes, actor.locale))
+
+
+adjusted = _duration_button(_adjusted)
+duration_confirmed = _duration_button(_confirmed)
 
 
 async def adjust_stale(callback: CallbackQuery, locale: str) -> None:
@@ -135,26 +142,6 @@ async def adjust_stale(callback: CallbackQuery, locale: str) -> None:
 
 
 # --- /log ------------------------------------------------------------------------------
-
-
-def _question(step: str) -> str:
-    questions = {
-        "day": _("On which day did you spend time together?"),
-        "time": _("At what time did you start?"),
-        "duration": _("How long?"),
-    }
-    return questions[step]
-
-
-async def _when_done(picked: Picked) -> None:
-    await picked.state.set_state(HoursForm.kind)
-    await picked.callback.answer()
-    await picked.message.edit_text(
-        "🎯 " + _("What did you do together?"),
-        reply_markup=keyboards.activity_kinds(
-            lambda index: HourCb(action=HourAction.KIND, id=index), hour_stop_row()
-        ),
-    )
 
 
 WHEN = WhenForm(
@@ -166,7 +153,17 @@ WHEN = WhenForm(
     days_back=service.MAX_AGE,
     days_ahead=timedelta(0),
     first_hour=7,
-    question=_question,
+    questions=lambda: {
+        "day": _("On which day did you spend time together?"),
+        "time": _("At what time did you start?"),
+        "duration": _("How long?"),
+    },
     extra_rows=lambda: [hour_stop_row()],
-    done=_when_done,
+    done=ask_next(
+        HoursForm.kind,
+        lambda: "🎯 " + _("What did you do together?"),
+        lambda: keyboards.activity_kinds(
+            lambda index: HourCb(action=HourAction.KIND, id=index), hour_stop_row()
+        ),
+    ),
 )

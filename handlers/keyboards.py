@@ -62,12 +62,19 @@ def language_confirm(code: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def consent() -> InlineKeyboardMarkup:
+def yes_or_no(
+    question: type[ConsentCb | ForgetCb], yes: str, no: str, *, columns: int
+) -> InlineKeyboardMarkup:
+    """The two answers to a yes-or-no question, yes first."""
     builder = InlineKeyboardBuilder()
-    builder.button(text="✅ " + _("I agree"), callback_data=ConsentCb(answer=Answer.YES))
-    builder.button(text=_("Not now"), callback_data=ConsentCb(answer=Answer.NO))
-    builder.adjust(2)
+    builder.button(text=yes, callback_data=question(answer=Answer.YES))
+    builder.button(text=no, callback_data=question(answer=Answer.NO))
+    builder.adjust(columns)
     return builder.as_markup()
+
+
+def consent() -> InlineKeyboardMarkup:
+    return yes_or_no(ConsentCb, "✅ " + _("I agree"), _("Not now"), columns=2)
 
 
 def step_keyboard(
@@ -176,8 +183,4 @@ def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
 
 
 def forget_confirm() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text="🗑 " + _("Yes, erase my data"), callback_data=ForgetCb(answer=Answer.YES))
-    builder.button(text=_("No, keep it"), callback_data=ForgetCb(answer=Answer.NO))
-    builder.adjust(1)
-    return builder.as_markup()
+    return yes_or_no(ForgetCb, "🗑 " + _("Yes, erase my data"), _("No, keep it"), columns=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from domain.notices import Notice
 from handlers.common import q
 from handlers.i18n import fmt_date, fmt_time, isolate
 from handlers.meetup_buttons import HourAction, HourCb, MeetAction, MeetCb
-from handlers.notice_registry import notice, zone
+from handlers.notice_registry import NoticeFunction, notice, zone
 from handlers.pickers import format_minutes
 from handlers.texts import activity_label
 
@@ -37,6 +38,18 @@ def _summary(params: dict[str, Any], locale: str) -> str:
     )
 
 
+def _name(params: dict[str, Any], locale: str) -> str:
+    """The other person's first name, as typed, safe in HTML and in any direction."""
+    return q(params.get("name") or "?", locale)
+
+
+def _above_summary(
+    head: str, params: dict[str, Any], locale: str, markup: InlineKeyboardMarkup | None = None
+) -> Rendered:
+    """A notice whose headline stands above the meetup's summary."""
+    return Rendered(text=head + "\n\n" + _summary(params, locale), reply_markup=markup)
+
+
 def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -47,7 +60,7 @@ def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 @notice(Notice.MEETUP_PROPOSED)
 def proposed(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
+    name = _name(params, locale)
     if params.get("changed"):
         head = _("{name} proposes another time for your meetup:").format(name=name)
     elif params.get("intro"):
@@ -62,40 +75,38 @@ def proposed(params: dict[str, Any], locale: str) -> Rendered:
             ("✖ " + _("Decline"), MeetCb(action=MeetAction.DECLINE, id=meetup).pack()),
         ],
     )
-    return Rendered(text=head + "\n\n" + _summary(params, locale), reply_markup=markup)
+    return _above_summary(head, params, locale, markup)
 
 
-@notice(Notice.MEETUP_ACCEPTED)
-def accepted(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
-    return Rendered(
-        text="✅ "
-        + _("{name} accepted the meetup.").format(name=name)
-        + "\n\n"
-        + _summary(params, locale)
-    )
+def _told_above_summary(icon: str, headline: Callable[[], str]) -> NoticeFunction:
+    """A notice "<icon> {name} did this" (the translated `headline()`) above the meetup's
+    summary."""
+
+    def render(params: dict[str, Any], locale: str) -> Rendered:
+        head = headline().format(name=_name(params, locale))
+        return _above_summary(icon + head, params, locale)
+
+    return render
+
+
+accepted = notice(Notice.MEETUP_ACCEPTED)(
+    _told_above_summary("✅ ", lambda: _("{name} accepted the meetup."))
+)
 
 
 @notice(Notice.MEETUP_DECLINED)
 def declined(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
     return Rendered(
         text=_("{name} cannot come at that time. Propose another time with /meetup.").format(
-            name=name
+            name=_name(params, locale)
         ),
         reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action=MeetAction.NEW).pack())]),
     )
 
 
-@notice(Notice.MEETUP_CANCELLED)
-def cancelled(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
-    return Rendered(
-        text="✖ "
-        + _("{name} cancelled the meetup:").format(name=name)
-        + "\n\n"
-        + _summary(params, locale)
-    )
+cancelled = notice(Notice.MEETUP_CANCELLED)(
+    _told_above_summary("✖ ", lambda: _("{name} cancelled the meetup:"))
+)
 
 
 @notice(Notice.MEETUP_CALENDAR)
@@ -122,26 +133,24 @@ def calendar(params: dict[str, Any], locale: str) -> Rendered:
 
 @notice(Notice.MEETUP_REMINDER)
 def reminder(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
+    name = _name(params, locale)
     if params.get("which") == "day":
         head = _("⏰ Tomorrow you meet {name}:").format(name=name)
     else:
         head = _("⏰ Soon you meet {name}:").format(name=name)
-    return Rendered(text=head + "\n\n" + _summary(params, locale))
+    return _above_summary(head, params, locale)
 
 
 @notice(Notice.MEETUP_ASK)
 def ask(params: dict[str, Any], locale: str) -> Rendered:
     meetup = int(params["meetup_id"])
-    return Rendered(
-        text=_("Did your meetup take place?") + "\n\n" + _summary(params, locale),
-        reply_markup=_buttons(
-            [
-                ("👍 " + _("Yes"), HourCb(action=HourAction.HAPPENED, id=meetup).pack()),
-                ("👎 " + _("No"), HourCb(action=HourAction.MISSED, id=meetup).pack()),
-            ]
-        ),
+    markup = _buttons(
+        [
+            ("👍 " + _("Yes"), HourCb(action=HourAction.HAPPENED, id=meetup).pack()),
+            ("👎 " + _("No"), HourCb(action=HourAction.MISSED, id=meetup).pack()),
+        ]
     )
+    return _above_summary(_("Did your meetup take place?"), params, locale, markup)
 
 
 def _entry_summary(params: dict[str, Any], locale: str) -> str:
@@ -158,12 +167,10 @@ def _entry_summary(params: dict[str, Any], locale: str) -> str:
 
 @notice(Notice.HOURS_CONFIRM_REQUEST)
 def confirm_request(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
     entry = int(params["entry_id"])
+    head = _("{name} noted time you spent together. Is this right?")
     return Rendered(
-        text=_("{name} noted time you spent together. Is this right?").format(name=name)
-        + "\n\n"
-        + _entry_summary(params, locale),
+        text=head.format(name=_name(params, locale)) + "\n\n" + _entry_summary(params, locale),
         reply_markup=_buttons(
             [
                 ("✅ " + _("Yes, confirm"), HourCb(action=HourAction.CONFIRM, id=entry).pack()),
@@ -175,21 +182,15 @@ def confirm_request(params: dict[str, Any], locale: str) -> Rendered:
 
 @notice(Notice.HOURS_CONFIRMED)
 def confirmed(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
-    return Rendered(
-        text="✅ "
-        + _("{name} confirmed your hours:").format(name=name)
-        + " "
-        + _entry_summary(params, locale)
-    )
+    head = _("{name} confirmed your hours:").format(name=_name(params, locale))
+    return Rendered(text="✅ " + head + " " + _entry_summary(params, locale))
 
 
 @notice(Notice.HOURS_DISPUTED)
 def disputed(params: dict[str, Any], locale: str) -> Rendered:
-    name = q(params.get("name") or "?", locale)
     entry = int(params["entry_id"])
     return Rendered(
-        text=_("{name} says this is not right:").format(name=name)
+        text=_("{name} says this is not right:").format(name=_name(params, locale))
         + " "
         + _entry_summary(params, locale)
         + "\n"
@@ -232,7 +233,7 @@ def no_show(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
         text="⚠️ "
         + _("{name} reports that the other person did not come (pair #{pair}).").format(
-            name=q(params.get("name") or "?", locale), pair=int(params["pair_id"])
+            name=_name(params, locale), pair=int(params["pair_id"])
         )
     )
 

@@ -6,6 +6,7 @@ The screens are in handlers/onboarding_screens.py; here, one handler per button 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiogram import F, Router
@@ -32,9 +33,9 @@ from handlers.callbacks import (
     SummaryAction,
     SummaryCb,
 )
-from handlers.common import q
+from handlers.common import Handler, answer_step, language_switched, on_button, q
 from handlers.filters import Registered, WithMessage
-from handlers.i18n import supported_locale
+from handlers.i18n import endonym, supported_locale
 from handlers.onboarding_filters import AtStep
 from handlers.onboarding_screens import (
     Onboarding,
@@ -102,12 +103,11 @@ async def language_command(message: Message, state: FSMContext) -> None:
     await show_language_picker(message, ctx=LanguageContext.ONBOARDING, edit=False)
 
 
-async def other_language(callback: CallbackQuery, message: Message) -> None:
-    await callback.answer()
+async def other_language(message: Message) -> None:
     await show_language_picker(message, ctx=LanguageContext.ONBOARDING, edit=True)
 
 
-async def language_chosen_again(
+async def language_saved(
     callback: CallbackQuery,
     callback_data: LanguageCb,
     message: Message,
@@ -117,15 +117,27 @@ async def language_chosen_again(
     user: User,
     locale: str,
 ) -> None:
-    """A registered person (back with /language during their profile) picked a language."""
-    try:
-        code = await service.set_contact_language(uow, user, callback_data.code)
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+    """A registered person picked a language (from the menu, or with /language during their
+    profile): saved, then back to where the list was shown, in the new language."""
+    code = await language_switched(
+        callback,
+        i18n,
+        locale,
+        lambda: service.set_contact_language(uow, user, callback_data.code),
+    )
+    if code is None:
         return
-    i18n.current_locale = code
-    await callback.answer()
-    await go_to_step(message, state, user, code, edit=True)
+    if callback_data.ctx is LanguageContext.ONBOARDING:
+        await go_to_step(message, state, user, code, edit=True)
+        return
+    await message.edit_text(
+        "✅ "
+        + _("From now on I will write to you in this language: {language}").format(
+            language=endonym(code)
+        )
+    )
+    if user.profile_done_at is not None:
+        await show_home(message, uow, user, code)
 
 
 async def language_chosen(
@@ -137,14 +149,12 @@ async def language_chosen(
     locale: str,
 ) -> None:
     """Someone new picked a language: kept in the conversation until they consent."""
-    try:
-        code = service.contact_language(callback_data.code)
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+    code = await language_switched(
+        callback, i18n, locale, lambda: service.contact_language(callback_data.code)
+    )
+    if code is None:
         return
-    i18n.current_locale = code
     await state.update_data(language=code)
-    await callback.answer()
     await state.set_state(Onboarding.consent)
     await show_consent(message, edit=True)
 
@@ -192,8 +202,7 @@ async def consent_given(
     )
 
 
-async def consent_refused(callback: CallbackQuery, message: Message, state: FSMContext) -> None:
-    await callback.answer()
+async def consent_refused(message: Message, state: FSMContext) -> None:
     await state.clear()  # nothing personal was stored, and now nothing is kept at all
     await message.edit_text(
         _("No problem. Nothing about you was saved. If you change your mind, just send /start.")
@@ -213,8 +222,7 @@ async def consent_typed(message: Message) -> None:
 # --- profile steps -------------------------------------------------------------------------
 
 
-async def step_stopped(callback: CallbackQuery, message: Message, state: FSMContext) -> None:
-    await callback.answer()
+async def step_stopped(message: Message, state: FSMContext) -> None:
     await state.set_state(None)
     await message.edit_text(
         _(
@@ -225,72 +233,47 @@ async def step_stopped(callback: CallbackQuery, message: Message, state: FSMCont
 
 
 async def step_back(
-    callback: CallbackQuery,
-    message: Message,
-    state: FSMContext,
-    user: User,
-    current: Step,
-    locale: str,
+    message: Message, state: FSMContext, user: User, current: Step, locale: str
 ) -> None:
-    await callback.answer()
     previous = service.previous_step(user, current)
     await state.update_data(step=previous.value, editing=False)
     await show_step(message, user, previous, locale, edit=True)
 
 
-async def step_done(
-    callback: CallbackQuery,
-    message: Message,
-    state: FSMContext,
-    user: User,
-    current: Step,
-    locale: str,
-) -> None:
-    """ "Done" under a multi-select question."""
-    try:
-        service.finish_choices(user, current)
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
-        return
-    await callback.answer()
-    await go_to_step(message, state, user, locale, edit=True)
+# What a button under a profile question changes: the person, the question, the button's value.
+ProfileChange = Callable[[User, Step, str], object]
 
 
-async def choice_toggled(
-    callback: CallbackQuery,
-    callback_data: StepCb,
-    message: Message,
-    user: User,
-    current: Step,
-    locale: str,
-) -> None:
-    """A choice of a multi-select question: ticked or unticked, the question stays."""
-    try:
-        service.toggle(user, current, callback_data.value)
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
-        return
-    await callback.answer()
-    await show_step(message, user, current, locale, edit=True)
+def step_answered(change: ProfileChange, *, same_question: bool = False) -> Handler:
+    """The handler of a button under a profile question: the change to the profile (refused
+    in an alert when it breaks a rule), then the same question again (a tick in a
+    multi-select question) or the next one."""
+
+    async def answered(
+        callback: CallbackQuery,
+        callback_data: StepCb,
+        message: Message,
+        state: FSMContext,
+        user: User,
+        current: Step,
+        locale: str,
+    ) -> None:
+        value = callback_data.value
+        if not await answer_step(callback, locale, lambda: change(user, current, value)):
+            return
+        if same_question:
+            await show_step(message, user, current, locale, edit=True)
+        else:
+            await go_to_step(message, state, user, locale, edit=True)
+
+    return answered
 
 
-async def choice_made(
-    callback: CallbackQuery,
-    callback_data: StepCb,
-    message: Message,
-    state: FSMContext,
-    user: User,
-    current: Step,
-    locale: str,
-) -> None:
-    """The one answer of a question: on to the next."""
-    try:
-        service.set_single(user, current, callback_data.value)
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
-        return
-    await callback.answer()
-    await go_to_step(message, state, user, locale, edit=True)
+# "Done" under a multi-select question; a choice of one (ticked or unticked, the question
+# stays); the one answer of a single-choice question.
+step_done = step_answered(lambda user, current, _value: service.finish_choices(user, current))
+choice_toggled = step_answered(service.toggle, same_question=True)
+choice_made = step_answered(service.set_single)
 
 
 async def name_typed(message: Message, state: FSMContext, user: User, locale: str) -> None:
@@ -344,15 +327,11 @@ async def summary_confirm(
     clock: Clock,
     locale: str,
 ) -> None:
-    was_confirmed = user.profile_done_at is not None
-    try:
-        await service.confirm_profile(uow, user, clock.now())
-    except DomainError as error:
-        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+    was_confirmed, now = user.profile_done_at is not None, clock.now()
+    if not await answer_step(callback, locale, lambda: service.confirm_profile(uow, user, now)):
         await go_to_step(message, state, user, locale, edit=True)
         return
     await state.clear()
-    await callback.answer()
     await message.edit_reply_markup(reply_markup=None)
     if not was_confirmed:
         await message.answer(
@@ -365,7 +344,7 @@ async def summary_confirm(
 def create_router() -> Router:
     """A fresh router for onboarding (one per Dispatcher)."""
     router = Router(name=__name__)
-    on_message, on_button = router.message.register, router.callback_query.register
+    on_message, on_press = router.message.register, router.callback_query.register
 
     on_message(start_member, CommandStart(), Registered(profile_done=True))
     on_message(start_resume, CommandStart(), Registered())
@@ -374,34 +353,36 @@ def create_router() -> Router:
     on_message(language_command, Command("language"))
 
     other = LanguageCb.filter(IN_ONBOARDING & (F.code == PICK_OTHER))
-    on_button(other_language, other, WithMessage())
+    on_press(on_button(other_language), other, WithMessage())
     chosen = LanguageCb.filter(IN_ONBOARDING)
-    on_button(language_chosen_again, chosen, Registered(), WithMessage())
-    on_button(language_chosen, chosen, WithMessage())
+    on_press(language_saved, chosen, Registered(), WithMessage())
+    on_press(language_chosen, chosen, WithMessage())
     on_message(language_typed, Onboarding.language, F.text, NOT_COMMAND)
 
     consent = Onboarding.consent
-    on_button(consent_given, ConsentCb.filter(F.answer == Answer.YES), consent, WithMessage())
-    on_button(consent_refused, ConsentCb.filter(F.answer == Answer.NO), consent, WithMessage())
-    on_button(stale_button, ConsentCb.filter())
+    on_press(consent_given, ConsentCb.filter(F.answer == Answer.YES), consent, WithMessage())
+    on_press(
+        on_button(consent_refused), ConsentCb.filter(F.answer == Answer.NO), consent, WithMessage()
+    )
+    on_press(stale_button, ConsentCb.filter())
     on_message(consent_typed, consent, NOT_COMMAND)
 
     at_step = (Registered(), WithMessage(), AtStep())
-    on_button(step_stopped, StepCb.filter(F.value == StepAction.STOP), *at_step)
-    on_button(step_back, StepCb.filter(F.value == StepAction.BACK), *at_step)
-    on_button(step_done, StepCb.filter(F.value == StepAction.DONE), *at_step)
+    on_press(on_button(step_stopped), StepCb.filter(F.value == StepAction.STOP), *at_step)
+    on_press(on_button(step_back), StepCb.filter(F.value == StepAction.BACK), *at_step)
+    on_press(step_done, StepCb.filter(F.value == StepAction.DONE), *at_step)
     choice = ~F.value.in_(_STEP_ACTIONS)
     multi = F.step.in_(_MULTI_SELECT_STEPS)
-    on_button(choice_toggled, StepCb.filter(choice & multi), *at_step)
-    on_button(choice_made, StepCb.filter(choice & ~multi), *at_step)
-    on_button(stale_button, StepCb.filter())
+    on_press(choice_toggled, StepCb.filter(choice & multi), *at_step)
+    on_press(choice_made, StepCb.filter(choice & ~multi), *at_step)
+    on_press(stale_button, StepCb.filter())
     profile = Onboarding.profile
     on_message(name_typed, profile, NOT_COMMAND, Registered(), AtStep(only=Step.NAME))
     on_message(buttons_expected, profile, NOT_COMMAND, Registered(), AtStep())
     on_message(profile_lost, profile, NOT_COMMAND)
 
     summary = (Onboarding.summary, Registered(), WithMessage())
-    on_button(summary_edit, SummaryCb.filter(F.action == SummaryAction.EDIT), *summary)
-    on_button(summary_confirm, SummaryCb.filter(F.action == SummaryAction.CONFIRM), *summary)
-    on_button(stale_button, SummaryCb.filter())
+    on_press(summary_edit, SummaryCb.filter(F.action == SummaryAction.EDIT), *summary)
+    on_press(summary_confirm, SummaryCb.filter(F.action == SummaryAction.CONFIRM), *summary)
+    on_press(stale_button, SummaryCb.filter())
     return router

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -15,7 +15,7 @@ from domain.clock import Clock
 from domain.errors import DomainError
 from domain.pairs import pair_of
 from handlers.callbacks import MenuAction, MenuCb
-from handlers.common import q
+from handlers.common import on_button, q
 from handlers.filters import Registered, WithMessage
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -43,14 +43,11 @@ def request_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def my_pair(
-    callback: CallbackQuery, message: Message, uow: UnitOfWork, user: User, locale: str
-) -> None:
+async def my_pair(message: Message, uow: UnitOfWork, user: User, locale: str) -> None:
     """Who the person's buddy (or newcomer) is, with the ways to ask for a change."""
     pair = await pair_of(uow, user)
     if pair is None:
         raise DomainError("no_pair")
-    await callback.answer()
     other_id = pair.buddy_id if pair.newcomer_id == user.id else pair.newcomer_id
     other = await uow.users.get(other_id) if other_id else None
     text = _("Your buddy pair: you and {name}.").format(
@@ -63,22 +60,16 @@ async def my_pair(
 
 
 async def request_change(
-    callback: CallbackQuery,
-    callback_data: PairRequestCb,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    clock: Clock,
+    message: Message, callback_data: PairRequestCb, uow: UnitOfWork, user: User, clock: Clock
 ) -> None:
     """Pass the request on to the coordinators; the pair itself does not change."""
     await change_requests.request_change(uow, user, callback_data.kind.value, clock.now())
-    await callback.answer()
     await message.edit_text("📨 " + _("Thank you. A coordinator will contact you about this soon."))
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.filter(Registered(), WithMessage())
-    router.callback_query.register(my_pair, MenuCb.filter(F.action == MenuAction.PAIR))
-    router.callback_query.register(request_change, PairRequestCb.filter())
+    router.callback_query.register(on_button(my_pair), MenuCb.filter(F.action == MenuAction.PAIR))
+    router.callback_query.register(on_button(request_change), PairRequestCb.filter())
     return router

@@ -339,9 +339,14 @@ def adjust_keyboard(
 # ------------------------------------------------------------------------- parsers
 
 
+def _matched(pattern: re.Pattern[str], value: object) -> re.Match[str] | None:
+    """`pattern` matched against the whole of `value`; None for a non-string (forged data)."""
+    return pattern.fullmatch(value) if isinstance(value, str) else None
+
+
 def parse_day(value: str) -> date | None:
     """Parse "2026-03-14"; anything else (forged, or impossible like "2026-02-30") -> None."""
-    if not isinstance(value, str) or not _DAY.fullmatch(value):
+    if _matched(_DAY, value) is None:
         return None
     try:
         return date.fromisoformat(value)
@@ -351,21 +356,17 @@ def parse_day(value: str) -> date | None:
 
 def parse_month(value: str) -> date | None:
     """Parse "2026-03" into date(2026, 3, 1); anything else -> None."""
-    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        return None
+    match = _matched(_MONTH, value)
     try:
-        return date(int(match[1]), int(match[2]), 1)
+        return None if match is None else date(int(match[1]), int(match[2]), 1)
     except ValueError:
         return None
 
 
 def parse_time(value: str) -> time | None:
     """Parse "18:30" (24-hour, two digits each); anything else -> None."""
-    match = _TIME.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        return None
-    return time(int(match[1]), int(match[2]))
+    match = _matched(_TIME, value)
+    return None if match is None else time(int(match[1]), int(match[2]))
 
 
 def parse_minutes(value: str) -> int | None:
@@ -373,7 +374,7 @@ def parse_minutes(value: str) -> int | None:
 
     Bounds of a particular control (e.g. 15..720) are the caller's to check.
     """
-    if not isinstance(value, str) or not _MINUTES.fullmatch(value):
+    if _matched(_MINUTES, value) is None:
         return None
     minutes = int(value)
     return minutes if minutes <= MAX_MINUTES else None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -18,9 +18,11 @@ from domain import privacy as service
 from domain.clock import Clock
 from handlers import keyboards
 from handlers.callbacks import Answer, ForgetCb
+from handlers.common import on_button
 from handlers.filters import Registered, WithMessage
 from handlers.i18n import isolate
 from handlers.notice_registry import notice
+from handlers.texts import back_on_waiting_list
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.models import User
@@ -75,14 +77,8 @@ async def nothing_to_forget(message: Message, state: FSMContext) -> None:
 
 
 async def forget_confirmed(
-    callback: CallbackQuery,
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    state: FSMContext,
-    clock: Clock,
+    message: Message, uow: UnitOfWork, user: User, state: FSMContext, clock: Clock
 ) -> None:
-    await callback.answer()
     await service.forget(uow, user, clock.now())
     await state.clear()
     await message.edit_text(
@@ -93,14 +89,12 @@ async def forget_confirmed(
     )
 
 
-async def forget_declined(callback: CallbackQuery, message: Message) -> None:
-    await callback.answer()
+async def forget_declined(message: Message) -> None:
     await message.edit_text(_("Good, nothing was erased."))
 
 
-async def forget_after_erasure(callback: CallbackQuery, message: Message) -> None:
+async def forget_after_erasure(message: Message) -> None:
     """The confirm button pressed again once the data is gone (or by a stranger)."""
-    await callback.answer()
     await message.edit_text(_("We keep no data about you."))
 
 
@@ -114,9 +108,11 @@ def create_router() -> Router:
     router.message.register(nothing_to_forget, Command("forget"))
     member = (Registered(), WithMessage())
     yes, no = ForgetCb.filter(F.answer == Answer.YES), ForgetCb.filter(F.answer == Answer.NO)
-    router.callback_query.register(forget_confirmed, yes, *member)
-    router.callback_query.register(forget_declined, no, *member)
-    router.callback_query.register(forget_after_erasure, ForgetCb.filter(), WithMessage())
+    router.callback_query.register(on_button(forget_confirmed), yes, *member)
+    router.callback_query.register(on_button(forget_declined), no, *member)
+    router.callback_query.register(
+        on_button(forget_after_erasure), ForgetCb.filter(), WithMessage()
+    )
     return router
 
 
@@ -142,12 +138,7 @@ def partner_left(params: dict[str, Any], locale: str) -> Rendered:
             ).format(count=isolate(meetups, locale))
         )
     if params.get("rematch"):
-        lines.append(
-            _(
-                "You are back at the front of the waiting list. We will look for a new buddy "
-                "for you."
-            )
-        )
+        lines.append(back_on_waiting_list())
     return Rendered(text="\n\n".join(lines))
 
 

@@ -2,94 +2,115 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
+from babel.support import LazyProxy
 
 from domain.municipalities import name as municipality_name
 from domain.profile import ELSEWHERE, Step
 from handlers.i18n import endonym, isolate
 
 
-def role_label(value: str) -> str:
-    labels = {
-        "newcomer": _("🌱 I am new in Brussels"),
-        "buddy": _("🤝 I want to be a buddy"),
+class Labels:
+    """The words for the values of one field. The table is built once; each word is
+    translated when asked for, in the language of the update at hand."""
+
+    def __init__(self, words: Mapping[str, LazyProxy], *, unknown: str | None = None) -> None:
+        self.words = words
+        self.unknown = unknown  # what an unknown value reads as; None: the value itself
+
+    def __call__(self, value: str | None) -> str:
+        word = self.words.get(value or "")
+        if word is not None:
+            return str(word)
+        return (value or "") if self.unknown is None else self.unknown
+
+
+role_label = Labels(
+    {
+        "newcomer": __("🌱 I am new in Brussels"),
+        "buddy": __("🤝 I want to be a buddy"),
     }
-    return labels.get(value, value)
+)
 
 
-def role_name(value: str | None) -> str:
-    labels = {
-        "newcomer": _("newcomer"),
-        "buddy": _("buddy"),
-        "coordinator": _("coordinator"),
-        "admin": _("coordinator"),
+role_name = Labels(
+    {
+        "newcomer": __("newcomer"),
+        "buddy": __("buddy"),
+        "coordinator": __("coordinator"),
+        "admin": __("coordinator"),
+    },
+    unknown="–",
+)
+
+
+status_label = Labels(
+    {
+        "onboarding": __("filling in the profile"),
+        "waiting": __("waiting"),
+        "matched": __("in a pair"),
+        "paused": __("paused"),
+        "inactive": __("inactive"),
+    },
+    unknown="–",
+)
+
+
+activity_label = Labels(
+    {
+        "leisure": __("🎲 Leisure"),
+        "culture": __("🎭 Culture and arts"),
+        "sport": __("⚽ Sport"),
+        "welfare": __("💚 Well-being"),
+        "volunteering": __("🙌 Volunteering together"),
+        "dutch_practice": __("🗣 Practising Dutch"),
+        "discover_city": __("🏙 Discovering the city"),
+        "community": __("🎉 Community events"),
+        "internship": __("💼 Internship or work experience"),
     }
-    return labels.get(value or "", "–")
+)
 
 
-def status_label(value: str | None) -> str:
-    labels = {
-        "onboarding": _("filling in the profile"),
-        "waiting": _("waiting"),
-        "matched": _("in a pair"),
-        "paused": _("paused"),
-        "inactive": _("inactive"),
+availability_label = Labels(
+    {
+        "weekday_day": __("☀️ Weekdays, daytime"),
+        "weekday_evening": __("🌙 Weekday evenings"),
+        "weekend": __("📅 Weekends"),
     }
-    return labels.get(value or "", "–")
+)
 
 
-def activity_label(value: str) -> str:
-    labels = {
-        "leisure": _("🎲 Leisure"),
-        "culture": _("🎭 Culture and arts"),
-        "sport": _("⚽ Sport"),
-        "welfare": _("💚 Well-being"),
-        "volunteering": _("🙌 Volunteering together"),
-        "dutch_practice": _("🗣 Practising Dutch"),
-        "discover_city": _("🏙 Discovering the city"),
-        "community": _("🎉 Community events"),
-        "internship": _("💼 Internship or work experience"),
+dutch_level_label = Labels(
+    {
+        "none": __("Not yet"),
+        "beginner": __("A few words"),
+        "conversation": __("A simple conversation"),
+        "fluent": __("Fluently"),
     }
-    return labels.get(value, value)
+)
 
 
-def availability_label(value: str) -> str:
-    labels = {
-        "weekday_day": _("☀️ Weekdays, daytime"),
-        "weekday_evening": _("🌙 Weekday evenings"),
-        "weekend": _("📅 Weekends"),
+gender_label = Labels(
+    {
+        "woman": __("Woman"),
+        "man": __("Man"),
+        "other": __("Other"),
+        "unsaid": __("I prefer not to say"),
     }
-    return labels.get(value, value)
+)
 
 
-def dutch_level_label(value: str) -> str:
-    labels = {
-        "none": _("Not yet"),
-        "beginner": _("A few words"),
-        "conversation": _("A simple conversation"),
-        "fluent": _("Fluently"),
+gender_preference_label = Labels(
+    {
+        "none": __("No preference"),
+        "woman": __("A woman"),
+        "man": __("A man"),
     }
-    return labels.get(value, value)
-
-
-def gender_label(value: str) -> str:
-    labels = {
-        "woman": _("Woman"),
-        "man": _("Man"),
-        "other": _("Other"),
-        "unsaid": _("I prefer not to say"),
-    }
-    return labels.get(value, value)
-
-
-def gender_preference_label(value: str) -> str:
-    labels = {
-        "none": _("No preference"),
-        "woman": _("A woman"),
-        "man": _("A man"),
-    }
-    return labels.get(value, value)
+)
 
 
 def capacity_label(value: str) -> str:
@@ -275,13 +296,18 @@ def reason_text(key: str, params: dict[str, str | int], locale: str) -> str:
     return key
 
 
-def end_reason_label(value: str) -> str:
-    labels = {
-        "completed": _("Programme completed"),
-        "moved": _("Moved away"),
-        "unavailable": _("Can no longer take part"),
-        "not_a_good_match": _("Not a good match"),
-        "other": _("Other reason"),
-        "erased": _("A person erased their data"),
+end_reason_label = Labels(
+    {
+        "completed": __("Programme completed"),
+        "moved": __("Moved away"),
+        "unavailable": __("Can no longer take part"),
+        "not_a_good_match": __("Not a good match"),
+        "other": __("Other reason"),
+        "erased": __("A person erased their data"),
     }
-    return labels.get(value, value)
+)
+
+
+def back_on_waiting_list() -> str:
+    """To a newcomer whose pair ended: they are looked after first."""
+    return _("You are back at the front of the waiting list. We will look for a new buddy for you.")

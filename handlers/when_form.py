@@ -8,7 +8,7 @@ finished form) is answered "out of date" by the last handler `register` adds.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -16,10 +16,11 @@ from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from domain.clock import Clock
 from domain.meetups import MAX_MINUTES, MIN_MINUTES
+from handlers.actor import Actor
 from handlers.filters import WithMessage
 from handlers.pickers import (
     PickCb,
@@ -56,12 +57,14 @@ class Picked:
 
 # What the flow does once the form is complete.
 Done = Callable[[Picked], Awaitable[None]]
+# One picker's step: the error key of a refused value, or None once done and answered.
+Step = Callable[[Picked, str], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
 class WhenForm:
-    """One flow's day, time and duration steps. `question(step)` gives the translated
-    question for "day", "time" and "duration"; `extra_rows()` the cancel row; the picked
+    """One flow's day, time and duration steps. `questions()` gives the translated
+    questions for "day", "time" and "duration"; `extra_rows()` the cancel row; the picked
     values are kept under `data_key` in the FSM data as "day", "time" and "minutes".
     Without a `duration` step (community events) the form is done once the time is picked.
     """
@@ -74,7 +77,7 @@ class WhenForm:
     days_back: timedelta
     days_ahead: timedelta
     first_hour: int
-    question: Callable[[str], str]
+    questions: Callable[[], Mapping[str, str]]
     extra_rows: Callable[[], list[list[InlineKeyboardButton]]]
     done: Done
     last_hour: int = 21
@@ -82,20 +85,12 @@ class WhenForm:
     def bounds(self, today: date) -> tuple[date, date]:
         return today - self.days_back, today + self.days_ahead
 
-    async def start(
-        self,
-        target: Message,
-        state: FSMContext,
-        now: datetime,
-        tz: tzinfo,
-        locale: str,
-        **data: object,
-    ) -> None:
+    async def start(self, target: Message, actor: Actor, **data: object) -> None:
         """Open the form at the day step with `data` as the flow's fresh form data (a flow
         that collected data before sets `self.day` itself and calls `ask_day`)."""
-        await state.set_state(self.day)
-        await state.update_data({self.data_key: dict(data)})
-        await self.ask_day(target, locale, now, tz, month=None, edit=False)
+        await actor.state.set_state(self.day)
+        await actor.state.update_data({self.data_key: dict(data)})
+        await self.ask_day(target, actor.locale, actor.now(), actor.tz, month=None, edit=False)
 
     async def ask_day(
         self,
@@ -117,7 +112,7 @@ class WhenForm:
             max_day=last,
             extra_rows=self.extra_rows(),
         )
-        text = "📅 " + self.question("day")
+        text = "📅 " + self.questions()["day"]
         if edit:
             await target.edit_text(text, reply_markup=markup)
         else:
@@ -130,13 +125,16 @@ class WhenForm:
         def pick(kind: PickKind) -> CallbackQueryFilter:
             return PickCb.filter((F.ctx == self.ctx) & (F.kind == kind))
 
-        register = router.callback_query.register
-        register(self.month_picked, pick(PickKind.MONTH), self.day, WithMessage())
-        register(self.day_picked, pick(PickKind.DAY), self.day, WithMessage())
-        register(self.time_picked, pick(PickKind.TIME), self.time, WithMessage())
+        steps: list[tuple[PickKind, State, Step]] = [
+            (PickKind.MONTH, self.day, self._month),
+            (PickKind.DAY, self.day, self._day),
+            (PickKind.TIME, self.time, self._time),
+        ]
         if self.duration is not None:
-            register(self.duration_picked, pick(PickKind.DURATION), self.duration, WithMessage())
-        register(self.stale, PickCb.filter(F.ctx == self.ctx))
+            steps.append((PickKind.DURATION, self.duration, self._duration))
+        for kind, state, step in steps:
+            router.callback_query.register(self._pressed(step), pick(kind), state, WithMessage())
+        router.callback_query.register(self.stale, PickCb.filter(F.ctx == self.ctx))
 
     async def _data(self, state: FSMContext) -> FormData | None:
         data = (await state.get_data()).get(self.data_key)
@@ -149,54 +147,55 @@ class WhenForm:
             return
         await callback.answer(error_text("stale_button", {}, locale))
 
-    async def month_picked(
-        self,
-        callback: CallbackQuery,
-        callback_data: PickCb,
-        message: Message,
-        state: FSMContext,
-        clock: Clock,
-        tz: tzinfo,
-        locale: str,
-    ) -> None:
-        month = parse_month(callback_data.value)
-        if await self._data(state) is None:
-            await callback.answer(error_text("stale_button", {}, locale))
-        elif month is None:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-        else:
-            await callback.answer()
-            await self.ask_day(message, locale, clock.now(), tz, month=month, edit=True)
+    def _pressed(self, step: Step) -> Callable[..., Awaitable[None]]:
+        """The handler of one picker: a press once the form is gone is out of date; else
+        `step` either names what is wrong with the value (an error key, answered as an
+        alert) or does its work and answers the press."""
 
-    async def day_picked(
-        self,
-        callback: CallbackQuery,
-        callback_data: PickCb,
-        message: Message,
-        state: FSMContext,
-        clock: Clock,
-        tz: tzinfo,
-        locale: str,
-    ) -> None:
-        data = await self._data(state)
-        if data is None:
-            await callback.answer(error_text("stale_button", {}, locale))
-            return
-        now_local = clock.now().astimezone(tz)
+        async def pressed(
+            callback: CallbackQuery,
+            callback_data: PickCb,
+            message: Message,
+            state: FSMContext,
+            clock: Clock,
+            tz: tzinfo,
+            locale: str,
+        ) -> None:
+            data = await self._data(state)
+            if data is None:
+                await callback.answer(error_text("stale_button", {}, locale))
+                return
+            picked = Picked(callback, message, state, data, clock.now(), tz, locale)
+            refusal = await step(picked, callback_data.value)
+            if refusal is not None:
+                await callback.answer(error_text(refusal, {}, locale), show_alert=True)
+
+        return pressed
+
+    async def _month(self, picked: Picked, value: str) -> str | None:
+        month = parse_month(value)
+        if month is None:
+            return "invalid_choice"
+        await picked.callback.answer()
+        await self.ask_day(
+            picked.message, picked.locale, picked.now, picked.tz, month=month, edit=True
+        )
+        return None
+
+    async def _day(self, picked: Picked, value: str) -> str | None:
+        now_local = picked.now.astimezone(picked.tz)
         first, last = self.bounds(now_local.date())
-        day = parse_day(callback_data.value)
+        day = parse_day(value)
         if day is None or not first <= day <= last:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        data["day"] = day.isoformat()
-        await state.update_data({self.data_key: data})
-        await state.set_state(self.time)
-        await callback.answer()
+            return "invalid_choice"
+        await self._keep(picked, "day", day.isoformat())
+        await picked.state.set_state(self.time)
+        await picked.callback.answer()
         # Today's times that have passed are hidden only when planning ahead; when
         # logging the past, earlier today is exactly what is wanted.
         today_and_future = day == now_local.date() and self.days_ahead > timedelta(0)
-        await message.edit_text(
-            "🕑 " + self.question("time"),
+        await picked.message.edit_text(
+            "🕑 " + self.questions()["time"],
             reply_markup=time_keyboard(
                 ctx=self.ctx,
                 day=day,
@@ -206,60 +205,52 @@ class WhenForm:
                 extra_rows=self.extra_rows(),
             ),
         )
+        return None
 
-    async def time_picked(
-        self,
-        callback: CallbackQuery,
-        callback_data: PickCb,
-        message: Message,
-        state: FSMContext,
-        clock: Clock,
-        tz: tzinfo,
-        locale: str,
-    ) -> None:
-        data = await self._data(state)
-        if data is None:
-            await callback.answer(error_text("stale_button", {}, locale))
-            return
-        chosen = parse_time(callback_data.value)
+    async def _time(self, picked: Picked, value: str) -> str | None:
+        chosen = parse_time(value)
         if chosen is None:
-            await callback.answer(error_text("invalid_choice", {}, locale), show_alert=True)
-            return
-        data["time"] = chosen.strftime("%H:%M")
-        await state.update_data({self.data_key: data})
+            return "invalid_choice"
+        await self._keep(picked, "time", chosen.strftime("%H:%M"))
         if self.duration is None:
-            await self.done(Picked(callback, message, state, data, clock.now(), tz, locale))
-            return
-        await state.set_state(self.duration)
-        await callback.answer()
-        await message.edit_text(
-            "⏱ " + self.question("duration"),
+            await self.done(picked)
+            return None
+        await picked.state.set_state(self.duration)
+        await picked.callback.answer()
+        await picked.message.edit_text(
+            "⏱ " + self.questions()["duration"],
             reply_markup=duration_keyboard(
-                ctx=self.ctx, locale=locale, extra_rows=self.extra_rows()
+                ctx=self.ctx, locale=picked.locale, extra_rows=self.extra_rows()
             ),
         )
+        return None
 
-    async def duration_picked(
-        self,
-        callback: CallbackQuery,
-        callback_data: PickCb,
-        message: Message,
-        state: FSMContext,
-        clock: Clock,
-        tz: tzinfo,
-        locale: str,
-    ) -> None:
-        data = await self._data(state)
-        if data is None:
-            await callback.answer(error_text("stale_button", {}, locale))
-            return
-        minutes = parse_minutes(callback_data.value)
+    async def _duration(self, picked: Picked, value: str) -> str | None:
+        minutes = parse_minutes(value)
         if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
-            await callback.answer(error_text("duration_out_of_range", {}, locale), show_alert=True)
-            return
-        data["minutes"] = minutes
-        await state.update_data({self.data_key: data})
-        await self.done(Picked(callback, message, state, data, clock.now(), tz, locale))
+            return "duration_out_of_range"
+        await self._keep(picked, "minutes", minutes)
+        await self.done(picked)
+        return None
+
+    async def _keep(self, picked: Picked, key: str, value: object) -> None:
+        """Note a picked value in the form data (the `Picked` sees it too)."""
+        picked.data[key] = value
+        await picked.state.update_data({self.data_key: picked.data})
+
+
+def ask_next(
+    step: State, text: Callable[[], str], markup: Callable[[], InlineKeyboardMarkup]
+) -> Done:
+    """A flow's `done`: go on to `step`, asking `text()` with `markup()` in place of the
+    pickers."""
+
+    async def done(picked: Picked) -> None:
+        await picked.state.set_state(step)
+        await picked.callback.answer()
+        await picked.message.edit_text(text(), reply_markup=markup())
+
+    return done
 
 
 def planned_start(data: FormData, tz: tzinfo) -> datetime:

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import RowRepository
 from storage.models import (
     Broadcast,
     BroadcastStatus,
@@ -55,19 +55,8 @@ class DeliveryCounts:
         return self.queued + self.held
 
 
-class BroadcastRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, broadcast: Broadcast) -> None:
-        self.session.add(broadcast)
-
-    async def flush(self) -> None:
-        """Write what was added so far, so new rows get their ids (nothing is committed)."""
-        await self.session.flush()
-
-    async def get(self, broadcast_id: int) -> Broadcast | None:
-        return await self.session.get(Broadcast, broadcast_id)
+class BroadcastRepository(RowRepository[Broadcast]):
+    model = Broadcast
 
     async def recent(self, programme_id: int, limit: int) -> Sequence[Broadcast]:
         result = await self.session.scalars(
@@ -238,16 +227,8 @@ class BroadcastRepository:
         return {str(key): int(count) for key, count in rows.all()}
 
 
-class EventRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, event: Event) -> None:
-        self.session.add(event)
-
-    async def flush(self) -> None:
-        """Write what was added so far, so new rows get their ids (nothing is committed)."""
-        await self.session.flush()
+class EventRepository(RowRepository[Event]):
+    model = Event
 
     async def get(self, event_id: int, *, lock: bool = False) -> Event | None:
         """The event; `lock` serialises answers to it (FOR UPDATE on PostgreSQL, SQLite

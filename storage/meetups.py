@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from storage.base import RowRepository
 from storage.models import HourEntry, HourStatus, Meetup, MeetupStatus
+
+Found = TypeVar("Found")
 
 COUNTED = (HourStatus.PENDING.value, HourStatus.CONFIRMED.value)
 
 
-class MeetupRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, meetup: Meetup) -> None:
-        self.session.add(meetup)
-
-    async def flush(self) -> None:
-        """Write what was added so far, so new rows get their ids (nothing is committed)."""
-        await self.session.flush()
-
-    async def get(self, meetup_id: int) -> Meetup | None:
-        return await self.session.get(Meetup, meetup_id)
+class MeetupRepository(RowRepository[Meetup]):
+    model = Meetup
 
     async def count_for_pair(self, pair_id: int) -> int:
         count = await self.session.scalar(
@@ -75,33 +69,18 @@ class MeetupRepository:
         return {pair_id: int(count) for pair_id, count in rows.all()}
 
     async def last_activity(self, pair_id: int) -> datetime | None:
-        return await self.session.scalar(
-            select(func.max(Meetup.updated_at)).where(Meetup.pair_id == pair_id)
-        )
+        """When a meetup of the pair last changed."""
+        return await _latest(self.session, Meetup.updated_at, Meetup.pair_id, pair_id)
 
-    async def of_pairs(self, pair_ids: Sequence[int]) -> Sequence[Meetup]:
+    async def of_pairs(self, pair_ids: Sequence[int]) -> list[Meetup]:
         """Every meetup of these pairs, whatever its status (for erasing a person)."""
-        if not pair_ids:
-            return []
-        result = await self.session.scalars(
-            select(Meetup).where(Meetup.pair_id.in_(pair_ids)).order_by(Meetup.id)
+        return await _of_pairs(
+            self.session, select(Meetup).order_by(Meetup.id), Meetup.pair_id, pair_ids
         )
-        return result.all()
 
 
-class HourRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, entry: HourEntry) -> None:
-        self.session.add(entry)
-
-    async def flush(self) -> None:
-        """Write what was added so far, so new rows get their ids (nothing is committed)."""
-        await self.session.flush()
-
-    async def get(self, entry_id: int) -> HourEntry | None:
-        return await self.session.get(HourEntry, entry_id)
+class HourRepository(RowRepository[HourEntry]):
+    model = HourEntry
 
     async def overlapping(
         self, pair_id: int, start: datetime, end: datetime, *, ignore: int | None = None
@@ -147,18 +126,34 @@ class HourRepository:
         return {kind: int(total or 0) for kind, total in rows.all()}
 
     async def last_activity(self, pair_id: int) -> datetime | None:
-        return await self.session.scalar(
-            select(func.max(HourEntry.created_at)).where(HourEntry.pair_id == pair_id)
-        )
+        """When an entry of the pair was last logged."""
+        return await _latest(self.session, HourEntry.created_at, HourEntry.pair_id, pair_id)
 
     async def ids_of_pairs(self, pair_ids: Sequence[int]) -> list[int]:
         """The ids of every entry of these pairs (pushed messages name entries by id)."""
-        if not pair_ids:
-            return []
-        result = await self.session.scalars(
-            select(HourEntry.id).where(HourEntry.pair_id.in_(pair_ids))
-        )
-        return list(result.all())
+        return await _of_pairs(self.session, select(HourEntry.id), HourEntry.pair_id, pair_ids)
+
+
+async def _latest(
+    session: AsyncSession,
+    moment: InstrumentedAttribute[datetime],
+    pair_column: InstrumentedAttribute[int],
+    pair_id: int,
+) -> datetime | None:
+    """The latest `moment` among the rows of one pair: when something last happened."""
+    return await session.scalar(select(func.max(moment)).where(pair_column == pair_id))
+
+
+async def _of_pairs(
+    session: AsyncSession,
+    statement: Select[Found],
+    pair_column: InstrumentedAttribute[int],
+    pair_ids: Sequence[int],
+) -> list[Found]:
+    """What `statement` selects from the rows (meetups or hour entries) of these pairs."""
+    if not pair_ids:
+        return []
+    return list((await session.scalars(statement.where(pair_column.in_(pair_ids)))).all())
 
 
 __all__ = ["HourRepository", "MeetupRepository"]

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.base import Repository
 from storage.models import Broadcast, Outbox, OutboxStatus, User
 
 # Outbox rows not delivered yet: a worker may hold a claim (SENDING) that a crash would
@@ -32,12 +33,9 @@ _MARK_SENT = (
 )
 
 
-class OutboxRepository:
+class OutboxRepository(Repository):
     """Messages to push. `claim` hands due rows to one worker; on PostgreSQL any number of
     workers share the work without overlap (FOR UPDATE SKIP LOCKED)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     def enqueue(
         self,

@@ -9,18 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
+from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 
+from storage.base import Repository
 from storage.models import Pair, PairStatus, Role, User, UserStatus
 
 # A pair that still counts: it holds a buddy's place and the newcomer is not waiting.
 OPEN_PAIR = (PairStatus.ACTIVE.value, PairStatus.PAUSED.value)
 
 
-class PairRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class PairRepository(Repository):
     async def get(self, pair_id: int) -> Pair | None:
         """The pair with this id, or None."""
         return await self.session.get(Pair, pair_id)

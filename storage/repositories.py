@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
+from storage.base import Repository, RowRepository
 from storage.models import (
     AuditLog,
     Broadcast,
@@ -35,9 +35,8 @@ __all__ = [
 ]
 
 
-class ProgrammeRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ProgrammeRepository(RowRepository[Programme]):
+    model = Programme
 
     async def default(self) -> Programme:
         programme = await self.session.scalar(
@@ -52,22 +51,21 @@ class ProgrammeRepository:
     async def by_slug(self, slug: str) -> Programme | None:
         return await self.session.scalar(select(Programme).where(Programme.slug == slug))
 
-    async def get(self, programme_id: int) -> Programme | None:
-        return await self.session.get(Programme, programme_id)
+
+def _waiting_newcomer(programme_id: int) -> tuple[ColumnElement[bool], ...]:
+    """Who is on a programme's waiting list: its newcomers still waiting for a buddy."""
+    return (
+        User.programme_id == programme_id,
+        User.role == Role.NEWCOMER.value,
+        User.status == UserStatus.WAITING.value,
+    )
 
 
-class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class UserRepository(RowRepository[User]):
+    model = User
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
-
-    async def get(self, user_id: int) -> User | None:
-        return await self.session.get(User, user_id)
-
-    def add(self, user: User) -> None:
-        self.session.add(user)
 
     async def delete(self, user: User) -> None:
         await self.session.delete(user)
@@ -77,11 +75,7 @@ class UserRepository:
         """Newcomers on the waiting list, longest wait first."""
         result = await self.session.scalars(
             select(User)
-            .where(
-                User.programme_id == programme_id,
-                User.role == Role.NEWCOMER.value,
-                User.status == UserStatus.WAITING.value,
-            )
+            .where(*_waiting_newcomer(programme_id))
             .order_by(User.waiting_since, User.id)
         )
         return result.all()
@@ -93,9 +87,7 @@ class UserRepository:
             select(func.count())
             .select_from(User)
             .where(
-                User.programme_id == user.programme_id,
-                User.role == Role.NEWCOMER.value,
-                User.status == UserStatus.WAITING.value,
+                *_waiting_newcomer(user.programme_id),
                 (User.waiting_since < user.waiting_since)
                 | ((User.waiting_since == user.waiting_since) & (User.id < user.id)),
             )
@@ -104,13 +96,7 @@ class UserRepository:
 
     async def count_waiting_newcomers(self, programme_id: int) -> int:
         count = await self.session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(
-                User.programme_id == programme_id,
-                User.role == Role.NEWCOMER.value,
-                User.status == UserStatus.WAITING.value,
-            )
+            select(func.count()).select_from(User).where(*_waiting_newcomer(programme_id))
         )
         return int(count or 0)
 
@@ -151,11 +137,8 @@ class UserRepository:
         return user
 
 
-class UpdateRepository:
+class UpdateRepository(Repository):
     """Remembers handled update ids so that a redelivered update is handled once."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def seen(self, update_id: int) -> bool:
         """Whether this update id was handled (and committed) before."""
@@ -177,10 +160,7 @@ class UpdateRepository:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-class AuditRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class AuditRepository(Repository):
     def record(
         self,
         action: str,
@@ -193,13 +173,17 @@ class AuditRepository:
             AuditLog(programme_id=programme_id, actor_id=actor_id, action=action, details=details)
         )
 
+    def by(self, actor: User, action: str, **details: Any) -> None:
+        """Record what a person (mostly a coordinator) did in their own programme."""
+        self.record(action, programme_id=actor.programme_id, actor_id=actor.telegram_id, **details)
+
     def change_status(
-        self, target: Pair | User, status: str, action: str, *, actor_id: int | None, **details: Any
+        self, target: Pair | User, status: str, action: str, *, by: User, **details: Any
     ) -> None:
         """Set a pair's or a person's status and record who did it, in one step: a status
         change by a coordinator is never left unaudited."""
         target.status = status
-        self.record(action, programme_id=target.programme_id, actor_id=actor_id, **details)
+        self.record(action, programme_id=target.programme_id, actor_id=by.telegram_id, **details)
 
     async def pseudonymise(
         self, *, telegram_id: int, person_id: int, alias: str, pseudonym: str

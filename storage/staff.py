@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import RowRepository
 from storage.models import CoordinatorInvite, PersonNote
 
 
-class NoteRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, note: PersonNote) -> None:
-        self.session.add(note)
+class NoteRepository(RowRepository[PersonNote]):
+    model = PersonNote
 
     async def of_person(self, person_id: int) -> list[PersonNote]:
         """Every note on a person, oldest first."""
@@ -25,12 +21,8 @@ class NoteRepository:
         return list(result.all())
 
 
-class InviteRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, invite: CoordinatorInvite) -> None:
-        self.session.add(invite)
+class InviteRepository(RowRepository[CoordinatorInvite]):
+    model = CoordinatorInvite
 
     async def by_token(self, token: str) -> CoordinatorInvite | None:
         return await self.session.scalar(

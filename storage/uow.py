@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Generic, TypeVar, cast
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import Repository
 from storage.community import BroadcastRepository, EventRepository
+from storage.conversations import ConversationRepository
 from storage.db import SessionFactory
 from storage.meetups import HourRepository, MeetupRepository
 from storage.pairs import PairRepository
@@ -38,12 +41,48 @@ def is_retryable(error: DBAPIError) -> bool:
     return any(text in str(original) for text in _RETRYABLE_SQLITE)
 
 
+Repo = TypeVar("Repo", bound=Repository)
+
+
+class _Repositories(Generic[Repo]):
+    """A repository on the unit of work, made on first use over its current session: the
+    list of repositories below is the only place that names them."""
+
+    def __init__(self, factory: type[Repo]) -> None:
+        self.factory = factory
+        self.name = ""
+
+    def __set_name__(self, owner: type[UnitOfWork], name: str) -> None:
+        self.name = name
+
+    def __get__(self, uow: UnitOfWork, owner: type[UnitOfWork] | None = None) -> Repo:
+        made = uow._repositories.get(self.name)
+        if made is None:
+            made = uow._repositories[self.name] = self.factory(uow.session)
+        return cast(Repo, made)
+
+
 class UnitOfWork:
     """Opens a session; `commit()` is explicit, leaving the block without it rolls back."""
+
+    programmes = _Repositories(ProgrammeRepository)
+    users = _Repositories(UserRepository)
+    pairs = _Repositories(PairRepository)
+    updates = _Repositories(UpdateRepository)
+    audit = _Repositories(AuditRepository)
+    outbox = _Repositories(OutboxRepository)
+    meetups = _Repositories(MeetupRepository)
+    hours = _Repositories(HourRepository)
+    broadcasts = _Repositories(BroadcastRepository)
+    events = _Repositories(EventRepository)
+    notes = _Repositories(NoteRepository)
+    invites = _Repositories(InviteRepository)
+    conversations = _Repositories(ConversationRepository)
 
     def __init__(self, session_factory: SessionFactory) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
+        self._repositories: dict[str, Repository] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -53,19 +92,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._session_factory()
-        session = self._session
-        self.programmes = ProgrammeRepository(session)
-        self.users = UserRepository(session)
-        self.pairs = PairRepository(session)
-        self.updates = UpdateRepository(session)
-        self.audit = AuditRepository(session)
-        self.outbox = OutboxRepository(session)
-        self.meetups = MeetupRepository(session)
-        self.hours = HourRepository(session)
-        self.broadcasts = BroadcastRepository(session)
-        self.events = EventRepository(session)
-        self.notes = NoteRepository(session)
-        self.invites = InviteRepository(session)
+        self._repositories.clear()
         return self
 
     async def __aexit__(
@@ -80,6 +107,7 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
+            self._repositories.clear()
 
     async def commit(self) -> None:
         """Make everything done so far durable; the session stays usable."""

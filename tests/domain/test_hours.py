@@ -75,11 +75,6 @@ async def test_hours_outside_the_rules_are_refused_each_with_its_own_message(
     assert await world.outbox(status=None) == []
 
 
-@pytest.mark.xfail(
-    reason="not enforced: only the start is checked, so hours that end in the future"
-    " (started 30 minutes ago, lasting 2 hours) are accepted",
-    strict=True,
-)
 async def test_hours_that_end_in_the_future_are_refused(
     world: World, duo: Duo, now: datetime
 ) -> None:
@@ -410,11 +405,6 @@ async def test_new_hours_restart_the_quiet_period(world: World, now: datetime) -
     assert len(await world.outbox("pair.nudge")) == 4
 
 
-@pytest.mark.xfail(
-    reason="not enforced with the domain clock: a meetup's last activity is its updated_at,"
-    " stamped by the database default (wall clock), not by the `now` the services are given",
-    strict=True,
-)
 async def test_a_pair_quiet_since_its_last_meetup_proposal_is_nudged(
     world: World, now: datetime
 ) -> None:

@@ -42,8 +42,9 @@ async def test_hours_after_a_meetup_count_once_the_other_confirms(
         settings.database_url, emulator, newcomer=(9001, "Amal", "en"), buddy=(9002, "Bram", "nl")
     )
     meetup_id = await accepted_meetup(amal, bram, "2026-03-07", "14:00", minutes=120)
-    # After the planned end both are asked whether it took place.
-    clock.set(datetime(2026, 3, 7, 15, 5, tzinfo=UTC))
+    # After the planned end (15:00 UTC) both are asked whether it took place; Amal answers
+    # once the 15 minutes it ran over have passed too (hours may not end in the future).
+    clock.set(datetime(2026, 3, 7, 15, 20, tzinfo=UTC))
     await deliver(running_bot)
     ask = await amal.wait_for(lambda m: f"hrs:yes:{meetup_id}:0" in buttons_data(m), timeout=10)
     await bram.wait_for(lambda m: f"hrs:yes:{meetup_id}:0" in buttons_data(m), timeout=10)
