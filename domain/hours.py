@@ -9,8 +9,10 @@ the entry it corrects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain import pairs, staff
 from domain.clock import month_bounds
@@ -292,32 +294,39 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
         if quiet < NUDGE_AFTER:
             continue
         stamp = last.date().isoformat()
-        for member_id in (pair.newcomer_id, pair.buddy_id):
-            member = await uow.users.get(member_id) if member_id else None
-            if member is None:
-                continue
-            queued += (
-                await push_once(
-                    uow,
-                    member,
-                    Notice.PAIR_NUDGE,
-                    {"pair_id": pair.id, "days": quiet.days},
-                    due=now,
-                    dedup_key=f"nudge:{pair.id}:{stamp}:{member.id}",
-                )
-                is not None
-            )
+        params = {"pair_id": pair.id, "days": quiet.days}
+        members = [await uow.users.get(i) for i in (pair.newcomer_id, pair.buddy_id) if i]
+        people = [member for member in members if member is not None]
+        queued += await _tell_each(
+            uow, people, Notice.PAIR_NUDGE, params, now, f"nudge:{pair.id}:{stamp}"
+        )
         if quiet >= ALERT_AFTER:
-            for coordinator in await staff.coordinators_of(uow, pair.programme_id):
-                queued += (
-                    await push_once(
-                        uow,
-                        coordinator,
-                        Notice.COORDINATOR_PAIR_QUIET,
-                        {"pair_id": pair.id, "days": quiet.days},
-                        due=now,
-                        dedup_key=f"quiet:{pair.id}:{stamp}:{coordinator.id}",
-                    )
-                    is not None
-                )
+            coordinators = await staff.coordinators_of(uow, pair.programme_id)
+            queued += await _tell_each(
+                uow,
+                coordinators,
+                Notice.COORDINATOR_PAIR_QUIET,
+                params,
+                now,
+                f"quiet:{pair.id}:{stamp}",
+            )
+    return queued
+
+
+async def _tell_each(
+    uow: UnitOfWork,
+    people: Sequence[User],
+    kind: Notice,
+    params: dict[str, Any],
+    now: datetime,
+    dedup_prefix: str,
+) -> int:
+    """Queue `kind` for each person once (the dedup key ends with their id); returns how
+    many were new, so a planner that runs again queues nothing twice."""
+    queued = 0
+    for person in people:
+        row = await push_once(
+            uow, person, kind, params, due=now, dedup_key=f"{dedup_prefix}:{person.id}"
+        )
+        queued += row is not None
     return queued
