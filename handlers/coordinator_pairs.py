@@ -24,7 +24,7 @@ from handlers.coordinator_buttons import (
     pair_keyboard,
     pairs_keyboard,
 )
-from handlers.i18n import fmt_date
+from handlers.i18n import fmt_date, isolate
 from storage.models import PairStatus, User
 from storage.uow import UnitOfWork
 
@@ -41,9 +41,10 @@ async def show_pairs(target: Message, uow: UnitOfWork, user: User, locale: str) 
     labelled = []
     for pair, newcomer, buddy in open_pairs[:SHOWN_PAIRS]:
         paused = " ⏸" if pair.status == PairStatus.PAUSED.value else ""
-        label = f"{newcomer.first_name if newcomer else '–'} ↔ {buddy.first_name if buddy else '–'}"
-        lines.append(f"#{pair.id} {q(label, locale)}{paused}")
-        labelled.append((pair.id, label))
+        names = [person.first_name if person else "–" for person in (newcomer, buddy)]
+        # Each name isolated on its own: one Arabic and one Latin name keep their order.
+        lines.append(f"#{pair.id} {q(names[0], locale)} ↔ {q(names[1], locale)}{paused}")
+        labelled.append((pair.id, " ↔ ".join(isolate(name, locale) for name in names)))
     await target.answer("\n".join(lines), reply_markup=pairs_keyboard(labelled))
 
 

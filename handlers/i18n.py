@@ -8,6 +8,7 @@ is set by `LocaleMiddleware`; outside (the delivery worker) code passes a locale
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, tzinfo
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,8 @@ RTL_LANGUAGES = frozenset({"ar", "fa"})
 # First-strong isolate / pop directional isolate: keeps a Latin name or a number readable
 # inside an Arabic or Persian sentence, and vice versa.
 FSI, PDI = "\u2068", "\u2069"
+# Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan and the Arabic presentation forms.
+_RIGHT_TO_LEFT_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
 def source_locales_dir() -> Path:
@@ -84,9 +87,14 @@ def is_rtl(locale: str) -> bool:
 
 
 def isolate(value: object, locale: str) -> str:
-    """Wrap an inserted name or number so it keeps its direction in right-to-left text."""
+    """Wrap an inserted name or number so it keeps its own direction: everything inserted
+    into a right-to-left message, and anything written in a right-to-left script inserted
+    into a left-to-right one ("أمل en Sofie vormen nu een duo" would otherwise read
+    scrambled in Dutch)."""
     text = str(value)
-    return f"{FSI}{text}{PDI}" if is_rtl(locale) else text
+    if is_rtl(locale) or _RIGHT_TO_LEFT_LETTER.search(text):
+        return f"{FSI}{text}{PDI}"
+    return text
 
 
 def fmt_number(value: float, locale: str) -> str:

@@ -328,3 +328,19 @@ async def test_old_coordinator_buttons_get_a_polite_answer(
         # "This button is no longer active." in the coordinator's Dutch
         assert answer.show_alert and "werkt niet meer" in (answer.text or ""), data
     assert await scalar(settings.database_url, select(func.count()).select_from(Pair)) == 0
+
+
+async def test_an_arabic_name_keeps_its_direction_in_dutch_screens(
+    running_bot: RunningBot, emulator: Emulator, no_rejections
+) -> None:
+    """In a left-to-right message an Arabic name is isolated (FSI ... PDI), so the Dutch
+    around it does not scramble; a Latin name in Dutch needs nothing."""
+    amal = emulator.user(7401, "أمل", "ar")
+    await onboard(amal, language="ar", name="أمل", languages=("ar", "fr"))
+    sofie = emulator.user(7402, "Sofie", "nl")
+    await onboard(sofie, language="nl", role="buddy", name="Sofie", languages=("nl", "fr"))
+    coord = await coordinator(emulator)
+    coord.mark_read()
+    await coord.press_data("co:wl:0:0", message=coord.last)
+    waiting = await coord.wait_for(lambda m: "أمل" in (m.text or ""))
+    assert "\u2068أمل\u2069" in (waiting.text or "")
