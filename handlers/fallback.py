@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiogram import Bot, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import pairs as pair_service
-from handlers import keyboards
+from handlers import keyboards, onboarding
 from handlers.filters import Registered
 from handlers.texts import error_text
 
@@ -59,12 +60,18 @@ async def anything_else_member(message: Message) -> None:
     )
 
 
-async def anything_else_in_profile(message: Message) -> None:
-    await message.answer(_("Send /start to continue where you stopped."))
+async def anything_else_in_profile(
+    message: Message, state: FSMContext, user: User, locale: str
+) -> None:
+    """Someone who stopped half-way through their profile wrote again (a word, a voice
+    note, a sticker): the question where they stopped comes back, with its buttons."""
+    await onboarding.start_resume(message, state, user, locale)
 
 
-async def anything_else(message: Message) -> None:
-    await message.answer(_("Hello! Send /start to begin."))
+async def anything_else(message: Message, state: FSMContext) -> None:
+    """Someone the bot does not know yet wrote something other than /start: greet them
+    as /start would, so nobody has to type a command."""
+    await onboarding.begin(message, state)
 
 
 def create_router() -> Router:

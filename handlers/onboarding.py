@@ -81,7 +81,13 @@ async def start_resume(message: Message, state: FSMContext, user: User, locale: 
 
 async def start(message: Message, command: CommandObject, state: FSMContext) -> None:
     """Someone new: remember where they came from, and agree on a language first."""
-    recruitment = service.parse_start_payload(command.args)
+    await begin(message, state, command.args)
+
+
+async def begin(message: Message, state: FSMContext, payload: str | None = None) -> None:
+    """The first screen for someone new, whether they sent /start (with the deep link's
+    payload) or anything else: nobody has to know the command."""
+    recruitment = service.parse_start_payload(payload)
     await state.set_state(Onboarding.language)
     await state.update_data(recruit=recruitment.as_data())
     sender = message.from_user

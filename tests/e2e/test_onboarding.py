@@ -265,3 +265,29 @@ async def test_back_and_stop(
     assert "/start" in (stopped.text or "")
     resumed = await say(user, "/start")
     assert any(d.startswith("step:municipality:") for d in buttons_data(resumed))
+
+
+async def test_someone_new_who_writes_anything_is_greeted_without_typing_a_command(
+    running_bot: RunningBot, emulator: Emulator, no_rejections
+) -> None:
+    user = emulator.user(5601, "Nour", "en")
+    await user.send("hello, I want a buddy")
+    greeting = await user.wait_for(lambda m: bool(m.inline_keyboard))
+    assert "lang:en:onb" in buttons_data(greeting)
+
+
+async def test_after_stop_for_now_any_message_brings_the_question_back(
+    running_bot: RunningBot, emulator: Emulator, no_rejections
+) -> None:
+    user = emulator.user(5602, "Nour", "en")
+    await user.command("start")
+    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    await tap(user, "lang:en:onb")
+    await tap(user, "consent:yes")
+    question = await tap(user, "step:role:newcomer")
+    stop = next(d for d in buttons_data(question) if d.endswith(":_stop"))
+    await tap(user, stop)
+    user.mark_read()
+    await user.send("hi again")
+    again = await user.wait_for(lambda m: any(d.startswith("step:") for d in buttons_data(m)))
+    assert stop in buttons_data(again)  # the same question, where they stopped
