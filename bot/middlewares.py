@@ -6,12 +6,15 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -30,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from bot.fsm import SqlStorage, bind_conversations
 from bot.settings import Settings
 from delivery.replies import holding_calls
-from domain import staff
+from domain import notify, staff
 from domain.clock import Clock
 from domain.langid import detector_ready, get_detector
 from handlers.i18n import supported_locale
@@ -182,9 +185,25 @@ class DatabaseMiddleware(BaseMiddleware):
                 self.on_commit()  # wake the delivery worker for what was just queued
             bot: Bot | None = data.get("bot")
             if bot is not None:
-                await held.send(bot, self._mark_unreachable)
+                clock: Clock | None = data.get("clock")
+                now = clock.now() if clock is not None else datetime.now(UTC)
+                await held.send(bot, self._mark_unreachable, partial(self._keep_reply, now=now))
             return result
         return None  # not reached: the last attempt returns or raises
+
+    async def _keep_reply(self, method: SendMessage, now: datetime) -> None:
+        """Telegram is down longer than the retries: the reply waits in the outbox."""
+        if not isinstance(method.chat_id, int):
+            return
+        markup = method.reply_markup
+        kept = None
+        if isinstance(markup, InlineKeyboardMarkup):
+            kept = markup.model_dump(exclude_none=True)
+        async with UnitOfWork(self.session_factory) as uow:
+            await notify.queue_reply(uow, method.chat_id, method.text, kept, now)
+            await uow.commit()
+        if self.on_commit is not None:
+            self.on_commit()
 
     async def _mark_unreachable(self, chat_id: int) -> None:
         async with UnitOfWork(self.session_factory) as uow:

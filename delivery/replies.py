@@ -21,8 +21,14 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.methods import TelegramMethod
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
@@ -42,10 +48,15 @@ class HeldCalls:
         self.calls.clear()
 
     async def send(
-        self, bot: Bot, on_blocked: Callable[[int], Awaitable[None]] | None = None
+        self,
+        bot: Bot,
+        on_blocked: Callable[[int], Awaitable[None]] | None = None,
+        on_undelivered: Callable[[SendMessage], Awaitable[None]] | None = None,
     ) -> None:
         """Send every held call in order. A failed call is logged and the rest still go:
-        an expired button answer must not swallow the message that follows it."""
+        an expired button answer must not swallow the message that follows it. A message
+        Telegram did not take through every retry (an outage) goes to `on_undelivered`,
+        which keeps it for later rather than losing it."""
         calls, self.calls = self.calls, []
         for method in calls:
             try:
@@ -55,6 +66,10 @@ class HeldCalls:
                 log.info("%s: the person blocked the bot", method.__api_method__)
                 if on_blocked is not None and isinstance(chat_id, int):
                     await on_blocked(chat_id)
+            except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as error:
+                log.warning("%s failed after the commit: %s", method.__api_method__, error)
+                if on_undelivered is not None and isinstance(method, SendMessage):
+                    await on_undelivered(method)
             except TelegramAPIError as error:
                 log.warning("%s failed after the commit: %s", method.__api_method__, error.message)
 

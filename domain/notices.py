@@ -42,6 +42,9 @@ class Notice(StrEnum):
     EVENT_INVITE = "event.invite"
     EVENT_REMINDER = "event.reminder"
     EVENT_MOVED_UP = "event.moved_up"
+    # A direct reply Telegram could not take when it was made (an outage longer than the
+    # retries): delivered later, as it was written.
+    REPLY = "reply"
 
     @classmethod
     def of(cls, key: str) -> Notice | None:

@@ -4,7 +4,7 @@ during the person's quiet hours, dropped if it only makes sense before a deadlin
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,3 +92,27 @@ async def push_once(
     if await uow.outbox.has_dedup_key(dedup_key):
         return None
     return push(uow, person, kind, params, due=due, dedup_key=dedup_key)
+
+
+REPLY_KEPT = timedelta(hours=6)  # after that a late answer would confuse more than help
+
+
+async def queue_reply(
+    uow: UnitOfWork, chat_id: int, text: str, markup: dict[str, Any] | None, now: datetime
+) -> Outbox:
+    """Keep a reply Telegram did not take (it answered 5xx or timed out through every
+    retry) for the delivery worker, first in line, so the person still gets it. Rows of a
+    known person are theirs (erased with them); quiet hours do not apply to an answer."""
+    person = await uow.users.by_telegram_id(chat_id)
+    params: dict[str, Any] = {"text": text, "expires_at": (now + REPLY_KEPT).isoformat()}
+    if markup:
+        params["reply_markup"] = markup
+    return uow.outbox.enqueue(
+        chat_id=chat_id,
+        recipient_id=person.id if person else None,
+        programme_id=person.programme_id if person else None,
+        key=Notice.REPLY,
+        params=params,
+        due_at=now,
+        priority=0,
+    )

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from delivery.outbox import Rendered, Renderer
 from domain.notices import Notice
-from handlers import community_notices, meetup_notices, pair_notices, privacy
+from handlers import community_notices, kept_replies, meetup_notices, pair_notices, privacy
 from handlers.notice_registry import NoticeFunction, collect
 from storage.models import Outbox
 
 # The modules whose `@notice` functions render pushed messages.
-RENDERER_MODULES = (pair_notices, meetup_notices, community_notices, privacy)
+RENDERER_MODULES = (pair_notices, meetup_notices, community_notices, privacy, kept_replies)
 
 
 def create_registry() -> dict[Notice, NoticeFunction]:

@@ -8,10 +8,12 @@ import logging
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from emulator import Emulator, SimulatedUser
+from storage.models import Outbox
 from tests.conftest import COORDINATOR_ID, RunningBot
-from tests.e2e.helpers import buttons_data, onboard
+from tests.e2e.helpers import buttons_data, onboard, scalar
 
 APOLOGY = "😕"
 ADMIN_RIGHTS = (
@@ -190,3 +192,22 @@ async def test_an_unreadable_update_is_skipped_and_the_batch_goes_on(
     assert secret_text not in logged
     fetches = emulator.requests_for("getUpdates")
     assert len(fetches) < 30  # not the same batch over and over
+
+
+async def test_a_reply_telegram_refuses_through_every_retry_arrives_later(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    """Telegram answers 502 to the reply and to all four retries: the answer is not lost,
+    it waits in the outbox and arrives, buttons included, once Telegram is back."""
+    user = emulator.user(75_001, "Ana", "en")
+    emulator.fail_next(method="sendMessage", status=502, count=5)
+    await user.command("start")
+    reply = await user.wait_for(lambda m: bool(m.inline_keyboard), timeout=30)
+    assert "lang:en:onb" in buttons_data(reply)
+    failed = [r for r in emulator.requests_for("sendMessage") if r.status == 502]
+    assert len(failed) == 5
+    assert not [m for m in user.messages if APOLOGY in (m.text or "")]
+    kept = await scalar(
+        running_bot.settings.database_url, select(Outbox.status).where(Outbox.key == "reply")
+    )
+    assert kept == "sent"  # it came through the outbox
