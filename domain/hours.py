@@ -139,7 +139,11 @@ async def meetup_took_place(
     if existing is not None:
         if existing.logged_by == person.id:
             raise DomainError("already_logged")
-        if existing.status != HourStatus.PENDING.value or existing.minutes != minutes:
+        if existing.status != HourStatus.PENDING.value:
+            # They already confirmed (or disputed) the other's entry from its own message:
+            # their own "did it take place?" has nothing left to ask.
+            raise DomainError("entry_decided")
+        if existing.minutes != minutes:
             raise DomainError("already_logged_by_other")
         entry = await confirm(uow, person, existing.id, now)
     else:

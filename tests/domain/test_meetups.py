@@ -20,6 +20,7 @@ from tests.domain.conftest import (
     accept,
     accepted_meetup,
     changing,
+    deciding,
     not_happening,
     on,
     propose,
@@ -363,6 +364,22 @@ async def test_yes_it_took_place_logs_the_meetups_hours_for_the_other_to_confirm
     await world.act(duo.buddy_id, took_place(meetup_id, 135, after))
     [confirmed] = await world.rows(HourEntry)
     assert (confirmed.status, confirmed.confirmed_by) == ("confirmed", duo.buddy_id)
+
+
+async def test_after_confirming_the_others_hours_ones_own_yes_is_already_answered(
+    world: World, duo: Duo, now: datetime
+) -> None:
+    """Sofie confirmed Amal's hours from their message; her own "Yes, it took place" then
+    says it was answered, not that the other noted *different* hours."""
+    starts_at = now + SATURDAY_AFTERNOON
+    meetup_id = await accepted_meetup(world, duo, starts_at, 120)
+    after = starts_at + timedelta(hours=3)
+    entry: HourEntry = await world.act(duo.newcomer_id, took_place(meetup_id, 120, after))
+    await world.act(duo.buddy_id, deciding(hours.confirm, entry.id, after))
+    error = await world.refused(duo.buddy_id, took_place(meetup_id, 120, after))
+    assert error.key == "entry_decided"
+    [stored] = await world.rows(HourEntry)
+    assert (stored.status, stored.confirmed_by) == ("confirmed", duo.buddy_id)
 
 
 async def test_the_question_is_refused_before_the_meetup(
