@@ -3,15 +3,18 @@ read what the database holds."""
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from emulator import BotMessage, SimulatedUser
+from emulator import BotMessage, Emulator, SimulatedUser
 from storage.db import create_engine
 from storage.models import User
+from tests.conftest import COORDINATOR_ID, TOKEN
 
 
 def data_of(button: dict[str, Any]) -> str:
@@ -202,3 +205,20 @@ async def seed_pair(
         emulator.user(buddy[0], buddy[1], buddy[2]),
         pair_id,
     )
+
+
+def bot_process_env(
+    database_url: str, emulator: Emulator, data_dir: Path, **settings: str
+) -> dict[str, str]:
+    """The environment of a real `python -m bot run` process against this emulator (the
+    crash tests kill it with SIGKILL); `settings` add or override variables."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emulator.base_url or "",
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "COORDINATOR_IDS": str(COORDINATOR_ID),
+        **settings,
+    }

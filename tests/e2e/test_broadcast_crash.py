@@ -5,7 +5,6 @@ only the message in flight at the moment of the kill can arrive twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -14,11 +13,10 @@ from sqlalchemy import select
 
 from emulator import Emulator, RateLimit, SimulatedUser
 from storage.models import Broadcast
-from tests.conftest import COORDINATOR_ID, TOKEN
-from tests.e2e.helpers import scalar
+from tests.conftest import COORDINATOR_ID
+from tests.e2e.helpers import bot_process_env, scalar
 from tests.e2e.test_broadcasts import bc, seed_members, write_broadcast
 
-ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 2000
 RATE = 300  # Telegram's limit scaled up (paid broadcasts), so the test takes seconds
 KILL_AFTER = 700
@@ -47,17 +45,9 @@ async def test_kill_9_mid_broadcast_and_restart_loses_nobody(
         clean_database, emulator, RECIPIENTS, languages=("nl", "fr", "en"), quiet_hours=False
     )
     chats = [user for user in emulator.users if user.id in set(ids)]
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": emulator.base_url or "",
-        "DATABASE_URL": clean_database,
-        "DATA_DIR": str(compiled_locales),
-        "COORDINATOR_IDS": str(COORDINATOR_ID),
-        "SEND_RATE": str(RATE),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bot_process_env(
+        clean_database, emulator, compiled_locales, SEND_RATE=str(RATE), LOG_LEVEL="WARNING"
+    )
     log = tmp_path / "bot.log"
     process = await start_bot(env, log)
     try:

@@ -5,7 +5,6 @@ the database, and the conversation goes on from where it was."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -17,10 +16,8 @@ from sqlalchemy import select
 
 from emulator import Emulator, SimulatedUser
 from storage.models import FsmRecord, User
-from tests.conftest import COORDINATOR_ID, TOKEN
-from tests.e2e.helpers import buttons_data, person, scalar
+from tests.e2e.helpers import bot_process_env, buttons_data, person, scalar
 
-ROOT = Path(__file__).resolve().parents[2]
 PERSON = 74_001
 
 
@@ -87,16 +84,7 @@ async def press(user: SimulatedUser, data: str) -> None:
 async def test_kill_9_after_every_acknowledgement_loses_no_answer(
     clean_database: str, emulator: Emulator, compiled_locales: Path, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": emulator.base_url or "",
-        "DATABASE_URL": clean_database,
-        "DATA_DIR": str(compiled_locales),
-        "COORDINATOR_IDS": str(COORDINATOR_ID),
-        "LOG_LEVEL": "INFO",
-    }
+    env = bot_process_env(clean_database, emulator, compiled_locales, LOG_LEVEL="INFO")
     bot = BotProcess(env, tmp_path / "bot.log", emulator)
     newcomer = emulator.user(PERSON, "Zofia", "fr")
     Check = Callable[[User | None, dict[str, Any]], bool]
