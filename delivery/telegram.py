@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from typing import Any
+from http import HTTPStatus
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -106,24 +106,30 @@ class TolerantSession(AiohttpSession):
             data = self.json_loads(content)
         except Exception as error:  # the decoder is pluggable and may raise anything
             raise _unreadable("getUpdates answer is not JSON", error) from None
-        if isinstance(data, dict) and data.get("ok") and isinstance(data.get("result"), list):
-            data["result"] = [_readable_update(bot, item) for item in data["result"]]
+        if (
+            HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED
+            and isinstance(data, dict)
+            and data.get("ok")
+            and isinstance(data.get("result"), list)
+        ):
+            # Each update is read once, here; errors and other answers go the usual way.
+            updates = [_readable_update(bot, item) for item in data["result"]]
+            return cast(Response[TelegramType], Response[list[Update]](ok=True, result=updates))
         try:
-            return super().check_response(bot, method, status_code, json.dumps(data))
+            return super().check_response(bot, method, status_code, content)
         except ClientDecodeError as error:
             raise _unreadable("getUpdates answer unreadable", error.original) from None
 
 
-def _readable_update(bot: Bot, item: Any) -> Any:
+def _readable_update(bot: Bot, item: Any) -> Update:
     try:
-        Update.model_validate(item, context={"bot": bot})
-        return item
+        return Update.model_validate(item, context={"bot": bot})
     except ValidationError as error:
         update_id = item.get("update_id") if isinstance(item, dict) else None
         fields = sorted({".".join(str(part) for part in e["loc"]) for e in error.errors()})
         log.warning("update %s is malformed (%s); skipped", update_id, ", ".join(fields[:5]))
         if isinstance(update_id, int):
-            return {"update_id": update_id}
+            return Update(update_id=update_id)
         raise _unreadable("an update without an id", error) from None
 
 
