@@ -70,7 +70,7 @@ class BotApp:
         self._warmup = asyncio.create_task(asyncio.to_thread(get_detector))
         self.outbox.start()
         self.scheduler.add_job(
-            self.outbox.poke, "interval", seconds=1, id="outbox-wake", replace_existing=True
+            self.outbox.tick, "interval", seconds=1, id="outbox-wake", replace_existing=True
         )
         if self.reporter is not None:
             self.scheduler.add_job(

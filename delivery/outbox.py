@@ -103,6 +103,12 @@ class OutboxWorker(BackgroundSender):
     def poke(self) -> None:
         self._wake.set()
 
+    async def tick(self) -> None:
+        """The scheduler's periodic wake-up (for rows that have just become due). A
+        coroutine, so APScheduler runs it on the event loop: a plain function would run in
+        its thread pool, where setting an asyncio event is not thread-safe."""
+        self.poke()
+
     def start(self) -> None:
         if self._task is None:
             _LIVE_WORKERS.add(self.name)
