@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -33,10 +33,9 @@ from handlers.broadcast_texts import count_line, note_reserve, segment_label, ve
 from handlers.broadcast_texts import fallback_note as fallback_note  # re-exported
 from handlers.broadcast_texts import progress_text as progress_text  # re-exported
 from handlers.button_table import ButtonTable
-from handlers.callbacks import COORDINATOR_CALLBACKS
 from handlers.common import q
 from handlers.community_errors import answered, replied, text_expected
-from handlers.coordinator_buttons import COORDINATOR_COMMANDS, HOME_BUTTONS, IsCoordinator
+from handlers.coordinator_buttons import IsCoordinator
 from handlers.filters import WithMessage
 from handlers.flow_answers import buttons_expected, form_cancelled, screen_button
 from handlers.i18n import endonym
@@ -50,14 +49,6 @@ class BroadcastForm(StatesGroup):
     version = State()  # waiting for the text in data["bc"]["lang"]
     ready = State()  # the versions menu or the preview is on screen
 
-
-COORDINATOR_COMMANDS.extend(["broadcast", "broadcasts"])
-COORDINATOR_CALLBACKS.append(BcCb)
-HOME_BUTTONS.append(
-    lambda: InlineKeyboardButton(
-        text="📣 " + _("Broadcast"), callback_data=BcCb(action=BcAction.NEW).pack()
-    )
-)
 
 NOT_COMMAND = ~F.text.startswith("/")
 # Entities a Telegram client adds for formatting; with none, the text is read as HTML.

@@ -75,12 +75,3 @@ class MenuCb(CallbackData, prefix="menu"):
 
 class ForgetCb(CallbackData, prefix="forget"):
     answer: Answer
-
-
-# Callback prefixes only coordinators may press; the refusal router answers everyone else.
-# A module that defines coordinator buttons adds its classes here.
-COORDINATOR_CALLBACKS: list[type[CallbackData]] = []
-
-
-def coordinator_prefixes() -> frozenset[str]:
-    return frozenset(cls.__prefix__ for cls in COORDINATOR_CALLBACKS)

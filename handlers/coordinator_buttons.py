@@ -7,7 +7,7 @@ use ("pp", "ok") fail to parse and get the "out of date" answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from aiogram import F, Router
@@ -18,24 +18,27 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.pairs import PAUSE_WEEKS
 from domain.staff import is_coordinator
-from handlers.callbacks import COORDINATOR_CALLBACKS
+from handlers.broadcast_buttons import BcAction, BcCb
 from handlers.common import Handler, on_button
+from handlers.event_buttons import EvAction, EvCb
 from handlers.filters import WithMessage
 from handlers.texts import end_reason_label
 from storage.models import EndReason, Pair, PairStatus, User
 
-# Every coordinator command; other modules extend it (the refusal router reads it when
-# an update comes, and a test sends each one as a newcomer and as a buddy).
-COORDINATOR_COMMANDS: list[str] = [
+# Every coordinator command (the refusal router answers anybody else who sends one, and a
+# test sends each as a newcomer and as a buddy).
+COORDINATOR_COMMANDS: tuple[str, ...] = (
     "coord",
     "waiting",
     "matchall",
     "pairs",
     "coordinators",
     "invite",
-]
-# Buttons other areas add to the home screen, each built in the current language.
-HOME_BUTTONS: list[Callable[[], InlineKeyboardButton]] = []
+    "broadcast",
+    "broadcasts",
+    "newevent",
+    "events",
+)
 # End reasons by their index in an END_WITH_REASON button (an index keeps the data short).
 END_REASONS = [reason.value for reason in EndReason]
 
@@ -69,9 +72,6 @@ class CoordCb(CallbackData, prefix="co"):
     action: CoordAction
     id: int = 0
     arg: int = 0
-
-
-COORDINATOR_CALLBACKS.append(CoordCb)
 
 
 class IsCoordinator(BaseFilter):
@@ -122,7 +122,14 @@ def home_keyboard() -> InlineKeyboardMarkup:
             button("🤝 " + _("Pairs"), CoordAction.PAIRS),
             button("👥 " + _("Coordinators"), CoordAction.COORDINATORS),
         ],
-        [make() for make in HOME_BUTTONS],
+        [
+            InlineKeyboardButton(
+                text="📣 " + _("Broadcast"), callback_data=BcCb(action=BcAction.NEW).pack()
+            ),
+            InlineKeyboardButton(
+                text="🎉 " + _("Events"), callback_data=EvCb(action=EvAction.LIST).pack()
+            ),
+        ],
     )
 
 
@@ -241,3 +248,7 @@ def coordinators_keyboard(people: Sequence[User], coordinator: User) -> InlineKe
     ]
     rows.append([button("➕ " + _("Invite a coordinator"), CoordAction.INVITE)])
     return markup(*rows)
+
+
+# Callback prefixes only coordinators may press; the refusal router answers everyone else.
+COORDINATOR_PREFIXES = frozenset(cls.__prefix__ for cls in (CoordCb, BcCb, EvCb))

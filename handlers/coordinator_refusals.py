@@ -14,8 +14,12 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from domain import privacy as privacy_service
-from handlers.callbacks import coordinator_prefixes
-from handlers.coordinator_buttons import COORDINATOR_COMMANDS, CoordCb, IsCoordinator
+from handlers.coordinator_buttons import (
+    COORDINATOR_COMMANDS,
+    COORDINATOR_PREFIXES,
+    CoordCb,
+    IsCoordinator,
+)
 from handlers.texts import error_text
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -47,7 +51,7 @@ def _button_prefix(callback: CallbackQuery) -> str:
 
 
 def _is_coordinator_button(callback: CallbackQuery) -> bool:
-    return _button_prefix(callback) in coordinator_prefixes()
+    return _button_prefix(callback) in COORDINATOR_PREFIXES
 
 
 def _is_our_button(callback: CallbackQuery) -> bool:

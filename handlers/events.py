@@ -12,7 +12,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import broadcasts as broadcast_service
@@ -23,10 +23,9 @@ from handlers import broadcasts
 from handlers.actor import Acting, Actor
 from handlers.broadcast_texts import version_language
 from handlers.button_table import ButtonTable
-from handlers.callbacks import COORDINATOR_CALLBACKS
 from handlers.common import message_of
 from handlers.community_errors import answered, community_error, text_expected
-from handlers.coordinator_buttons import COORDINATOR_COMMANDS, HOME_BUTTONS, IsCoordinator
+from handlers.coordinator_buttons import IsCoordinator
 from handlers.event_buttons import (
     EvAction,
     EvCb,
@@ -60,14 +59,6 @@ from handlers.i18n import endonym, isolate
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.models import User
     from storage.uow import UnitOfWork
-
-COORDINATOR_COMMANDS.extend(["newevent", "events"])
-COORDINATOR_CALLBACKS.append(EvCb)
-HOME_BUTTONS.append(
-    lambda: InlineKeyboardButton(
-        text="🎉 " + _("Events"), callback_data=EvCb(action=EvAction.LIST).pack()
-    )
-)
 
 
 async def newevent_command(message: Message, state: FSMContext) -> None:
