@@ -873,6 +873,25 @@ class BotApi:
             }
         )
 
+    def reset(self, rate_limit: RateLimit | None, callback_query_ttl: float) -> None:
+        """Forget every chat, file, request, fault, webhook and command menu, as a new
+        instance would; update ids keep growing, as Telegram's do across bots' restarts."""
+        self.updates.reset()
+        self.chats.clear()
+        self.files.clear()
+        self._files_by_path.clear()
+        self._queries.clear()
+        self.faults = FaultPlan()
+        self.limiter = RateLimiter(rate_limit)
+        self.commands.clear()
+        self.menu_buttons.clear()
+        self.webhook = None
+        self.requests.clear()
+        self.rejected.clear()
+        self.callback_query_ttl = callback_query_ttl
+        self.closed = False
+        self._poll_generation += 1  # a long poll still waiting returns empty
+
     def shutdown(self) -> None:
         """Let every long poll and waiting test return now."""
         self.closed = True

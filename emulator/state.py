@@ -299,6 +299,13 @@ class UpdateQueue:
     def __len__(self) -> int:
         return len(self._items)
 
+    def reset(self) -> None:
+        """Drop every pending update and setting; the ids go on from the last one."""
+        self._items.clear()
+        self._allowed = None
+        self._duplicates = 0
+        self.changed.notify()
+
     @property
     def allowed_updates(self) -> list[str] | None:
         """The update kinds the bot asked for, or None for Telegram's default set."""

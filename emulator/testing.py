@@ -49,6 +49,7 @@ class Emulator:
             bot_first_name=bot_first_name,
             callback_query_ttl=callback_query_ttl,
         )
+        self._initial = (rate_limit, callback_query_ttl)
         self.base_url: str | None = None
         self._app: web.Application | None = None
         self._runner: web.AppRunner | None = None
@@ -83,6 +84,12 @@ class Emulator:
             self.api.shutdown()
             await self._runner.cleanup()
             self._runner = None
+
+    def reset(self) -> None:
+        """Back to the state of a new emulator, still serving at the same address: no
+        users, chats, requests, faults or webhook, and the rate limit it was created with."""
+        self.api.reset(*self._initial)
+        self._users.clear()
 
     async def __aenter__(self) -> Emulator:
         await self.start()
