@@ -35,6 +35,7 @@ from emulator import Emulator
 from storage.migrate import alembic_config
 from tests.conftest import TOKEN
 from tests.e2e.helpers import buttons_data
+from tests.processes import run_cli, run_cli_async
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = {name.upper() for name in Settings.model_fields}
@@ -76,6 +77,12 @@ def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
 
 
 def run_bot(tmp_path: Path, *args: str, **values: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot *args` as a process of its own (forked with the modules loaded)."""
+    return run_cli(list(args), bot_env(tmp_path, **values), tmp_path)
+
+
+def exec_bot(tmp_path: Path, *args: str, **values: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot *args` exactly as an operator types it: a new interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
@@ -105,11 +112,13 @@ def assert_config_error(
 
 
 def test_unsupported_database_scheme(tmp_path: Path) -> None:
-    result = run_bot(tmp_path, "run", DATABASE_URL=f"mysql://bot:{PASSWORD}@db/buddybot")
+    # The one test through a new interpreter, as an operator runs it; the others fork.
+    result = exec_bot(tmp_path, "run", DATABASE_URL=f"mysql://bot:{PASSWORD}@db/buddybot")
     lines = assert_config_error(result, "DATABASE_URL")
     assert "'mysql' is not supported" in lines[0]
 
 
+@pytest.mark.long
 def test_postgres_refusing_connections_is_retried_then_exit_2(tmp_path: Path) -> None:
     url = f"postgresql://bot:{PASSWORD}@127.0.0.1:{closed_port()}/buddybot"
     result = run_bot(tmp_path, "run", DATABASE_URL=url)
@@ -206,12 +215,14 @@ def test_data_dir_read_only(tmp_path: Path) -> None:
     assert_config_error(result, "DATA_DIR")
 
 
+@pytest.mark.long
 def test_unreachable_redis(tmp_path: Path) -> None:
     url = f"redis://:{PASSWORD}@127.0.0.1:{closed_port()}/0"
     lines = assert_config_error(run_bot(tmp_path, "run", REDIS_URL=url), "REDIS_URL")
     assert "refused" in lines[0]
 
 
+@pytest.mark.long
 def test_redis_with_unknown_host_stops_at_once(tmp_path: Path) -> None:
     url = f"redis://:{PASSWORD}@no-such-host.invalid:6379/0"
     result = run_bot(tmp_path, "run", REDIS_URL=url, STARTUP_TIMEOUT="60")
@@ -335,23 +346,11 @@ def free_port() -> int:
 # --- a token Telegram refuses -------------------------------------------------------------------
 
 
+@pytest.mark.long
 async def test_token_refused_by_telegram_stops_at_once(emulator: Emulator, tmp_path: Path) -> None:
     # Well-formed but not the emulator's token: getMe answers 401 Unauthorized.
     env = bot_env(tmp_path, TELEGRAM_API_URL=emulator.base_url or "", STARTUP_TIMEOUT="60")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    result = subprocess.CompletedProcess(
-        [], process.returncode or 0, stdout.decode(), stderr.decode()
-    )
+    result = await run_cli_async(["run"], env, tmp_path)
     lines = assert_config_error(result, "BOT_TOKEN")
     assert "refused the token" in lines[0]
     assert "retrying" not in result.stderr
@@ -463,6 +462,7 @@ async def stopped_bot() -> AsyncIterator[list[asyncio.Task[None]]]:
             await task
 
 
+@pytest.mark.long
 async def test_start_up_survives_six_429s_and_six_502s(
     settings: Settings,
     emulator: Emulator,

@@ -5,10 +5,9 @@ only the message in flight at the moment of the kill can arrive twice."""
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from emulator import Emulator, RateLimit, SimulatedUser
@@ -16,6 +15,7 @@ from storage.models import Broadcast
 from tests.conftest import COORDINATOR_ID
 from tests.e2e.helpers import bot_process_env, scalar
 from tests.e2e.test_broadcasts import bc, seed_members, write_broadcast
+from tests.processes import BotProcess
 
 RECIPIENTS = 2000
 RATE = 300  # Telegram's limit scaled up (paid broadcasts), so the test takes seconds
@@ -24,19 +24,13 @@ IN_FLIGHT = 1  # the delivery worker sends one message at a time
 TEXT = "Belangrijk: de <b>nieuwjaarsreceptie</b> is verplaatst naar zaterdag."
 
 
-async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    with log.open("ab") as sink:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=log.parent, stdout=sink, stderr=sink
-        )
-
-
 async def wait_until_answering(coord: SimulatedUser) -> None:
     """The bot is up once it answers (start-up takes a few seconds)."""
     await coord.command("broadcasts")
     await coord.wait_for(lambda m: "/broadcast" in (m.text or ""), timeout=40)
 
 
+@pytest.mark.long
 async def test_kill_9_mid_broadcast_and_restart_loses_nobody(
     clean_database: str, emulator: Emulator, compiled_locales: Path, tmp_path: Path
 ) -> None:
@@ -49,7 +43,8 @@ async def test_kill_9_mid_broadcast_and_restart_loses_nobody(
         clean_database, emulator, compiled_locales, SEND_RATE=str(RATE), LOG_LEVEL="WARNING"
     )
     log = tmp_path / "bot.log"
-    process = await start_bot(env, log)
+    bot = BotProcess(env, log)
+    await bot.start(wait=False)
     try:
         coord = emulator.user(COORDINATOR_ID, "Kim", "en")
         await wait_until_answering(coord)
@@ -61,23 +56,16 @@ async def test_kill_9_mid_broadcast_and_restart_loses_nobody(
             return sum(len(chat.history) for chat in chats)
 
         while delivered() < KILL_AFTER:
-            assert process.returncode is None, log.read_text()[-3000:]
+            assert bot.running, bot.tail()
             await asyncio.sleep(0.02)
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
+        await bot.kill()
         at_kill = delivered()
         assert at_kill < RECIPIENTS
 
-        process = await start_bot(env, log)
+        await bot.start(wait=False)
         report = await send_and_wait_for_report_after_restart(coord, preview.message_id, log)
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await bot.stop()
 
     counts = [len(chat.history) for chat in chats]
     missing = sum(1 for count in counts if count == 0)

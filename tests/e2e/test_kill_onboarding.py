@@ -4,9 +4,6 @@ the database, and the conversation goes on from where it was."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,45 +14,9 @@ from sqlalchemy import select
 from emulator import Emulator, SimulatedUser
 from storage.models import FsmRecord, User
 from tests.e2e.helpers import bot_process_env, buttons_data, person, scalar
+from tests.processes import BotProcess
 
 PERSON = 74_001
-
-
-class BotProcess:
-    def __init__(self, env: dict[str, str], log: Path, emulator: Emulator) -> None:
-        self.env, self.log, self.emulator = env, log, emulator
-        self.process: asyncio.subprocess.Process | None = None
-
-    def _runs(self) -> int:
-        return self.log.read_text().count("Run polling") if self.log.exists() else 0
-
-    async def start(self) -> None:
-        runs = self._runs()
-        with self.log.open("ab") as sink:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=self.env, cwd=self.log.parent,
-                stdout=sink, stderr=sink,
-            )  # fmt: skip
-        for _ in range(1200):  # up once it polls (an update sent now is fetched at once)
-            assert self.process.returncode is None, self.log.read_text()[-2000:]
-            if self._runs() > runs:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not start polling")
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), timeout=15)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
 
 
 async def stored(database_url: str) -> tuple[User | None, dict[str, Any]]:
@@ -80,12 +41,13 @@ async def press(user: SimulatedUser, data: str) -> None:
     raise AssertionError(f"no button {data}: {buttons_data(user.last)}")
 
 
+@pytest.mark.long
 @pytest.mark.timeout(480)  # fifteen process starts; on a busy CI machine each takes seconds
 async def test_kill_9_after_every_acknowledgement_loses_no_answer(
     clean_database: str, emulator: Emulator, compiled_locales: Path, tmp_path: Path
 ) -> None:
     env = bot_process_env(clean_database, emulator, compiled_locales, LOG_LEVEL="INFO")
-    bot = BotProcess(env, tmp_path / "bot.log", emulator)
+    bot = BotProcess(env, tmp_path / "bot.log")
     newcomer = emulator.user(PERSON, "Zofia", "fr")
     Check = Callable[[User | None, dict[str, Any]], bool]
 
