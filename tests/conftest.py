@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from yarl import URL
 
 from bot.app import BotApp, build_app, run_polling
 from bot.settings import Settings
@@ -26,19 +28,53 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning in Brussels
 COORDINATOR_ID = 4242
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` (seconds of waiting: held sends, killed processes) start first,
+    so parallel workers fill the waits with the short tests."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file, migrated to head."""
-    url = os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+def worker_index(worker_id: str) -> int:
+    """0 without pytest-xdist, else the number of this worker (gw0, gw1, ...)."""
+    return int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 0
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_index: int) -> Iterator[str]:
+    """A database of this test worker's own, migrated to head: a fresh SQLite file, or on
+    the PostgreSQL server TEST_DATABASE_URL names (in CI) a copy made for the worker."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"{make_url(server).database}_w{worker_index}"
+    asyncio.run(
+        _on_server(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     )
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
-    return url
+    yield url
+    asyncio.run(_on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _on_server(url: str, *statements: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str | None:
-    return os.environ.get("TEST_REDIS_URL") or None
+def redis_url(worker_index: int) -> str | None:
+    """TEST_REDIS_URL with a Redis database number of this test worker's own."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        return None
+    return str(URL(url).with_path(f"/{worker_index}"))
 
 
 @pytest.fixture(scope="session")
@@ -83,12 +119,22 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
+@pytest.fixture(scope="session")
+async def shared_emulator() -> AsyncIterator[Emulator]:
+    """One emulator serves the whole session (of each test worker)."""
     emu = Emulator(token=TOKEN)
     await emu.start(host="127.0.0.1", port=0)
     yield emu
     await emu.stop()
+
+
+@pytest.fixture
+def emulator(shared_emulator: Emulator) -> Iterator[Emulator]:
+    """The session's emulator, as new for each test: it forgets the previous test's users,
+    chats, requests, faults and limits."""
+    shared_emulator.reset()
+    yield shared_emulator
+    shared_emulator.reset()
 
 
 class RunningBot:

@@ -61,6 +61,7 @@ async def create_event(coord: SimulatedUser, database_url: str, capacity: str = 
     return int(event_id)
 
 
+@pytest.mark.long
 async def test_capacity_waiting_list_reminders_and_messages_to_the_people_going(
     running_bot: RunningBot,
     emulator: Emulator,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from domain.ics import parse_meetup
@@ -46,6 +47,7 @@ async def wait_document(user: SimulatedUser, count: int, timeout: float = 10.0) 
     raise AssertionError(f"expected {count} calendar files, got {[m.text for m in user.messages]}")
 
 
+@pytest.mark.long
 async def test_propose_counter_accept_reschedule_cancel(
     running_bot: RunningBot, emulator: Emulator, settings, clock, no_rejections
 ) -> None:

@@ -173,6 +173,7 @@ async def scalar_rows(database_url: str, statement: Any, *, whole: bool = False)
         await engine.dispose()
 
 
+@pytest.mark.long
 async def test_forget_leaves_no_trace_of_a_matched_newcomer(
     running_bot: RunningBot,
     emulator: Emulator,

@@ -45,6 +45,7 @@ async def _starts_answered(users: list[SimulatedUser], timeout: float) -> list[s
     return [m.text or "" for u in users for m in u.messages]
 
 
+@pytest.mark.long
 async def test_a_send_held_35_seconds_delays_nobody_else(
     running_bot: RunningBot, emulator: Emulator
 ) -> None:
@@ -66,6 +67,7 @@ async def test_a_send_held_35_seconds_delays_nobody_else(
     assert asyncio.get_running_loop().time() - started < 45
 
 
+@pytest.mark.long
 async def test_one_call_in_five_failing_loses_nobody(
     running_bot: RunningBot, emulator: Emulator
 ) -> None:
@@ -194,6 +196,7 @@ async def test_an_unreadable_update_is_skipped_and_the_batch_goes_on(
     assert len(fetches) < 30  # not the same batch over and over
 
 
+@pytest.mark.long
 async def test_a_reply_telegram_refuses_through_every_retry_arrives_later(
     running_bot: RunningBot, emulator: Emulator
 ) -> None:
