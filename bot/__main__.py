@@ -11,18 +11,17 @@ import asyncio
 import logging
 import sys
 
-from bot.settings import Settings
-from bot.startup import (
+from bot.config import (
     EXIT_CONFIG_ERROR,
     ConfigError,
-    Deadline,
     InvalidSettings,
     check_data_dir,
     check_database_folder,
     check_webhook,
     load_settings,
-    prepare_database,
 )
+from bot.settings import Settings
+from bot.startup import Deadline, prepare_database
 
 
 class _SecretFilter(logging.Filter):

@@ -12,6 +12,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.config import ConfigError, webhook_secret
 from bot.factories import (
     Database,
     allowed_updates,
@@ -21,14 +22,7 @@ from bot.factories import (
     set_command_menus,
 )
 from bot.settings import Settings
-from bot.startup import (
-    ConfigError,
-    Deadline,
-    call_telegram,
-    check_redis,
-    prepare_database,
-    webhook_secret,
-)
+from bot.startup import Deadline, call_telegram, check_redis, prepare_database
 from delivery.outbox import OutboxWorker
 from delivery.ratelimit import FloodControl
 from delivery.reports import BroadcastReporter

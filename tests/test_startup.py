@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot import startup
+from bot import config, startup
 from bot.app import build_app, run_polling, run_webhook
 from bot.settings import Settings
 from delivery.telegram import ResilientRequests
@@ -311,7 +311,7 @@ async def test_webhook_without_secret_runs_when_allowed(
 ) -> None:
     refused = settings.model_copy(update={"webhook_url": f"http://127.0.0.1:{free_port}/hook"})
     app = await build_app(refused, token=TOKEN, api_url=emulator.base_url or "", migrate=False)
-    with pytest.raises(startup.ConfigError, match="WEBHOOK_SECRET"):
+    with pytest.raises(config.ConfigError, match="WEBHOOK_SECRET"):
         await run_webhook(app)
     assert emulator.webhook is None
 
