@@ -1,0 +1,48 @@
+"""SQLAlchemy models: the programme's own words, UTC timestamps, every row scoped to a programme.
+
+One module per area; import them from here.
+"""
+
+from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.community import Broadcast, BroadcastStatus, Event, Rsvp
+from storage.models.pairs import (
+    ERASED_END_REASON,
+    EndReason,
+    HourEntry,
+    HourStatus,
+    Meetup,
+    MeetupStatus,
+    Pair,
+    PairStatus,
+)
+from storage.models.people import CoordinatorInvite, PersonNote, Programme, Role, User, UserStatus
+from storage.models.records import AuditLog, FsmRecord, Outbox, OutboxStatus, ProcessedUpdate
+
+__all__ = [
+    "ERASED_END_REASON",
+    "AuditLog",
+    "Base",
+    "Broadcast",
+    "BroadcastStatus",
+    "CoordinatorInvite",
+    "EndReason",
+    "Event",
+    "FsmRecord",
+    "HourEntry",
+    "HourStatus",
+    "Meetup",
+    "MeetupStatus",
+    "Outbox",
+    "OutboxStatus",
+    "Pair",
+    "PairStatus",
+    "PersonNote",
+    "ProcessedUpdate",
+    "Programme",
+    "Role",
+    "Rsvp",
+    "UTCDateTime",
+    "User",
+    "UserStatus",
+    "utcnow",
+]
