@@ -8,6 +8,7 @@ runs in a unit of work of its own.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -81,6 +82,8 @@ class SqlStorage(BaseStorage):
 
 
 def _contents(record: FsmRecord | None) -> tuple[str | None, dict[str, Any]]:
+    # A deep copy: a handler that changes a nested value and saves the data must not have
+    # changed the record's own value first (the change would then look like no change).
     if record is None:
         return None, {}
-    return record.state, dict(record.data) if record.data else {}
+    return record.state, copy.deepcopy(record.data) if record.data else {}
