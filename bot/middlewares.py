@@ -167,6 +167,7 @@ class DatabaseMiddleware(BaseMiddleware):
                             if update_id is not None:
                                 await uow.updates.record(update_id)
                             await uow.commit()
+                            queued = uow.queued_messages
                 except (OperationalError, IntegrityError, DBAPIError) as error:
                     if attempt == self.attempts or not is_retryable(error):
                         raise
@@ -181,7 +182,7 @@ class DatabaseMiddleware(BaseMiddleware):
                     )
                     await asyncio.sleep(delay)
                     continue
-            if self.on_commit is not None:
+            if queued and self.on_commit is not None:
                 self.on_commit()  # wake the delivery worker for what was just queued
             bot: Bot | None = data.get("bot")
             if bot is not None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.base import Repository
 from storage.models import Broadcast, Outbox, OutboxStatus, User
@@ -37,6 +37,10 @@ class OutboxRepository(Repository):
     """Messages to push. `claim` hands due rows to one worker; on PostgreSQL any number of
     workers share the work without overlap (FOR UPDATE SKIP LOCKED)."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self.queued = False  # whether this unit of work put a message in the outbox
+
     def enqueue(
         self,
         *,
@@ -61,6 +65,7 @@ class OutboxRepository(Repository):
             status=OutboxStatus.PENDING.value,
         )
         self.session.add(row)
+        self.queued = True
         return row
 
     async def claim(self, worker: str, now: datetime, limit: int) -> list[Outbox]:

@@ -117,5 +117,13 @@ class UnitOfWork:
         """Send pending changes (new rows get their ids) without committing."""
         await self.session.flush()
 
+    @property
+    def queued_messages(self) -> bool:
+        """Whether this unit of work put messages in the outbox (so the delivery worker
+        has something to do once it commits)."""
+        outbox = self._repositories.get("outbox")
+        return isinstance(outbox, OutboxRepository) and outbox.queued
+
     async def rollback(self) -> None:
         await self.session.rollback()
+        self._repositories.clear()  # what they remember of this transaction is gone
