@@ -5,6 +5,7 @@ database (SQLite, or PostgreSQL in CI), with a stand-in for the Bot that records
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -151,3 +152,21 @@ async def test_two_first_answers_of_one_person_at_once_both_survive(
     async with UnitOfWork(session_factory) as uow:
         records = [record.data for record in await uow.session.scalars(select(FsmRecord))]
     assert records == [{"name": True, "place": True}]
+
+
+async def test_only_an_update_that_queued_a_message_wakes_the_delivery_worker(
+    session_factory: Any,
+) -> None:
+    wakes: list[int] = []
+    middleware = DatabaseMiddleware(session_factory, on_commit=lambda: wakes.append(1))
+
+    async def answers_only(_event: Any, data: dict[str, Any]) -> None:
+        await data["uow"].users.by_telegram_id(8801)  # reads, queues nothing
+
+    async def queues(_event: Any, data: dict[str, Any]) -> None:
+        data["uow"].outbox.enqueue(chat_id=8801, key="reply", due_at=datetime.now(UTC))
+
+    await middleware(answers_only, update(31), {})
+    assert wakes == []
+    await middleware(queues, update(32), {})
+    assert wakes == [1]
