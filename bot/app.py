@@ -29,7 +29,6 @@ from delivery.reports import BroadcastReporter
 from delivery.telegram import create_bot
 from domain import hours
 from domain.clock import Clock, SystemClock
-from domain.langid import get_detector
 from domain.notify import use_programme_timezone
 from handlers.broadcasts import progress_text
 from handlers.notices import create_renderer
@@ -57,11 +56,9 @@ class BotApp:
     reporter: BroadcastReporter | None = None
 
     async def start_background(self) -> None:
-        """Start the delivery worker and the scheduler's periodic jobs; build the language
-        detector in a thread (it takes a second or two and must not block updates)."""
+        """Start the delivery worker and the scheduler's periodic jobs."""
         # Updates, jobs and the workers all run in tasks started from here: they inherit it.
         use_programme_timezone(ZoneInfo(self.settings.timezone))
-        self._warmup = asyncio.create_task(asyncio.to_thread(get_detector))
         self.outbox.start()
         self.scheduler.add_job(
             self.outbox.tick, "interval", seconds=1, id="outbox-wake", replace_existing=True

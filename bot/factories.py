@@ -23,6 +23,7 @@ from bot.middlewares import (
 )
 from bot.settings import Settings
 from domain.clock import Clock, SystemClock
+from domain.detection import shared_detector
 from domain.langid import SUPPORTED_LANGUAGES
 from handlers import build_router
 from handlers.i18n import create_i18n
@@ -78,6 +79,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     """Routers, middlewares and long-lived dependencies (as Dispatcher keyword arguments)."""
     clock = clock or SystemClock()
+    detector = shared_detector()
     dispatcher = Dispatcher(
         storage=storage or create_fsm_storage(settings, session_factory),
         # Updates of one chat are handled one after another (the lock is held until the
@@ -89,11 +91,12 @@ def create_dispatcher(
         clock=clock,
         tz=ZoneInfo(settings.timezone),
         scheduler=scheduler,
+        detector=detector,
     )
     private_only = PrivateChatsOnly(i18n, settings.default_locale)
     database = DatabaseMiddleware(session_factory, on_commit=on_commit)
     current_user = CurrentUserMiddleware(settings, clock)
-    locale = LocaleMiddleware(i18n)
+    locale = LocaleMiddleware(i18n, detector)
     dispatcher.update.outer_middleware(private_only)
     dispatcher.update.outer_middleware(database)
     dispatcher.update.outer_middleware(current_user)

@@ -35,7 +35,7 @@ from bot.settings import Settings
 from delivery.replies import holding_calls
 from domain import notify, staff
 from domain.clock import Clock
-from domain.langid import detector_ready, get_detector
+from domain.detection import DetectorProcess
 from handlers.i18n import supported_locale
 from storage.db import SessionFactory
 from storage.uow import UnitOfWork, is_retryable
@@ -268,8 +268,9 @@ class LocaleMiddleware(I18nMiddleware):
     """The person's stored contact language, then the one chosen during onboarding, then
     Telegram's `language_code` when supported, then what they typed, then the default."""
 
-    def __init__(self, i18n: I18n) -> None:
+    def __init__(self, i18n: I18n, detector: DetectorProcess) -> None:
         super().__init__(i18n=i18n)
+        self.detector = detector
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         locale = await self.resolve(event, data)
@@ -290,11 +291,15 @@ class LocaleMiddleware(I18nMiddleware):
         if from_client:
             return from_client
         text = _text_of(event)
-        # Until the detector is built (in the background at start) we do not block on it.
-        if text and not text.startswith("/") and detector_ready():
-            detection = get_detector().detect(text)
-            if detection.sure and detection.language:
-                return detection.language
+        if text and not text.startswith("/"):
+            # Someone whose language we do not know: their words may tell, once the
+            # detector is up; this first time it is started and the default is used.
+            if self.detector.ready:
+                detection = await self.detector.detect(text)
+                if detection.sure and detection.language:
+                    return detection.language
+            else:
+                self.detector.warm_up()
         return self.i18n.default_locale
 
 

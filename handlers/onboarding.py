@@ -5,7 +5,6 @@ The screens are in handlers/onboarding_screens.py; here, one handler per button 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -19,8 +18,8 @@ from aiogram.utils.i18n import gettext as _
 
 from domain import onboarding as service
 from domain.clock import Clock
+from domain.detection import DetectorProcess
 from domain.errors import DomainError
-from domain.langid import get_detector
 from domain.profile import MULTI_SELECT, Step, steps_for
 from handlers.callbacks import (
     PICK_OTHER,
@@ -165,11 +164,11 @@ async def language_chosen(
     await show_consent(message, edit=True)
 
 
-async def language_typed(message: Message, i18n: I18n) -> None:
+async def language_typed(message: Message, i18n: I18n, detector: DetectorProcess) -> None:
     """Someone typed instead of tapping: their words tell us their language."""
     sender: TelegramUser | None = message.from_user
-    detector = await asyncio.to_thread(get_detector)  # built already, except right at start
-    detection = detector.detect(message.text or "", prior=sender.language_code if sender else None)
+    prior = sender.language_code if sender else None
+    detection = await detector.detect(message.text or "", prior=prior)
     if detection.sure and detection.language:
         i18n.current_locale = detection.language
         await show_language_confirm(message, detection.language, edit=False)

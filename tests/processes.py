@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 # Imported once by the fork server; every bot process starts with them loaded.
-PRELOAD = ["bot.__main__", "bot.app", "handlers", "delivery.outbox", "tests._preloaded_detector"]
+PRELOAD = ["bot.__main__", "bot.app", "handlers", "delivery.outbox"]
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)
 
