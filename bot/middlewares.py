@@ -290,16 +290,16 @@ class LocaleMiddleware(I18nMiddleware):
         from_client = supported_locale(sender.language_code if sender else None)
         if from_client:
             return from_client
+        # Someone whose language we do not know: their words may tell, once the detector
+        # is up. It is started now (in its own process), so it is ready when they type.
+        if not self.detector.ready:
+            self.detector.warm_up()
+            return self.i18n.default_locale
         text = _text_of(event)
         if text and not text.startswith("/"):
-            # Someone whose language we do not know: their words may tell, once the
-            # detector is up; this first time it is started and the default is used.
-            if self.detector.ready:
-                detection = await self.detector.detect(text)
-                if detection.sure and detection.language:
-                    return detection.language
-            else:
-                self.detector.warm_up()
+            detection = await self.detector.detect(text)
+            if detection.sure and detection.language:
+                return detection.language
         return self.i18n.default_locale
 
 
