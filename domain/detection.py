@@ -13,7 +13,6 @@ and ask the person with buttons instead.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import sys
@@ -36,6 +35,7 @@ class DetectorProcess:
         self._ready = False
         self._lock = asyncio.Lock()
         self._idle: asyncio.TimerHandle | None = None
+        self._stopping: asyncio.Task[None] | None = None  # kept: a task nobody holds may vanish
         self._warming: asyncio.Task[None] | None = None
 
     @property
@@ -50,8 +50,10 @@ class DetectorProcess:
 
     async def _warm(self) -> None:
         async with self._lock:
-            with contextlib.suppress(Exception):
+            try:
                 await self._started()
+            except Exception as error:  # the next question tries again
+                log.warning("language detector did not start (%s)", type(error).__name__)
         self._rearm()
 
     async def detect(self, text: str, prior: str | None = None) -> Detection:
@@ -91,8 +93,10 @@ class DetectorProcess:
     def _rearm(self) -> None:
         if self._idle is not None:
             self._idle.cancel()
-        loop = asyncio.get_running_loop()
-        self._idle = loop.call_later(self.idle_seconds, lambda: loop.create_task(self.stop()))
+        self._idle = asyncio.get_running_loop().call_later(self.idle_seconds, self._stop_idle)
+
+    def _stop_idle(self) -> None:
+        self._stopping = asyncio.get_running_loop().create_task(self.stop())
 
     async def stop(self) -> None:
         """Let the models go (the next question starts the child again); waits for a

@@ -25,7 +25,8 @@ How a text is decided, cheapest evidence first:
    sure on its own.
 
 The lingua detector is heavy (see :data:`DEFAULT_MODE`), so it is built once
-per process, lazily, by :func:`get_detector`; never per request.
+per process, lazily, by :func:`get_detector`; never per request. The bot asks
+it through :mod:`domain.detection`, which keeps it in a child process.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ __all__ = [
     "AccuracyMode",
     "Detection",
     "LanguageDetector",
-    "detect",
     "get_detector",
     "normalize_language_code",
 ]
@@ -278,8 +278,9 @@ _detector_lock = threading.Lock()
 def get_detector() -> LanguageDetector:
     """The process-wide detector, built on first use (in :data:`DEFAULT_MODE`).
 
-    The first call takes about a second in high-accuracy mode; an async
-    caller may warm it up at start with ``await asyncio.to_thread(get_detector)``.
+    The first call takes a second or two in high-accuracy mode and holds
+    Python's global lock meanwhile: the running bot keeps it in a process of
+    its own (:mod:`domain.detection`).
     """
     global _detector
     if _detector is None:
@@ -287,13 +288,3 @@ def get_detector() -> LanguageDetector:
             if _detector is None:
                 _detector = LanguageDetector()
     return _detector
-
-
-def detector_ready() -> bool:
-    """Whether the process-wide detector is built (so using it will not block)."""
-    return _detector is not None
-
-
-def detect(text: str, prior: str | None = None) -> Detection:
-    """Detect the language of ``text`` with the process-wide detector."""
-    return get_detector().detect(text, prior)

@@ -13,7 +13,6 @@ from domain.langid import (
     SUPPORTED_LANGUAGES,
     Detection,
     LanguageDetector,
-    detect,
     get_detector,
     normalize_language_code,
 )
@@ -43,7 +42,7 @@ def test_supported_languages_in_product_order() -> None:
 def test_get_detector_is_built_once(detector: LanguageDetector) -> None:
     assert get_detector() is detector
     text = "Ik woon al drie jaar in Brussel."
-    assert _same(detect(text), detector.detect(text))
+    assert _same(get_detector().detect(text), detector.detect(text))
 
 
 def test_detection_is_immutable(detector: LanguageDetector) -> None:
