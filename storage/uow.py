@@ -22,6 +22,7 @@ from storage.repositories import (
     UserRepository,
 )
 from storage.staff import InviteRepository, NoteRepository
+from storage.support import ConcernRepository, InboxRepository
 
 # SQLite's "database is locked" (busy past its timeout); PostgreSQL's serialization failure,
 # deadlock and unique violation (another transaction took the key first).
@@ -78,6 +79,8 @@ class UnitOfWork:
     notes = _Repositories(NoteRepository)
     invites = _Repositories(InviteRepository)
     conversations = _Repositories(ConversationRepository)
+    inbox = _Repositories(InboxRepository)
+    concerns = _Repositories(ConcernRepository)
 
     def __init__(self, session_factory: SessionFactory) -> None:
         self._session_factory = session_factory

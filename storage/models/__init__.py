@@ -17,6 +17,7 @@ from storage.models.pairs import (
 )
 from storage.models.people import CoordinatorInvite, PersonNote, Programme, Role, User, UserStatus
 from storage.models.records import AuditLog, FsmRecord, Outbox, OutboxStatus, ProcessedUpdate
+from storage.models.support import Concern, ConcernKind, ConcernStatus, InboxThread
 
 __all__ = [
     "ERASED_END_REASON",
@@ -24,12 +25,16 @@ __all__ = [
     "Base",
     "Broadcast",
     "BroadcastStatus",
+    "Concern",
+    "ConcernKind",
+    "ConcernStatus",
     "CoordinatorInvite",
     "EndReason",
     "Event",
     "FsmRecord",
     "HourEntry",
     "HourStatus",
+    "InboxThread",
     "Meetup",
     "MeetupStatus",
     "Outbox",

@@ -127,5 +127,8 @@ class HourEntry(Base):
     )
     status: Mapped[str] = mapped_column(String(16), default=HourStatus.PENDING.value)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("hour_entry.id"), default=None)
+    # Who typed it in: one of the pair (`person`), or a coordinator for someone who cannot
+    # use the bot (`coordinator`, shown as "entered by the coordinator").
+    source: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
