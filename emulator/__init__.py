@@ -1,6 +1,7 @@
 """A local Telegram Bot API emulator for tests: ``Emulator`` and its simulated users."""
 
 from emulator.api import DEFAULT_TOKEN, BotApi, RequestRecord
+from emulator.groups import SimulatedGroup
 from emulator.limits import RateLimit, RateStats
 from emulator.server import create_app, run_standalone
 from emulator.state import BotCommandEntry, BotMessage, CallbackAnswer, StoredFile
@@ -17,6 +18,7 @@ __all__ = [
     "RateLimit",
     "RateStats",
     "RequestRecord",
+    "SimulatedGroup",
     "SimulatedUser",
     "StoredFile",
     "create_app",

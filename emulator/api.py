@@ -8,6 +8,7 @@ and ``callback_query``.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import itertools
 import logging
@@ -27,10 +28,16 @@ from emulator.formatting import PARSE_MODES, EntityParseError, command_entities,
 from emulator.limits import RateLimit, RateLimiter
 from emulator.spec import ApiSpec, MethodSpec, RequestParams, RequestValidator, Upload, load_spec
 from emulator.state import (
+    DEFAULT_ADMIN_RIGHTS,
+    DEFAULT_BOT_RIGHTS,
+    TOPIC_ICON_COLORS,
     BotCommandEntry,
     BotMessage,
     CallbackAnswer,
+    ChatBase,
     ChatState,
+    ForumTopicState,
+    GroupState,
     StoredFile,
     UpdateQueue,
     WebhookConfig,
@@ -73,6 +80,22 @@ _OTHER_MESSAGE_METHODS = frozenset(
     {"copymessage", "copymessages", "forwardmessage", "forwardmessages"}
 )
 _JPEG_SIZE_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+MAX_TOPIC_NAME_LENGTH = 128
+NOT_A_MEMBER = "Forbidden: bot is not a member of the supergroup chat"
+# Message fields that make a service message: these can't be copied or forwarded.
+SERVICE_FIELDS = frozenset(
+    {
+        "forum_topic_created", "forum_topic_edited", "forum_topic_closed",
+        "forum_topic_reopened", "general_forum_topic_hidden", "general_forum_topic_unhidden",
+        "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
+        "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
+        "pinned_message", "migrate_to_chat_id", "migrate_from_chat_id",
+    }
+)  # fmt: skip
+# The kinds of message whose copy takes a new caption.
+_CAPTIONED_KINDS = frozenset({"document", "photo", "voice"})
+# Where getFile's file_path puts each kind of file, as TDLib names the directories.
+_FILE_DIRECTORIES = {"document": "documents", "photo": "photos", "voice": "voice"}
 
 
 @dataclass(slots=True)
@@ -163,6 +186,65 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def audio_type(data: bytes) -> str | None:
+    """The MIME type of OGG, MP3 or M4A audio; None for anything else."""
+    if data.startswith(b"OggS"):
+        return "audio/ogg"
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    if data[4:8] == b"ftyp":
+        return "audio/mp4"
+    return None
+
+
+def _sticker_type(data: bytes, guessed: str) -> str:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"
+    if data.startswith(b"\x1f\x8b"):
+        return "application/x-tgsticker"
+    return guessed
+
+
+def text_content(text: str) -> dict[str, Any]:
+    """The text fields of a person's message, with the bot_command entities Telegram adds."""
+    content: dict[str, Any] = {"text": text}
+    entities = command_entities(text)
+    if entities:
+        content["entities"] = entities
+    return content
+
+
+def administrator(user: dict[str, Any], rights: dict[str, bool]) -> dict[str, Any]:
+    """A ChatMemberAdministrator with these rights.
+
+    It also has ``can_send_welcome_messages``, which Bot API 10.3 made required (aiogram
+    3.31 rejects an administrator without it) although ``api.json`` (10.1) lacks it.
+    """
+    return {
+        "status": "administrator",
+        "user": user,
+        "can_be_edited": False,
+        "can_send_welcome_messages": False,
+        **rights,
+    }
+
+
+def replied_message(
+    chat: ChatBase, reply_to: int | None, thread_id: int | None
+) -> dict[str, Any] | None:
+    """The ``reply_to_message`` Telegram shows: the replied message or, in a topic without
+    an explicit reply, the topic's creation message; never with its own reply_to_message."""
+    target = reply_to if reply_to is not None else thread_id
+    if target is None:
+        return None
+    message = chat.message_dict(target)
+    if message is None:
+        return None
+    return {key: value for key, value in message.items() if key != "reply_to_message"}
+
+
 class BotApi:
     """The emulated Bot API of one bot: its chats, files, update queue, limits and faults."""
 
@@ -187,6 +269,7 @@ class BotApi:
             "username": bot_username,
         }
         self.chats: dict[int, ChatState] = {}
+        self.groups: dict[int, GroupState] = {}
         self.files: dict[str, StoredFile] = {}
         self.updates = UpdateQueue()
         self.faults = FaultPlan()
@@ -226,6 +309,18 @@ class BotApi:
             "getchatmenubutton": self._get_chat_menu_button,
             "getchat": self._get_chat,
             "getchatmember": self._get_chat_member,
+            "getchatadministrators": self._get_chat_administrators,
+            "getchatmembercount": self._get_chat_member_count,
+            "sendvoice": self._send_voice,
+            "sendsticker": self._send_sticker,
+            "sendlocation": self._send_location,
+            "copymessage": self._copy_message,
+            "forwardmessage": self._forward_message,
+            "createforumtopic": self._create_forum_topic,
+            "editforumtopic": self._edit_forum_topic,
+            "closeforumtopic": self._close_forum_topic,
+            "reopenforumtopic": self._reopen_forum_topic,
+            "deleteforumtopic": self._delete_forum_topic,
         }
 
     # --- requests ---------------------------------------------------------------
@@ -330,7 +425,7 @@ class BotApi:
             return chat.id if chat is not None else chat_id
         return chat_id if isinstance(chat_id, int) else None
 
-    def _find_chat(self, chat_id: Any) -> ChatState | None:
+    def _find_chat(self, chat_id: Any) -> ChatBase | None:
         key = chat_id
         if isinstance(chat_id, str):
             if chat_id.lstrip("-").isdigit():
@@ -340,15 +435,46 @@ class BotApi:
                 return next(
                     (c for c in self.chats.values() if c.user.get("username") == username), None
                 )
-        return self.chats.get(key) if isinstance(key, int) else None
+        if not isinstance(key, int):
+            return None
+        found: ChatBase | None = self.chats.get(key)
+        return found if found is not None else self.groups.get(key)
 
-    def _chat(self, chat_id: Any) -> ChatState:
+    def _chat(self, chat_id: Any) -> ChatBase:
         chat = self._find_chat(chat_id)
         if chat is None:
             raise bad_request("chat not found")
+        if isinstance(chat, GroupState) and chat.bot_status == "left":
+            raise ApiError(403, NOT_A_MEMBER)
         return chat
 
-    def _new_message(self, chat: ChatState, kind: str) -> BotMessage:
+    def _send_chat(self, params: dict[str, Any]) -> ChatBase:
+        """The chat a send goes to, with its ``message_thread_id`` checked."""
+        chat = self._chat(params["chat_id"])
+        self._thread(chat, params)
+        return chat
+
+    def _thread(self, chat: ChatBase, params: dict[str, Any]) -> int | None:
+        """The forum topic a send goes to (None: the General topic, or not a forum).
+
+        The description gives ``message_thread_id`` "for forum supergroups and private
+        chats of bots with forum topic mode enabled only". The emulated bot has no forum
+        topic mode (getMe has no ``has_topics_enabled``), so outside forums it is ignored.
+        """
+        thread_id = params.get("message_thread_id")
+        if thread_id is None or not isinstance(chat, GroupState) or not chat.is_forum:
+            return None
+        topic = chat.topic(thread_id)
+        if topic is None:
+            raise bad_request("message thread not found")
+        if topic.closed and not self._manages_topic(chat, topic):
+            raise bad_request("TOPIC_CLOSED")
+        return int(thread_id)
+
+    def _manages_topic(self, chat: GroupState, topic: ForumTopicState) -> bool:
+        return chat.bot_can("can_manage_topics") or topic.creator_id == self.bot_user["id"]
+
+    def _new_message(self, chat: ChatBase, kind: str) -> BotMessage:
         return BotMessage(
             message_id=chat.next_message_id(),
             chat=chat.as_chat(),
@@ -396,7 +522,7 @@ class BotApi:
         if message.caption is not None:
             message.parse_mode = params.get("parse_mode")
 
-    def _reply_to(self, chat: ChatState, params: dict[str, Any]) -> int | None:
+    def _reply_to(self, chat: ChatBase, params: dict[str, Any]) -> int | None:
         target: int | None = None
         allow_missing = bool(params.get("allow_sending_without_reply", False))
         reply = params.get("reply_parameters")
@@ -416,13 +542,19 @@ class BotApi:
             return None
         raise bad_request("message to be replied not found")
 
-    def _publish(self, chat: ChatState, message: BotMessage, params: dict[str, Any]) -> Any:
+    def _publish(self, chat: ChatBase, message: BotMessage, params: dict[str, Any]) -> Any:
         message.reply_markup = params.get("reply_markup")
         message.reply_to_message_id = self._reply_to(chat, params)
+        thread = self._thread(chat, params)
+        if thread is None and message.reply_to_message_id is not None:
+            # A reply goes to the topic of the message it answers.
+            thread = chat.thread_of(message.reply_to_message_id)
+        message.message_thread_id = thread
+        message.reply_to_message = replied_message(chat, message.reply_to_message_id, thread)
         chat.add_bot_message(message)
         return message.to_api()
 
-    def _edit_target(self, params: dict[str, Any]) -> tuple[ChatState, BotMessage]:
+    def _edit_target(self, params: dict[str, Any]) -> tuple[ChatBase, BotMessage]:
         if "inline_message_id" in params:
             # Inline mode is not emulated, so no inline message can exist.
             raise bad_request("message to edit not found")
@@ -442,14 +574,23 @@ class BotApi:
         return markup if markup is not None and "inline_keyboard" in markup else None
 
     @staticmethod
-    def _mark_edited(chat: ChatState, message: BotMessage) -> None:
+    def _mark_edited(chat: ChatBase, message: BotMessage) -> None:
         message.edited += 1
         message.edit_date = int(time.time())
         chat.record_edit(message)
 
     # --- files --------------------------------------------------------------------
 
-    def _input_file(self, value: Any, kind: str) -> StoredFile:
+    def _input_file(
+        self, value: Any, kind: str, *, duration: int = 0, emoji: str | None = None
+    ) -> StoredFile:
+        """The file a send names: an upload, a known file_id or a URL.
+
+        A file sent again by file_id keeps its kind (a voice note sent with sendDocument
+        is still a voice note), but a photo can't stand in for another kind, nor another
+        kind for a photo. An upload to sendVoice that is not OGG, MP3 or M4A audio becomes
+        a document ("other formats may be sent as Audio or Document").
+        """
         if isinstance(value, Upload):
             if not value.data:
                 raise bad_request("file must be non-empty")
@@ -466,33 +607,81 @@ class BotApi:
             mime = guessed or value.content_type or "application/octet-stream"
             if kind == "photo":
                 mime = "image/jpeg"  # Telegram re-encodes every photo as JPEG
-            return self._store(kind, value.filename, value.data, mime, width, height)
+            elif kind == "voice":
+                audio = audio_type(value.data)
+                if audio is None:
+                    kind = "document"
+                else:
+                    mime = audio
+            elif kind == "sticker":
+                mime = _sticker_type(value.data, mime)
+                width = height = 512
+            return self.store_file(
+                kind,
+                value.filename,
+                value.data,
+                mime,
+                width=width,
+                height=height,
+                duration=duration,
+                emoji=emoji,
+            )
         if isinstance(value, str):
             existing = self.files.get(value)
             if existing is not None:
+                if (existing.kind == "photo") != (kind == "photo"):
+                    raise bad_request(
+                        f"can't use file of type {existing.kind.title()} as {kind.title()}"
+                    )
                 return existing
             if value.startswith(("http://", "https://")):
                 # The emulator never fetches URLs: the file is recorded without content.
                 name = PurePosixPath(urlsplit(value).path).name or "file"
                 mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-                return self._store(kind, name, b"", mime, 0, 0)
+                if kind == "voice":
+                    mime = "audio/ogg"
+                side = 512 if kind == "sticker" else 0
+                return self.store_file(
+                    kind,
+                    name,
+                    b"",
+                    mime,
+                    width=side,
+                    height=side,
+                    duration=duration,
+                    emoji=emoji,
+                )
         raise bad_request("wrong file identifier/HTTP URL specified")
 
-    def _store(
-        self, kind: str, filename: str, data: bytes, mime: str, width: int, height: int
+    def store_file(
+        self,
+        kind: str,
+        filename: str,
+        data: bytes,
+        mime: str,
+        *,
+        width: int = 0,
+        height: int = 0,
+        duration: int = 0,
+        emoji: str | None = None,
     ) -> StoredFile:
+        """Keep a file (the bot's upload or what a simulated user sent) for getFile."""
         number = next(self._ids)
         digest = hashlib.sha256(data).hexdigest()
         suffix = ".jpg" if kind == "photo" else PurePosixPath(filename).suffix
+        directory = _FILE_DIRECTORIES.get(kind, f"{kind}s")
         stored = StoredFile(
             file_id=f"{kind}-{number}-{digest[:12]}",
             file_unique_id=f"u{digest[:15]}",
-            file_path=f"{kind}s/file_{number}{suffix}",
+            file_path=f"{directory}/file_{number}{suffix}",
             filename=filename,
             mime_type=mime,
             data=data,
             width=width,
             height=height,
+            kind=kind,
+            duration=duration,
+            emoji=emoji,
         )
         self.files[stored.file_id] = stored
         self._files_by_path[stored.file_path] = stored
@@ -583,7 +772,7 @@ class BotApi:
         return info
 
     async def _send_message(self, params: dict[str, Any]) -> Any:
-        chat = self._chat(params["chat_id"])
+        chat = self._send_chat(params)
         text, entities, html = self._text(params)
         message = self._new_message(chat, "text")
         message.text, message.entities, message.html = text, entities, html
@@ -633,7 +822,16 @@ class BotApi:
         self._mark_edited(chat, message)
         return message.to_api()
 
-    def _delete_one(self, chat: ChatState, message_id: int) -> bool:
+    @staticmethod
+    def _check_deletable(chat: ChatBase, message_id: int) -> None:
+        """In a group, others' messages need can_delete_messages; a topic's creation
+        message can't be deleted at all."""
+        other = chat.user_messages.get(message_id)
+        if other is not None and isinstance(chat, GroupState):
+            if not chat.bot_can("can_delete_messages") or "forum_topic_created" in other:
+                raise bad_request("message can't be deleted")
+
+    def _delete_one(self, chat: ChatBase, message_id: int) -> bool:
         message = chat.bot_messages.get(message_id)
         if message is not None and not message.deleted:
             message.deleted = True
@@ -642,12 +840,16 @@ class BotApi:
         return chat.user_messages.pop(message_id, None) is not None
 
     async def _delete_message(self, params: dict[str, Any]) -> Any:
-        if not self._delete_one(self._chat(params["chat_id"]), params["message_id"]):
+        chat = self._chat(params["chat_id"])
+        self._check_deletable(chat, params["message_id"])
+        if not self._delete_one(chat, params["message_id"]):
             raise bad_request("message to delete not found")
         return True
 
     async def _delete_messages(self, params: dict[str, Any]) -> Any:
         chat = self._chat(params["chat_id"])
+        for message_id in params["message_ids"]:
+            self._check_deletable(chat, message_id)
         for message_id in params["message_ids"]:
             self._delete_one(chat, message_id)
         return True
@@ -676,20 +878,51 @@ class BotApi:
         query.chat.changed.notify()
         return True
 
-    async def _send_document(self, params: dict[str, Any]) -> Any:
-        chat = self._chat(params["chat_id"])
-        stored = self._input_file(params["document"], "document")
-        message = self._new_message(chat, "document")
-        message.document = stored
-        self._apply_caption(message, params)
+    def _media_message(self, chat: ChatBase, stored: StoredFile) -> BotMessage:
+        """A new bot message carrying ``stored`` as what it is (document, photo...)."""
+        message = self._new_message(chat, stored.kind)
+        if stored.kind == "photo":
+            message.photo_file = stored
+        elif stored.kind == "voice":
+            message.voice = stored.as_voice()
+        elif stored.kind == "sticker":
+            message.sticker = stored.as_sticker()
+        else:
+            message.kind = "document"
+            message.document = stored
+        return message
+
+    async def _send_file(self, params: dict[str, Any], kind: str, **details: Any) -> Any:
+        chat = self._send_chat(params)
+        stored = self._input_file(params[kind], kind, **details)
+        message = self._media_message(chat, stored)
+        if message.kind in _CAPTIONED_KINDS:
+            self._apply_caption(message, params)
         return self._publish(chat, message, params)
 
+    async def _send_document(self, params: dict[str, Any]) -> Any:
+        return await self._send_file(params, "document")
+
     async def _send_photo(self, params: dict[str, Any]) -> Any:
-        chat = self._chat(params["chat_id"])
-        stored = self._input_file(params["photo"], "photo")
-        message = self._new_message(chat, "photo")
-        message.photo_file = stored
-        self._apply_caption(message, params)
+        return await self._send_file(params, "photo")
+
+    async def _send_voice(self, params: dict[str, Any]) -> Any:
+        return await self._send_file(params, "voice", duration=int(params.get("duration") or 0))
+
+    async def _send_sticker(self, params: dict[str, Any]) -> Any:
+        return await self._send_file(params, "sticker", emoji=params.get("emoji"))
+
+    async def _send_location(self, params: dict[str, Any]) -> Any:
+        chat = self._send_chat(params)
+        latitude, longitude = params["latitude"], params["longitude"]
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise bad_request("invalid location specified")
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        for key in ("horizontal_accuracy", "live_period", "heading", "proximity_alert_radius"):
+            if key in params:
+                location[key] = params[key]
+        message = self._new_message(chat, "location")
+        message.location = location
         return self._publish(chat, message, params)
 
     async def _get_file(self, params: dict[str, Any]) -> Any:
@@ -756,8 +989,27 @@ class BotApi:
 
     async def _get_chat(self, params: dict[str, Any]) -> Any:
         chat = self._chat(params["chat_id"])
+        extra: dict[str, Any] = {}
+        if isinstance(chat, GroupState):
+            extra["permissions"] = {
+                "can_send_messages": True,
+                "can_send_audios": True,
+                "can_send_documents": True,
+                "can_send_photos": True,
+                "can_send_videos": True,
+                "can_send_video_notes": True,
+                "can_send_voice_notes": True,
+                "can_send_polls": True,
+                "can_send_other_messages": True,
+                "can_add_web_page_previews": True,
+                "can_change_info": False,
+                "can_invite_users": True,
+                "can_pin_messages": False,
+                "can_manage_topics": False,
+            }
         return {
             **chat.as_chat(),
+            **extra,
             "accent_color_id": 0,
             "max_reaction_count": 11,
             "accepted_gift_types": {
@@ -771,19 +1023,261 @@ class BotApi:
 
     async def _get_chat_member(self, params: dict[str, Any]) -> Any:
         chat = self._chat(params["chat_id"])
-        if params["user_id"] == chat.id:
+        user_id = params["user_id"]
+        if isinstance(chat, GroupState):
+            return self._group_member(chat, user_id)
+        assert isinstance(chat, ChatState)
+        if user_id == chat.id:
             return {"status": "member", "user": chat.user}
-        if params["user_id"] == self.bot_user["id"]:
+        if user_id == self.bot_user["id"]:
             return {"status": "member", "user": self.bot_user}
         raise bad_request("user not found")
+
+    async def _get_chat_administrators(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        if not isinstance(chat, GroupState):
+            raise bad_request("there are no administrators in the private chat")
+        ids = sorted(chat.admins)
+        if chat.bot_status == "administrator":
+            ids.insert(0, int(self.bot_user["id"]))
+        return [self._group_member(chat, user_id) for user_id in ids]
+
+    async def _get_chat_member_count(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params["chat_id"])
+        if not isinstance(chat, GroupState):
+            return 2
+        return len(chat.members) + (chat.bot_status != "left")
+
+    def _group_member(self, chat: GroupState, user_id: int) -> dict[str, Any]:
+        """The ChatMember of a supergroup for the bot or a simulated user."""
+        if user_id == self.bot_user["id"]:
+            if chat.bot_status == "administrator":
+                return administrator(self.bot_user, chat.bot_rights)
+            return {"status": chat.bot_status, "user": self.bot_user}
+        if user_id not in chat.members and user_id not in self.chats:
+            raise bad_request("user not found")
+        user = self.person(user_id)
+        if user_id in chat.admins:
+            return administrator(user, DEFAULT_ADMIN_RIGHTS)
+        if user_id in chat.members:
+            return {"status": "member", "user": user}
+        return {"status": "left", "user": user}
+
+    def person(self, user_id: int) -> dict[str, Any]:
+        """The User object of a simulated person: their profile when made with ``user()``,
+        else a stand-in (``first_name`` "User <id>")."""
+        private = self.chats.get(user_id)
+        if private is not None:
+            return private.user
+        return {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
 
     def _default(self, spec: MethodSpec, params: dict[str, Any]) -> Any:
         """Methods without their own behaviour: a generic message for senders, else True."""
         if spec.returns == ("Message",) and "chat_id" in params:
-            chat = self._chat(params["chat_id"])
+            chat = self._send_chat(params)
             message = self._new_message(chat, spec.name)
             self._apply_caption(message, params)
             return self._publish(chat, message, params)
+        return True
+
+    # --- copies and forwards -------------------------------------------------------
+
+    def _original(
+        self, params: dict[str, Any], verb: str
+    ) -> tuple[ChatBase, ChatBase, dict[str, Any]]:
+        """The source chat, the target chat and the Message object a copy or forward takes."""
+        source = self._chat(params["from_chat_id"])
+        chat = self._send_chat(params)
+        message = source.message_dict(params["message_id"])
+        if message is None:
+            raise bad_request(f"message to {verb} not found")
+        if SERVICE_FIELDS & message.keys():
+            past = "copied" if verb == "copy" else "forwarded"
+            raise bad_request(f"the message can't be {past}")
+        return source, chat, message
+
+    def _duplicate(self, chat: ChatBase, source: ChatBase, original: dict[str, Any]) -> BotMessage:
+        """A new bot message in ``chat`` with the content of ``original``."""
+        bot_message = source.bot_messages.get(int(original["message_id"]))
+        if bot_message is not None:
+            message = self._new_message(chat, bot_message.kind)
+            for name in (
+                "text", "html", "parse_mode", "entities", "caption", "caption_html",
+                "caption_entities", "voice", "location", "sticker",
+            ):  # fmt: skip
+                setattr(message, name, copy.deepcopy(getattr(bot_message, name)))
+            # The files themselves are shared, as Telegram keeps one file for both.
+            message.document, message.photo_file = bot_message.document, bot_message.photo_file
+            message.photo_sizes = list(bot_message.photo_sizes)
+            return message
+        kind = next(
+            (key for key in ("text", "voice", "photo", "document", "location", "sticker")
+             if key in original),
+            "unknown",
+        )  # fmt: skip
+        message = self._new_message(chat, kind)
+        if kind == "text":
+            message.text = original["text"]
+            message.entities = copy.deepcopy(original.get("entities", []))
+        elif kind == "photo":
+            sizes = [self.files.get(size["file_id"]) for size in original["photo"]]
+            message.photo_sizes = [size for size in sizes if size is not None]
+            message.photo_file = message.photo_sizes[-1] if message.photo_sizes else None
+        elif kind == "document":
+            message.document = self.files.get(original["document"]["file_id"])
+        elif kind in ("voice", "location", "sticker"):
+            setattr(message, kind, copy.deepcopy(original[kind]))
+        if "caption" in original:
+            message.caption = original["caption"]
+            message.caption_entities = copy.deepcopy(original.get("caption_entities", []))
+        return message
+
+    async def _copy_message(self, params: dict[str, Any]) -> Any:
+        source, chat, original = self._original(params, "copy")
+        message = self._duplicate(chat, source, original)
+        message.copied_from = (source.id, int(original["message_id"]))
+        if "caption" in params and message.kind in _CAPTIONED_KINDS:
+            # A new caption replaces the original; an empty one removes it.
+            message.caption, message.caption_entities, message.caption_html = (None, [], None)
+            self._apply_caption(message, params)
+        self._publish(chat, message, params)
+        return {"message_id": message.message_id}
+
+    async def _forward_message(self, params: dict[str, Any]) -> Any:
+        source, chat, original = self._original(params, "forward")
+        message = self._duplicate(chat, source, original)
+        message.forwarded_from = (source.id, int(original["message_id"]))
+        # A forward of a forward keeps the first origin.
+        message.forward_origin = copy.deepcopy(original.get("forward_origin")) or {
+            "type": "user",
+            "sender_user": original["from"],
+            "date": original["date"],
+        }
+        return self._publish(chat, message, params)
+
+    # --- forum topics --------------------------------------------------------------
+
+    def _forum(self, params: dict[str, Any]) -> GroupState:
+        chat = self._chat(params["chat_id"])
+        if not isinstance(chat, GroupState) or not chat.is_forum:
+            raise bad_request("the chat is not a forum")
+        return chat
+
+    def _existing_topic(self, chat: GroupState, params: dict[str, Any]) -> ForumTopicState:
+        thread_id = params["message_thread_id"]
+        if thread_id <= 0:
+            raise bad_request("invalid forum topic identifier specified")
+        topic = chat.topic(thread_id)
+        if topic is None:
+            raise bad_request("TOPIC_ID_INVALID")
+        return topic
+
+    @staticmethod
+    def _topic_name(raw: str) -> str:
+        return " ".join(raw.split())[:MAX_TOPIC_NAME_LENGTH]
+
+    async def _create_forum_topic(self, params: dict[str, Any]) -> Any:
+        chat = self._forum(params)
+        if not chat.bot_can("can_manage_topics"):
+            raise bad_request("not enough rights to create a topic")
+        topic = self.open_topic(
+            chat,
+            self.bot_user,
+            params["name"],
+            params.get("icon_color"),
+            params.get("icon_custom_emoji_id"),
+        )
+        return topic.to_api()
+
+    def open_topic(
+        self,
+        chat: GroupState,
+        creator: dict[str, Any],
+        name: str,
+        icon_color: int | None = None,
+        icon_custom_emoji_id: str | None = None,
+    ) -> ForumTopicState:
+        """Create a topic, with its ``forum_topic_created`` service message (which the bot
+        gets); its id is that message's id."""
+        name = self._topic_name(name)
+        if not name:
+            raise bad_request("title must be non-empty")
+        if icon_color is None:
+            icon_color = TOPIC_ICON_COLORS[len(chat.topics) % len(TOPIC_ICON_COLORS)]
+        elif icon_color not in TOPIC_ICON_COLORS:
+            raise bad_request("TOPIC_ICON_COLOR_INVALID")
+        thread_id = chat.next_message_id()
+        topic = ForumTopicState(
+            message_thread_id=thread_id,
+            name=name,
+            icon_color=icon_color,
+            creator_id=int(creator["id"]),
+            icon_custom_emoji_id=icon_custom_emoji_id or None,
+        )
+        chat.topics[thread_id] = topic
+        created: dict[str, Any] = {"name": name, "icon_color": icon_color}
+        if topic.icon_custom_emoji_id:
+            created["icon_custom_emoji_id"] = topic.icon_custom_emoji_id
+        self._service_message(
+            chat, {"forum_topic_created": created}, thread_id, thread_id, sender=creator
+        )
+        chat.changed.notify()
+        return topic
+
+    async def _edit_forum_topic(self, params: dict[str, Any]) -> Any:
+        chat = self._forum(params)
+        topic = self._existing_topic(chat, params)
+        if not self._manages_topic(chat, topic):
+            raise bad_request("not enough rights to edit the topic")
+        name = self._topic_name(params.get("name") or "")
+        emoji = params.get("icon_custom_emoji_id")
+        if not name and emoji is None:
+            return True  # nothing to change: Telegram is not even asked
+        edited: dict[str, Any] = {}
+        if name and name != topic.name:
+            edited["name"] = topic.name = name
+        if emoji is not None and (emoji or None) != topic.icon_custom_emoji_id:
+            topic.icon_custom_emoji_id = emoji or None
+            edited["icon_custom_emoji_id"] = emoji
+        if not edited:
+            raise bad_request("TOPIC_NOT_MODIFIED")
+        self._service_message(chat, {"forum_topic_edited": edited}, topic.message_thread_id)
+        chat.changed.notify()
+        return True
+
+    async def _set_topic_closed(self, params: dict[str, Any], closed: bool) -> Any:
+        chat = self._forum(params)
+        topic = self._existing_topic(chat, params)
+        if not self._manages_topic(chat, topic):
+            raise bad_request("not enough rights to close or open the topic")
+        if topic.closed == closed:
+            raise bad_request("TOPIC_NOT_MODIFIED")
+        topic.closed = closed
+        field_name = "forum_topic_closed" if closed else "forum_topic_reopened"
+        self._service_message(chat, {field_name: {}}, topic.message_thread_id)
+        chat.changed.notify()
+        return True
+
+    async def _close_forum_topic(self, params: dict[str, Any]) -> Any:
+        return await self._set_topic_closed(params, True)
+
+    async def _reopen_forum_topic(self, params: dict[str, Any]) -> Any:
+        return await self._set_topic_closed(params, False)
+
+    async def _delete_forum_topic(self, params: dict[str, Any]) -> Any:
+        chat = self._forum(params)
+        topic = self._existing_topic(chat, params)
+        if not chat.bot_can("can_delete_messages"):
+            raise bad_request("not enough rights to delete the topic")
+        topic.deleted = True
+        thread_id = topic.message_thread_id
+        for message in chat.history:
+            if message.message_thread_id == thread_id:
+                message.deleted = True
+        for message_id, other in list(chat.user_messages.items()):
+            if other.get("message_thread_id") == thread_id:
+                del chat.user_messages[message_id]
+        chat.changed.notify()
         return True
 
     # --- simulated users ----------------------------------------------------------
@@ -812,29 +1306,164 @@ class BotApi:
             chat.user = user
         return chat
 
-    def user_message(self, chat: ChatState, text: str) -> int:
+    def user_message(self, chat: ChatState, text: str, *, reply_to: int | None = None) -> int:
         """Queue a text message from the chat's user; returns its message_id."""
-        message_id = chat.next_message_id()
-        chat.user_messages[message_id] = text
+        return self.incoming_message(chat, chat.user, text_content(text), reply_to=reply_to)
+
+    def incoming_message(
+        self,
+        chat: ChatBase,
+        sender: dict[str, Any],
+        content: dict[str, Any],
+        *,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """Post a message from a person (``content``: the text or media fields) and queue
+        its update when the bot gets it; returns its message_id.
+
+        In a forum, ``thread_id`` names the topic (None: General, or the topic of the
+        ``reply_to`` message). Raises LookupError for a topic or a replied message that
+        does not exist.
+        """
+        thread: int | None = None
+        if reply_to is not None and chat.message_dict(reply_to) is None:
+            raise LookupError(f"no message #{reply_to} in chat {chat.id} to reply to")
+        if isinstance(chat, GroupState) and chat.is_forum:
+            if thread_id is not None:
+                if chat.topic(thread_id) is None:
+                    raise LookupError(f"no topic {thread_id} in chat {chat.id}")
+                thread = thread_id
+            elif reply_to is not None:
+                thread = chat.thread_of(reply_to)
+        message = self._post(chat, sender, content, thread, reply_to)
+        self.mark_action(chat)
+        if self._bot_receives(chat, message, reply_to):
+            self._deliver(chat, message)
+        return int(message["message_id"])
+
+    def mark_action(self, chat: ChatBase) -> None:
+        """A simulated person acted in ``chat``: wait_for() there, and in every group (where
+        the bot may relay it), looks only at what the bot does from now on."""
         chat.action_mark = len(chat.events)
-        message: dict[str, Any] = {
-            "message_id": message_id,
-            "from": chat.user,
-            "chat": chat.as_chat(),
-            "date": int(time.time()),
-            "text": text,
-        }
-        entities = command_entities(text)
-        if entities:
-            message["entities"] = entities
+        for group in self.groups.values():
+            group.action_mark = len(group.events)
+
+    def _post(
+        self,
+        chat: ChatBase,
+        sender: dict[str, Any],
+        content: dict[str, Any],
+        thread: int | None,
+        reply_to: int | None = None,
+        message_id: int | None = None,
+    ) -> dict[str, Any]:
+        """Store a message not sent through a send method, as Telegram shows it."""
+        if message_id is None:
+            message_id = chat.next_message_id()
+        message: dict[str, Any] = {"message_id": message_id}
+        if thread is not None:
+            message["message_thread_id"] = thread
+        message.update({"from": sender, "chat": chat.as_chat(), "date": int(time.time())})
+        if thread is not None:
+            message["is_topic_message"] = True
+        # A topic's creation message answers nothing; every other one in it answers it.
+        replied = replied_message(chat, reply_to, thread if thread != message_id else None)
+        if replied is not None:
+            message["reply_to_message"] = replied
+        message.update(content)
+        chat.user_messages[message_id] = message
+        return message
+
+    def _deliver(self, chat: ChatBase, message: dict[str, Any]) -> None:
+        if isinstance(chat, GroupState):
+            chat.received.add(int(message["message_id"]))
         self.updates.push({"message": message})
-        return message_id
+
+    def _bot_receives(self, chat: ChatBase, message: dict[str, Any], reply_to: int | None) -> bool:
+        """Whether the bot gets a person's message (privacy mode, as getMe reports it on).
+
+        In a group where it is no administrator, the bot gets only commands meant for it
+        (``/cmd@bot``, or ``/cmd`` when it was the last bot to post there) and replies to
+        its messages or to messages it got; the implicit reply to a topic's creation
+        message does not count.
+        """
+        if not isinstance(chat, GroupState):
+            return True
+        if chat.bot_status == "left":
+            return False
+        if chat.bot_status == "administrator":
+            return True
+        text = str(message.get("text") or "")
+        if text.startswith("/"):
+            _, _, addressee = text.split(maxsplit=1)[0].partition("@")
+            if addressee:
+                return addressee.lower() == str(self.bot_user["username"]).lower()
+            return bool(chat.history)
+        return reply_to is not None and (reply_to in chat.bot_messages or reply_to in chat.received)
+
+    def _service_message(
+        self,
+        chat: GroupState,
+        content: dict[str, Any],
+        thread: int | None,
+        message_id: int | None = None,
+        *,
+        sender: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A service message (of the bot's action unless ``sender`` says otherwise), which
+        the bot gets too, in privacy mode as well."""
+        sender = sender if sender is not None else self.bot_user
+        message = self._post(chat, sender, content, thread, message_id=message_id)
+        if chat.bot_status != "left":
+            self._deliver(chat, message)
+        return message
+
+    def register_group(
+        self,
+        chat_id: int,
+        title: str | None = None,
+        *,
+        is_forum: bool = True,
+        members: set[int] | None = None,
+        admins: set[int] | None = None,
+        bot_status: str | None = None,
+        bot_rights: dict[str, bool] | None = None,
+    ) -> GroupState:
+        """A supergroup with the bot in it, made on first use (by default titled "Group",
+        with the bot an administrator with the usual rights).
+
+        A later call keeps the group, its topics and messages: ``members`` and ``admins``
+        are added, and the title and the bot's status change only when given;
+        ``bot_rights`` (the usual rights changed by these) replace the bot's rights.
+        """
+        if chat_id >= 0:
+            raise ValueError("a supergroup's id is negative (-100...)")
+        if bot_status not in (None, "administrator", "member", "left"):
+            raise ValueError('bot_status is "administrator", "member" or "left"')
+        group = self.groups.get(chat_id)
+        if group is None:
+            group = self.groups[chat_id] = GroupState(group_id=chat_id, title=title or "Group")
+        if bot_rights is not None:
+            known = set(self.spec.types["ChatAdministratorRights"].fields)
+            unknown = set(bot_rights) - known
+            if unknown:
+                raise ValueError(f"not administrator rights: {sorted(unknown)}")
+            group.bot_rights = {**DEFAULT_BOT_RIGHTS, **bot_rights}
+        if title is not None:
+            group.title = title
+        group.is_forum = is_forum
+        group.admins |= set(admins or ())
+        group.members |= set(members or ()) | group.admins
+        if bot_status is not None:
+            group.bot_status = bot_status
+        return group
 
     def callback_query(self, chat: ChatState, message: BotMessage, data: str) -> str:
         """Queue a callback query from the chat's user on ``message``; returns the query id."""
         query_id = str(4_000_000_000_000_000_000 + next(self._ids))
         self._queries[query_id] = _CallbackQuery(chat, time.monotonic())
-        chat.action_mark = len(chat.events)
+        self.mark_action(chat)
         instance = hashlib.sha256(f"{self.bot_user['id']}:{chat.id}".encode()).hexdigest()
         self.updates.push(
             {
@@ -878,6 +1507,7 @@ class BotApi:
         instance would; update ids keep growing, as Telegram's do across bots' restarts."""
         self.updates.reset()
         self.chats.clear()
+        self.groups.clear()
         self.files.clear()
         self._files_by_path.clear()
         self._queries.clear()
@@ -896,5 +1526,5 @@ class BotApi:
         """Let every long poll and waiting test return now."""
         self.closed = True
         self.updates.changed.notify()
-        for chat in self.chats.values():
+        for chat in [*self.chats.values(), *self.groups.values()]:
             chat.changed.notify()

@@ -56,6 +56,10 @@ class StoredFile:
     data: bytes = field(repr=False)
     width: int = 0
     height: int = 0
+    # What Telegram files it as: "document", "photo", "voice" or "sticker".
+    kind: str = "document"
+    duration: int = 0
+    emoji: str | None = None
 
     @property
     def size(self) -> int:
@@ -82,6 +86,32 @@ class StoredFile:
             "file_size": self.size,
         }
 
+    def as_voice(self) -> dict[str, Any]:
+        """The Voice object Telegram returns for it."""
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "duration": self.duration,
+            "mime_type": self.mime_type,
+            "file_size": self.size,
+        }
+
+    def as_sticker(self) -> dict[str, Any]:
+        """The Sticker object Telegram returns for it (a regular sticker)."""
+        sticker: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "type": "regular",
+            "width": self.width,
+            "height": self.height,
+            "is_animated": self.mime_type == "application/x-tgsticker",
+            "is_video": self.mime_type == "video/webm",
+        }
+        if self.emoji:
+            sticker["emoji"] = self.emoji
+        sticker["file_size"] = self.size
+        return sticker
+
     def as_file(self) -> dict[str, Any]:
         """The File object getFile returns for it."""
         return {
@@ -97,7 +127,13 @@ class BotMessage:
     """A message the bot sent to a chat, in its current state (after edits).
 
     ``text`` and ``caption`` are plain text (HTML tags stripped, references decoded);
-    ``html`` keeps the raw text the bot sent with ``parse_mode=HTML``.
+    ``html`` keeps the raw text the bot sent with ``parse_mode=HTML``. ``kind`` is "text",
+    "document", "photo", "voice", "location", "sticker", or the method's name for the
+    senders without behaviour of their own ("sendPoll"...). The media are in ``document``,
+    ``photo_file`` (``photo_sizes`` for every size of a copied photo), ``voice``,
+    ``location`` and ``sticker`` (the last three as the Bot API objects).
+    ``message_thread_id`` is the forum topic (None: a private chat or the General topic);
+    ``copied_from`` and ``forwarded_from`` are ``(chat_id, message_id)`` of the original.
     """
 
     message_id: int
@@ -119,6 +155,16 @@ class BotMessage:
     edited: int = 0
     edit_date: int | None = None
     deleted: bool = False
+    message_thread_id: int | None = None
+    photo_sizes: list[StoredFile] = field(default_factory=list, repr=False)
+    voice: dict[str, Any] | None = None
+    location: dict[str, Any] | None = None
+    sticker: dict[str, Any] | None = None
+    copied_from: tuple[int, int] | None = None
+    forwarded_from: tuple[int, int] | None = None
+    forward_origin: dict[str, Any] | None = field(default=None, repr=False)
+    # The replied message as Telegram shows it (a topic's creation message when implicit).
+    reply_to_message: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def chat_id(self) -> int:
@@ -153,12 +199,17 @@ class BotMessage:
 
     def to_api(self) -> dict[str, Any]:
         """The Message object as Telegram returns and forwards it."""
-        message: dict[str, Any] = {
-            "message_id": self.message_id,
-            "from": self.sender,
-            "chat": self.chat,
-            "date": self.date,
-        }
+        message: dict[str, Any] = {"message_id": self.message_id}
+        if self.message_thread_id is not None:
+            message["message_thread_id"] = self.message_thread_id
+        message.update({"from": self.sender, "chat": self.chat, "date": self.date})
+        if self.forward_origin is not None:
+            message["forward_origin"] = self.forward_origin
+            message.update(legacy_forward_fields(self.forward_origin))
+        if self.message_thread_id is not None:
+            message["is_topic_message"] = True
+        if self.reply_to_message is not None:
+            message["reply_to_message"] = self.reply_to_message
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
         if self.text is not None:
@@ -167,15 +218,36 @@ class BotMessage:
                 message["entities"] = self.entities
         if self.document is not None:
             message["document"] = self.document.as_document()
-        if self.photo_file is not None:
+        if self.photo_sizes:
+            message["photo"] = [size.as_photo_size() for size in self.photo_sizes]
+        elif self.photo_file is not None:
             message["photo"] = [self.photo_file.as_photo_size()]
+        if self.sticker is not None:
+            message["sticker"] = self.sticker
+        if self.voice is not None:
+            message["voice"] = self.voice
         if self.caption is not None:
             message["caption"] = self.caption
             if self.caption_entities:
                 message["caption_entities"] = self.caption_entities
+        if self.location is not None:
+            message["location"] = self.location
         if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
             message["reply_markup"] = self.reply_markup
         return message
+
+
+def legacy_forward_fields(origin: dict[str, Any]) -> dict[str, Any]:
+    """The older forward fields the Bot API server still writes beside ``forward_origin``."""
+    fields: dict[str, Any] = {}
+    if origin.get("type") == "user":
+        fields["forward_from"] = origin["sender_user"]
+    elif origin.get("type") == "chat":
+        fields["forward_from_chat"] = origin["sender_chat"]
+    elif origin.get("type") == "hidden_user":
+        fields["forward_sender_name"] = origin["sender_user_name"]
+    fields["forward_date"] = origin["date"]
+    return fields
 
 
 def _button_text(button: Any) -> str:
@@ -202,37 +274,34 @@ class BotCommandEntry(NamedTuple):
     description: str
 
 
-@dataclass(eq=False)
-class ChatState:
-    """A private chat between the bot and one simulated user."""
+@dataclass(eq=False, kw_only=True)
+class ChatBase:
+    """What every chat the bot is in keeps: the bot's messages and everyone else's.
 
-    user: dict[str, Any]
+    ``user_messages`` holds, as Message objects (dicts), the messages that did not come
+    from the bot's send methods: what people sent, and service messages.
+    """
+
     history: list[BotMessage] = field(default_factory=list)
     bot_messages: dict[int, BotMessage] = field(default_factory=dict)
-    user_messages: dict[int, str] = field(default_factory=dict)
-    callback_answers: list[CallbackAnswer] = field(default_factory=list)
+    user_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     chat_actions: list[str] = field(default_factory=list)
     reply_keyboard: dict[str, Any] | None = None
     # Every new or edited bot message, in order: what wait_for() looks through.
     events: list[BotMessage] = field(default_factory=list)
     changed: Signal = field(default_factory=Signal)
     read_cursor: int = 0
-    answers_cursor: int = 0
     action_mark: int = 0
     last_message_id: int = 0
 
     @property
     def id(self) -> int:
-        """The chat id (the user's id, as in every private chat)."""
-        return int(self.user["id"])
+        """The chat id."""
+        raise NotImplementedError
 
     def as_chat(self) -> dict[str, Any]:
-        """The Chat object of this private chat."""
-        chat: dict[str, Any] = {"id": self.id, "type": "private"}
-        for key in ("first_name", "last_name", "username"):
-            if key in self.user:
-                chat[key] = self.user[key]
-        return chat
+        """The Chat object of this chat."""
+        raise NotImplementedError
 
     def next_message_id(self) -> int:
         """Allocate the next message id; user and bot messages share one sequence."""
@@ -255,6 +324,134 @@ class ChatState:
         """Record that a bot message changed and wake waiting tests."""
         self.events.append(message)
         self.changed.notify()
+
+    def message_dict(self, message_id: int) -> dict[str, Any] | None:
+        """Any message of the chat that still exists, as a Message object."""
+        bot_message = self.bot_messages.get(message_id)
+        if bot_message is not None:
+            return None if bot_message.deleted else bot_message.to_api()
+        return self.user_messages.get(message_id)
+
+    def thread_of(self, message_id: int) -> int | None:
+        """The forum topic a message of this chat is in (None: none or unknown)."""
+        message = self.message_dict(message_id)
+        if message is None:
+            return None
+        thread = message.get("message_thread_id")
+        return int(thread) if thread is not None else None
+
+
+@dataclass(eq=False)
+class ChatState(ChatBase):
+    """A private chat between the bot and one simulated user."""
+
+    user: dict[str, Any]
+    callback_answers: list[CallbackAnswer] = field(default_factory=list)
+    answers_cursor: int = 0
+
+    @property
+    def id(self) -> int:
+        """The chat id (the user's id, as in every private chat)."""
+        return int(self.user["id"])
+
+    def as_chat(self) -> dict[str, Any]:
+        """The Chat object of this private chat."""
+        chat: dict[str, Any] = {"id": self.id, "type": "private"}
+        for key in ("first_name", "last_name", "username"):
+            if key in self.user:
+                chat[key] = self.user[key]
+        return chat
+
+
+# The six colours createForumTopic accepts, in the order the Bot API lists them.
+TOPIC_ICON_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
+
+# What an administrator bot may do unless a test says otherwise.
+DEFAULT_BOT_RIGHTS: dict[str, bool] = {
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_pin_messages": True,
+    "can_manage_topics": True,
+}
+# The rights of a person a test makes an administrator.
+DEFAULT_ADMIN_RIGHTS: dict[str, bool] = {**DEFAULT_BOT_RIGHTS, "can_promote_members": True}
+
+
+@dataclass(eq=False, slots=True)
+class ForumTopicState:
+    """One topic of a forum supergroup; its id is the id of its creation message."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int
+    creator_id: int
+    icon_custom_emoji_id: str | None = None
+    closed: bool = False
+    deleted: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        """The ForumTopic object."""
+        topic: dict[str, Any] = {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+        if self.icon_custom_emoji_id:
+            topic["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return topic
+
+
+@dataclass(eq=False)
+class GroupState(ChatBase):
+    """A supergroup (a forum when ``is_forum``) with simulated users as members.
+
+    ``bot_status`` is "administrator" (with ``bot_rights``), "member" or "left".
+    """
+
+    group_id: int
+    title: str
+    is_forum: bool = True
+    members: set[int] = field(default_factory=set)
+    admins: set[int] = field(default_factory=set)
+    bot_status: str = "administrator"
+    bot_rights: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_BOT_RIGHTS))
+    topics: dict[int, ForumTopicState] = field(default_factory=dict)
+    # Ids of the people's messages the bot received (privacy mode decides which).
+    received: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # Message 1 created the supergroup: no topic and no later message has that id.
+        self.last_message_id = max(self.last_message_id, 1)
+
+    @property
+    def id(self) -> int:
+        """The chat id (negative, -100...)."""
+        return self.group_id
+
+    def as_chat(self) -> dict[str, Any]:
+        """The Chat object of this supergroup."""
+        chat: dict[str, Any] = {"id": self.group_id, "title": self.title, "type": "supergroup"}
+        if self.is_forum:
+            chat["is_forum"] = True
+        return chat
+
+    def bot_can(self, right: str) -> bool:
+        """Whether the bot is an administrator with this right."""
+        return self.bot_status == "administrator" and bool(self.bot_rights.get(right, False))
+
+    def topic(self, thread_id: int) -> ForumTopicState | None:
+        """The topic with this id, unless it was deleted."""
+        topic = self.topics.get(thread_id)
+        return topic if topic is not None and not topic.deleted else None
 
 
 @dataclass(eq=False, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from emulator.api import DEFAULT_TOKEN, BotApi, RequestRecord
 from emulator.faults import Fault
+from emulator.groups import SimulatedGroup
 from emulator.limits import RateLimit, RateStats
 from emulator.server import create_app
 from emulator.state import BotCommandEntry, StoredFile, WebhookConfig
@@ -54,6 +56,7 @@ class Emulator:
         self._app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self._users: dict[int, SimulatedUser] = {}
+        self._groups: dict[int, SimulatedGroup] = {}
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -90,6 +93,7 @@ class Emulator:
         users, chats, requests, faults or webhook, and the rate limit it was created with."""
         self.api.reset(*self._initial)
         self._users.clear()
+        self._groups.clear()
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -136,6 +140,65 @@ class Emulator:
     def users(self) -> list[SimulatedUser]:
         """Every simulated user, in creation order."""
         return list(self._users.values())
+
+    def forum_group(
+        self,
+        chat_id: int = -1001234567890,
+        title: str | None = None,
+        *,
+        members: Iterable[int] = (),
+        admins: Iterable[int] = (),
+        bot_rights: dict[str, bool] | None = None,
+        bot_is_member: bool | None = None,
+        bot_is_admin: bool | None = None,
+    ) -> SimulatedGroup:
+        """The forum supergroup (``is_forum``) with this id, made on first call.
+
+        ``title`` is "Coordinators" unless given. ``members`` are user ids; those made with
+        ``user()`` (before or after this call) appear with their profile, others as
+        "User <id>" without a private chat. ``admins`` are members who are administrators
+        too. The bot is an administrator with ``can_manage_topics`` and the other usual
+        rights; ``bot_rights`` changes some of them (``{"can_manage_topics": False}``;
+        ``{}``: the usual ones), ``bot_is_admin=False`` makes it a plain member (in privacy
+        mode) and ``bot_is_member=False`` leaves it out of the group.
+
+        A later call returns the same group with its topics and messages: it adds
+        ``members`` and ``admins``, and changes the title and the bot's rights and status
+        only when they are given (``forum_group(chat_id)`` just looks the group up).
+        """
+        status: str | None = None
+        if bot_is_member is False:
+            status = "left"
+        elif bot_is_admin is not None:
+            status = "administrator" if bot_is_admin else "member"
+        elif bot_is_member:
+            existing = self.api.groups.get(chat_id)
+            if existing is None or existing.bot_status == "left":
+                status = "administrator"
+        if chat_id not in self.api.groups and title is None:
+            title = "Coordinators"
+        chat = self.api.register_group(
+            chat_id,
+            title,
+            members=set(members),
+            admins=set(admins),
+            bot_status=status,
+            bot_rights=bot_rights,
+        )
+        if chat_id not in self._groups:
+            self._groups[chat_id] = SimulatedGroup(self.api, chat)
+        return self._groups[chat_id]
+        chat = self.api.register_group(
+            chat_id, title, members=set(members), admins=set(admins),
+            bot_status=status, bot_rights=bot_rights,
+        )  # fmt: skip
+        self._groups[chat_id] = SimulatedGroup(self.api, chat)
+        return self._groups[chat_id]
+
+    @property
+    def groups(self) -> list[SimulatedGroup]:
+        """Every simulated group, in creation order."""
+        return list(self._groups.values())
 
     def push_update(self, payload: dict[str, Any]) -> int | None:
         """Queue any update (no update_id); its id, or None when allowed_updates drops it."""

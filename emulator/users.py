@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from emulator import media
 from emulator.api import BotApi
 from emulator.state import BotMessage, CallbackAnswer, ChatState
 
@@ -106,9 +107,44 @@ class SimulatedUser:
 
     # --- acting ------------------------------------------------------------------
 
-    async def send(self, text: str) -> int:
-        """Send a text message to the bot (a /command gets its bot_command entity)."""
-        return self._api.user_message(self._chat, text)
+    async def send(self, text: str, *, reply_to: int | None = None) -> int:
+        """Send a text message to the bot (a /command gets its bot_command entity).
+
+        ``reply_to`` makes it a reply to that message of the chat (the bot's or the
+        user's own), which the update shows as ``reply_to_message``.
+        """
+        return self._api.user_message(self._chat, text, reply_to=reply_to)
+
+    async def send_voice(self, duration: int = 3, *, reply_to: int | None = None) -> int:
+        """Send a voice note (OGG/Opus, ``duration`` seconds); returns its message_id."""
+        return self._post(media.voice(self._api, duration), reply_to)
+
+    async def send_photo(self, caption: str | None = None, *, reply_to: int | None = None) -> int:
+        """Send a photo (in three sizes, as Telegram keeps it); returns its message_id."""
+        return self._post(media.photo(self._api, caption), reply_to)
+
+    async def send_document(
+        self,
+        file_name: str = "file.pdf",
+        caption: str | None = None,
+        *,
+        reply_to: int | None = None,
+    ) -> int:
+        """Send a file as a document; returns its message_id."""
+        return self._post(media.document(self._api, file_name, caption), reply_to)
+
+    async def send_location(
+        self, latitude: float, longitude: float, *, reply_to: int | None = None
+    ) -> int:
+        """Send a location; returns its message_id."""
+        return self._post(media.location(latitude, longitude), reply_to)
+
+    async def send_sticker(self, emoji: str = "👍", *, reply_to: int | None = None) -> int:
+        """Send a regular static sticker; returns its message_id."""
+        return self._post(media.sticker(self._api, emoji), reply_to)
+
+    def _post(self, content: dict[str, Any], reply_to: int | None) -> int:
+        return self._api.incoming_message(self._chat, self._chat.user, content, reply_to=reply_to)
 
     async def command(self, name: str, args: str | None = None) -> int:
         """Send ``/name args``; ``command("start", "nc-bon")`` is ``send("/start nc-bon")``."""
