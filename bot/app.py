@@ -22,12 +22,19 @@ from bot.factories import (
     set_command_menus,
 )
 from bot.settings import Settings
-from bot.startup import Deadline, call_telegram, check_redis, prepare_database
+from bot.startup import (
+    Deadline,
+    call_telegram,
+    check_coordinator_group,
+    check_redis,
+    prepare_database,
+)
+from delivery.inbox import ForumTopics
 from delivery.outbox import OutboxWorker
 from delivery.ratelimit import FloodControl
 from delivery.reports import BroadcastReporter
 from delivery.telegram import create_bot
-from domain import hours
+from domain import concerns, hours
 from domain.clock import Clock, SystemClock
 from domain.notify import use_programme_timezone
 from handlers.broadcasts import progress_text
@@ -75,6 +82,13 @@ class BotApp:
             self.plan_nudges, "interval", hours=6, id="plan-nudges", replace_existing=True
         )
         self.scheduler.add_job(
+            self.remind_concerns,
+            "interval",
+            minutes=15,
+            id="concern-reminders",
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
             self.prune_processed_updates,
             "interval",
             hours=1,
@@ -89,6 +103,14 @@ class BotApp:
             await hours.plan_nudges(uow, self.clock.now())
             await uow.commit()
         self.outbox.poke()
+
+    async def remind_concerns(self) -> None:
+        """Concerns nobody took on within a day: a reminder to every coordinator."""
+        async with UnitOfWork(self.database.session_factory) as uow:
+            reminded = await concerns.remind_unacknowledged(uow, self.clock.now())
+            await uow.commit()
+        if reminded:
+            self.outbox.poke()
 
     async def prune_processed_updates(self) -> None:
         async with UnitOfWork(self.database.session_factory) as uow:
@@ -127,6 +149,11 @@ async def build_app(
     bot = create_bot(token, api_url)
     # People without a time zone of their own live in the programme's (TIMEZONE).
     tz = ZoneInfo(settings.timezone)
+    topics = (
+        ForumTopics(database.session_factory, bot, settings.coordinator_chat_id)
+        if settings.coordinator_chat_id is not None
+        else None
+    )
     outbox = OutboxWorker(
         database.session_factory,
         bot,
@@ -135,6 +162,7 @@ async def build_app(
         clock,
         tz=tz,
         rate=settings.send_rate,
+        topics=topics,
     )
     # Replies, pushed messages and progress edits share one rate limiter (replies first).
     bot.session.middleware(FloodControl(outbox.limiter))
@@ -181,6 +209,10 @@ async def run_polling(
         await call_telegram(
             "setMyCommands", lambda: set_command_menus(app.bot, app.i18n), api_url, deadline
         )
+        if app.settings.coordinator_chat_id is not None:
+            await check_coordinator_group(
+                app.bot, app.settings.coordinator_chat_id, api_url, deadline
+            )
         await app.start_background()
         await app.dispatcher.start_polling(
             app.bot,
@@ -231,6 +263,8 @@ async def run_webhook(app: BotApp, *, deadline: Deadline | None = None) -> None:
             deadline,
             bad_request_setting="WEBHOOK_URL",
         )
+        if settings.coordinator_chat_id is not None:
+            await check_coordinator_group(app.bot, settings.coordinator_chat_id, api_url, deadline)
         await app.start_background()
         web_app = web.Application()
         SimpleRequestHandler(app.dispatcher, app.bot, secret_token=secret).register(

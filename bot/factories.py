@@ -93,7 +93,7 @@ def create_dispatcher(
         scheduler=scheduler,
         detector=detector,
     )
-    private_only = PrivateChatsOnly(i18n, settings.default_locale)
+    private_only = PrivateChatsOnly(i18n, settings.default_locale, settings.coordinator_chat_id)
     database = DatabaseMiddleware(session_factory, on_commit=on_commit)
     current_user = CurrentUserMiddleware(settings, clock)
     locale = LocaleMiddleware(i18n, detector)

@@ -52,15 +52,21 @@ class PrivateChatsOnly(BaseMiddleware):
     """The first of our middlewares: only updates from private chats reach the handlers.
 
     Everything the bot says is about one person (their profile, hours, data export, the
-    waiting list for a coordinator), so nothing is ever answered in a group or channel:
+    waiting list for a coordinator), so nothing is ever answered in a group or channel
+    (except the coordinators' own forum group, where each person has their topic):
     a command or a button there gets one neutral line pointing to the private chat, and
     when the bot is added to a group or channel it leaves. Updates that carry nothing we
     can read (see `delivery.telegram.TolerantSession`) stop here too.
     """
 
-    def __init__(self, i18n: I18n, default_locale: str) -> None:
+    def __init__(
+        self, i18n: I18n, default_locale: str, coordinator_chat_id: int | None = None
+    ) -> None:
         self.i18n = i18n
         self.default_locale = default_locale
+        # The coordinators' private forum group (COORDINATOR_CHAT_ID), the one group the
+        # bot works in: handlers.inbox reads only people's topics there.
+        self.coordinator_chat_id = coordinator_chat_id
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Update) and not _has_payload(event):
@@ -68,6 +74,8 @@ class PrivateChatsOnly(BaseMiddleware):
             return None
         chat: Chat | None = data.get("event_chat")
         if chat is None or chat.type == ChatType.PRIVATE:
+            return await handler(event, data)
+        if self.coordinator_chat_id is not None and chat.id == self.coordinator_chat_id:
             return await handler(event, data)
         bot: Bot = data["bot"]
         if isinstance(event, Update):
@@ -250,6 +258,8 @@ class CurrentUserMiddleware(BaseMiddleware):
             user = await staff.ensure_bootstrap_coordinator(
                 uow, sender.id, language, self.clock.now()
             )
+        if user is not None and sender is not None and user.username != sender.username:
+            user.username = sender.username  # written only when it changed
         data["user"] = user
         return await handler(event, data)
 

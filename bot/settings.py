@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Brussels"
     default_locale: str = "nl"
     coordinator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # The coordinators' private forum supergroup: one topic per person who writes to them.
+    # Unset, each coordinator gets people's messages in their private chat with the bot.
+    coordinator_chat_id: int | None = None
     data_dir: Path = Path("data")
     send_rate: float = Field(default=30.0, gt=0)  # messages a second overall (Telegram's limit)
     log_level: str = "INFO"
@@ -70,6 +73,19 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("coordinator_chat_id", mode="before")
+    @classmethod
+    def _group_id(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        text = str(value).strip()
+        if not text.lstrip("-").isdigit() or not text.startswith("-100"):
+            raise ValueError(
+                f"{text[:24]!r} is not a supergroup id (a number starting with -100, "
+                "as Telegram shows it for the group)"
+            )
+        return int(text)
 
     @field_validator("bot_token", "webhook_secret", "redis_url", "webhook_url", mode="before")
     @classmethod

@@ -15,12 +15,15 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.engine import make_url
 
 from bot.config import BOT_TOKEN_HINT, DATABASE_HINT, HINTS, ConfigError
 from storage.migrate import DatabaseProblem, check_connection, upgrade_async
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 
@@ -310,3 +313,47 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 def _short(error: BaseException, limit: int = 160) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+GROUP_HINT = "unset COORDINATOR_CHAT_ID to use the coordinators' private chats instead"
+
+
+async def check_coordinator_group(bot: Bot, chat_id: int, api_url: str, deadline: Deadline) -> None:
+    """COORDINATOR_CHAT_ID must name a private forum supergroup in which the bot is an
+    administrator allowed to manage topics: people's messages go there, and nowhere public."""
+    from aiogram.enums import ChatMemberStatus, ChatType
+
+    setting = "COORDINATOR_CHAT_ID"
+    chat = await call_telegram(
+        "getChat", lambda: bot.get_chat(chat_id), api_url, deadline, bad_request_setting=setting
+    )
+    if chat.type != ChatType.SUPERGROUP or not chat.is_forum:
+        raise ConfigError(
+            setting,
+            f"chat {chat_id} is not a supergroup with topics",
+            "turn on Topics in the group's settings, or " + GROUP_HINT,
+        )
+    if chat.username:
+        raise ConfigError(
+            setting,
+            f"chat {chat_id} is public (@{chat.username}); people's messages must stay private",
+            "make the group private, or " + GROUP_HINT,
+        )
+    me = await call_telegram("getMe", bot.me, api_url, deadline)
+    member = await call_telegram(
+        "getChatMember",
+        lambda: bot.get_chat_member(chat_id, me.id),
+        api_url,
+        deadline,
+        bad_request_setting=setting,
+    )
+    may_manage = member.status == ChatMemberStatus.CREATOR or (
+        member.status == ChatMemberStatus.ADMINISTRATOR
+        and bool(getattr(member, "can_manage_topics", False))
+    )
+    if not may_manage:
+        raise ConfigError(
+            setting,
+            f"the bot is not an administrator allowed to manage topics in chat {chat_id}",
+            "make the bot an administrator with 'Manage topics', or " + GROUP_HINT,
+        )

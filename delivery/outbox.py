@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -51,12 +51,39 @@ MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
+class Topic:
+    """A person's forum topic in the coordinators' group: its title, and the header that
+    opens it (sent once, when the topic is made)."""
+
+    person_id: int
+    title: str
+    header: str
+    header_markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """What one outbox row looks like in one language."""
+    """What one outbox row looks like in one language.
+
+    A relayed message is `copy_of` (chat id, message id): Telegram copies the person's own
+    message (text, voice note, photo, location...), so its content is never stored here.
+    `text`, when not empty, goes first (who it is from); the buttons go on the copy.
+    With `topic`, both go into that person's topic of the coordinators' forum group.
+    """
 
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
     document: tuple[str, bytes] | None = None  # (filename, content); text is the caption
+    copy_of: tuple[int, int] | None = None
+    topic: Topic | None = None
+
+
+class Topics(Protocol):
+    """Finds or opens a person's forum topic (delivery.inbox.ForumTopics)."""
+
+    async def thread_of(self, topic: Topic) -> int: ...
+
+    async def forget(self, person_id: int) -> None: ...
 
 
 # (row, locale, the programme's time zone) -> the message, or None when there is nothing
@@ -81,8 +108,11 @@ class OutboxWorker(BackgroundSender):
         tz: ZoneInfo | None = None,
         rate: float = 30.0,
         batch: int = 50,
+        topics: Topics | None = None,
     ) -> None:
         super().__init__(session_factory, bot, i18n, clock)
+        # The coordinators' forum group (COORDINATOR_CHAT_ID), when there is one.
+        self.topics = topics
         self.render = render
         # The programme's time zone (settings' TIMEZONE, from bot.app.build_app), for
         # rows that carry no time zone of the recipient's own.
@@ -235,6 +265,12 @@ class OutboxWorker(BackgroundSender):
         except Exception as exc:  # one bad row must not hold up the rows claimed after it
             log.exception("outbox row %s (%s) could not be rendered", row.id, row.key)
             broken = f"render failed: {exc!r}"
+        if rendered is not None and rendered.topic is not None and self.topics is None:
+            # Queued for the coordinators' group, which is no longer configured.
+            log.error(
+                "outbox row %s is for a forum topic, but COORDINATOR_CHAT_ID is unset", row.id
+            )
+            broken = "no coordinators' group (COORDINATOR_CHAT_ID)"
         status, error, retry_at = OutboxStatus.SENT, None, None
         if broken is not None:
             status, error = OutboxStatus.FAILED, broken
@@ -271,10 +307,13 @@ class OutboxWorker(BackgroundSender):
                 await uow.outbox.finish(row.id, status, self.clock.now(), error)
                 if status is OutboxStatus.BLOCKED:
                     await uow.users.set_reachable(row.chat_id, False)
+                    _tell_sender_undelivered(uow, row, self.clock.now())
             await uow.commit()
 
     async def _send(self, chat_id: int, rendered: Rendered) -> None:
-        if rendered.document is not None:
+        if rendered.copy_of is not None or rendered.topic is not None:
+            await self._relay(chat_id, rendered)
+        elif rendered.document is not None:
             filename, content = rendered.document
             await self.bot.send_document(
                 chat_id,
@@ -284,6 +323,56 @@ class OutboxWorker(BackgroundSender):
             )
         else:
             await self.bot.send_message(chat_id, rendered.text, reply_markup=rendered.reply_markup)
+
+    async def _relay(self, chat_id: int, rendered: Rendered) -> None:
+        """Who it is from (the text), then the copy of the message itself, with the buttons;
+        into the person's forum topic when the row names one."""
+        thread: int | None = None
+        if rendered.topic is not None:
+            assert self.topics is not None  # checked in _deliver
+            thread = await self.topics.thread_of(rendered.topic)
+        try:
+            await self._relay_into(chat_id, rendered, thread)
+        except TelegramBadRequest as error:
+            if thread is None or "thread not found" not in error.message.lower():
+                raise
+            # Someone deleted the topic: open a new one and send there.
+            assert self.topics is not None and rendered.topic is not None
+            await self.topics.forget(rendered.topic.person_id)
+            await self._relay_into(chat_id, rendered, await self.topics.thread_of(rendered.topic))
+
+    async def _relay_into(self, chat_id: int, rendered: Rendered, thread: int | None) -> None:
+        markup = rendered.reply_markup
+        if rendered.text:
+            await self.bot.send_message(
+                chat_id,
+                rendered.text,
+                message_thread_id=thread,
+                reply_markup=None if rendered.copy_of else markup,
+            )
+        if rendered.copy_of is not None:
+            from_chat, message_id = rendered.copy_of
+            await self.bot.copy_message(
+                chat_id, from_chat, message_id, message_thread_id=thread, reply_markup=markup
+            )
+
+
+def _tell_sender_undelivered(uow: UnitOfWork, row: Outbox, now: datetime) -> None:
+    """A relayed message whose recipient blocked the bot: the row may name a notice for
+    the one who sent it (`undelivered`: the outbox row to write), so nobody waits for an
+    answer that cannot come."""
+    notice = row.params.get("undelivered")
+    if not isinstance(notice, dict):
+        return
+    uow.outbox.enqueue(
+        chat_id=int(notice["chat_id"]),
+        recipient_id=notice.get("recipient_id"),
+        programme_id=row.programme_id,
+        key=str(notice["key"]),
+        params=dict(notice.get("params") or {}),
+        due_at=now,
+        priority=0,
+    )
 
 
 def _is_dead_local_worker(name: str, host: str) -> bool:

@@ -4,7 +4,9 @@ Rules, each refused with its own message: 15 minutes to 12 hours, ended by now (
 starting nor ending in the future), not older than 60 days, against a meetup of the pair
 itself, no overlap with another entry of the pair, nobody confirms their own
 entry. Entries are never edited or deleted: a correction is a new entry that points at
-the entry it corrects.
+the entry it corrects. A coordinator may settle a dispute or enter hours for a pair
+(domain/pair_file.py): such entries are confirmed at once and carry
+`source="coordinator"`, which /progress and the data export show.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from storage.models import HourEntry, HourStatus, MeetupStatus, Pair, PairStatus
 from storage.uow import UnitOfWork
 
 MAX_AGE = timedelta(days=60)
+# `HourEntry.source` of an entry a coordinator typed in (the others are "person").
+COORDINATOR_SOURCE = "coordinator"
 MILESTONES = (10, 20, 30, 40)
 NUDGE_AFTER = timedelta(days=14)
 ALERT_AFTER = timedelta(days=28)
@@ -37,6 +41,9 @@ class Progress:
     target_hours: int
     by_kind: dict[str, int]
     meetups_this_month: int
+    # Of the confirmed minutes, those a coordinator entered (for someone without the bot,
+    # or settling a dispute): shown with their source.
+    coordinator_minutes: int = 0
 
 
 async def _pair_of(uow: UnitOfWork, person: User) -> Pair:
@@ -65,6 +72,28 @@ def _entry_params(entry: HourEntry, logger: User | None, recipient: User) -> dic
     }
 
 
+def check_duration(minutes: int) -> None:
+    """15 minutes to 12 hours, in steps of 15 minutes."""
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise DomainError("duration_out_of_range")
+    if minutes % 15:
+        raise DomainError("duration_steps")
+
+
+def check_span(started_at: datetime, minutes: int, kind: str, now: datetime) -> datetime:
+    """The rules every new entry's time obeys (see the module docstring); returns its end."""
+    check_duration(minutes)
+    if kind not in ACTIVITY_KINDS:
+        raise DomainError("invalid_choice")
+    end = started_at + timedelta(minutes=minutes)
+    # Time not yet spent cannot be confirmed: the whole span must lie in the past.
+    if end > now:
+        raise DomainError("hours_in_future")
+    if started_at < now - MAX_AGE:
+        raise DomainError("hours_too_old", days=MAX_AGE.days)
+    return end
+
+
 async def log(
     uow: UnitOfWork,
     person: User,
@@ -78,18 +107,7 @@ async def log(
 ) -> HourEntry:
     """Record time spent together; the other person is asked to confirm it."""
     pair = await _pair_of(uow, person)
-    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-        raise DomainError("duration_out_of_range")
-    if minutes % 15:
-        raise DomainError("duration_steps")
-    if kind not in ACTIVITY_KINDS:
-        raise DomainError("invalid_choice")
-    end = started_at + timedelta(minutes=minutes)
-    # Time not yet spent cannot be confirmed: the whole span must lie in the past.
-    if end > now:
-        raise DomainError("hours_in_future")
-    if started_at < now - MAX_AGE:
-        raise DomainError("hours_too_old", days=MAX_AGE.days)
+    end = check_span(started_at, minutes, kind, now)
     if meetup_id is not None:
         meetup = await uow.meetups.get(meetup_id)
         # Another pair's meetup is answered like any foreign id: it does not exist here.
@@ -200,6 +218,15 @@ async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
     if logger is not None:
         push(uow, logger, Notice.HOURS_CONFIRMED, _entry_params(entry, person, logger), due=now)
     members = [m for m in (logger, person) if m is not None]
+    await celebrate(uow, pair, members, before, after, now)
+    return entry
+
+
+async def celebrate(
+    uow: UnitOfWork, pair: Pair, members: Sequence[User], before: int, after: int, now: datetime
+) -> None:
+    """The pair's confirmed minutes went from `before` to `after`: each milestone passed is
+    celebrated with `members` (once), and the coordinators hear when the target is met."""
     # The fixed milestones below the pair's own target, and the target itself.
     for hours in sorted({m for m in MILESTONES if m < pair.target_hours} | {pair.target_hours}):
         if before < hours * 60 <= after:
@@ -222,7 +249,6 @@ async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
                 due=now,
                 dedup_key=f"target:{pair.id}:{coordinator.id}",
             )
-    return entry
 
 
 async def dispute(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -> HourEntry:
@@ -281,6 +307,9 @@ async def progress(uow: UnitOfWork, person: User, now: datetime) -> tuple[Pair, 
         target_hours=pair.target_hours,
         by_kind=await uow.hours.confirmed_by_kind(pair.id),
         meetups_this_month=await uow.meetups.count_between(pair.id, month_start, next_month),
+        coordinator_minutes=(await uow.hours.confirmed_by_source(pair.id)).get(
+            COORDINATOR_SOURCE, 0
+        ),
     )
 
 

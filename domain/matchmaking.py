@@ -192,6 +192,7 @@ def _introduce(uow: UnitOfWork, pair: Pair, newcomer: User, buddy: User, now: da
                 "role": person.role,
                 "other_name": other.first_name,
                 "other_telegram_id": other.telegram_id,
+                "other_username": other.username,
                 "languages": shared_languages,
                 "interests": shared_interests,
             },

@@ -30,6 +30,9 @@ class Notice(StrEnum):
     HOURS_CONFIRMED = "hours.confirmed"
     HOURS_DISPUTED = "hours.disputed"
     HOURS_MILESTONE = "hours.milestone"
+    # A coordinator settled a dispute, or entered hours for the pair (the pair file).
+    HOURS_RESOLVED = "hours.resolved"
+    HOURS_ENTERED_BY_COORDINATOR = "hours.coordinator_entered"
     # To coordinators.
     COORDINATOR_CHANGE_REQUEST = "coordinator.change_request"
     COORDINATOR_NO_SHOW = "coordinator.no_show"
@@ -37,6 +40,17 @@ class Notice(StrEnum):
     COORDINATOR_TARGET_REACHED = "coordinator.target_reached"
     COORDINATOR_PAIR_QUIET = "coordinator.pair_quiet"
     COORDINATOR_PAIR_ERASED = "coordinator.pair_erased"
+    # Being heard: a person's message (or concern) to the coordinators, their answer back,
+    # and the pair writing to each other through the bot. The words are copied by Telegram
+    # from the sender's chat (the row holds message ids, never the content).
+    INBOX_MESSAGE = "inbox.message"
+    INBOX_REPLY = "inbox.reply"
+    INBOX_UNDELIVERED = "inbox.undelivered"
+    CONCERN_REPORTED = "concern.reported"
+    CONCERN_REMINDER = "concern.reminder"
+    CONCERN_ACKNOWLEDGED = "concern.acknowledged"
+    CONCERN_CLOSED = "concern.closed"
+    PAIR_MESSAGE = "pair.message"
     # Broadcasts and community events.
     BROADCAST = "broadcast"
     EVENT_INVITE = "event.invite"

@@ -33,6 +33,7 @@ from typing import Any
 
 from domain import events as event_service
 from domain import staff
+from domain.hours import COORDINATOR_SOURCE
 from domain.notices import Notice
 from domain.notify import person_tz, push
 from domain.pairs import OPEN_PAIR, pairs_of
@@ -54,6 +55,7 @@ EXPORTED_FIELDS = (
     "status",
     "contact_language",
     "first_name",
+    "username",
     "municipality",
     "languages",
     "interests",
@@ -85,7 +87,42 @@ async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
     return {
         "programme": programme.name if programme else None,
         "profile": profile,
+        "hours": await _hours(uow, user),
+        # What they reported, without the words: those were only passed on by Telegram.
+        "concerns": [
+            {
+                "kind": concern.kind,
+                "status": concern.status,
+                "reported_at": _plain(concern.created_at),
+                "acknowledged_at": _plain(concern.acknowledged_at),
+                "closed_at": _plain(concern.closed_at),
+            }
+            for concern in await uow.concerns.of_reporter(user.id)
+        ],
     }
+
+
+async def _hours(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
+    """The ledger of every pair the person was in, each entry with who typed it in (the
+    person, their partner, or a coordinator) and never the partner's name."""
+    pair_ids = [pair.id for pair in await uow.pairs.ever_of(user.id)]
+    return [
+        {
+            "started_at": _plain(entry.started_at),
+            "minutes": entry.minutes,
+            "activity_kind": entry.activity_kind,
+            "status": entry.status,
+            "source": entry.source,
+            "entered_by": (
+                "coordinator"
+                if entry.source == COORDINATOR_SOURCE
+                else "you"
+                if entry.logged_by == user.id
+                else "partner"
+            ),
+        }
+        for entry in await uow.hours.of_pairs(pair_ids)
+    ]
 
 
 # --- pseudonyms in the audit log ---------------------------------------------------------
@@ -224,6 +261,7 @@ async def forget(uow: UnitOfWork, person: User, now: datetime) -> Erasure:
     withdrawn = await uow.outbox.withdraw_addressed_to(person.id, person.telegram_id)
     withdrawn += await uow.outbox.forget_mentions(
         telegram_id=person.telegram_id,
+        person_id=person.id,
         pair_ids=pair_ids,
         meetup_ids=[meetup.id for meetup in meetups],
         entry_ids=await uow.hours.ids_of_pairs(pair_ids),

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from domain.errors import DomainError, NotAllowed
-from storage.models import CoordinatorInvite, Event, Pair, Role, User, UserStatus
+from storage.models import Concern, CoordinatorInvite, Event, Pair, Role, User, UserStatus
 from storage.uow import UnitOfWork
 
 # What a coordinator reaches by id: it must be of their own programme.
-Owned = TypeVar("Owned", User, Pair, Event)
+Owned = TypeVar("Owned", User, Pair, Event, Concern)
 
 COORDINATOR_ROLES = frozenset({Role.COORDINATOR.value, Role.ADMIN.value})
 INVITE_VALID = timedelta(days=7)

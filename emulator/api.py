@@ -1478,6 +1478,33 @@ class BotApi:
         )
         return query_id
 
+    def group_callback_query(
+        self, group: GroupState, user_id: int, message: BotMessage, data: str
+    ) -> str:
+        """Queue a callback query from a member pressing a button of the bot's ``message``
+        in ``group``; the answer is recorded with the member's private chat (made when
+        missing), as Telegram shows it to the one who pressed."""
+        user = self.person(user_id)
+        chat = self.chats.get(user_id) or self.register_user(
+            user_id, str(user.get("first_name", f"User {user_id}")), user.get("language_code")
+        )
+        query_id = str(4_000_000_000_000_000_000 + next(self._ids))
+        self._queries[query_id] = _CallbackQuery(chat, time.monotonic())
+        self.mark_action(chat)
+        instance = hashlib.sha256(f"{self.bot_user['id']}:{group.id}".encode()).hexdigest()
+        self.updates.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "message": message.to_api(),
+                    "chat_instance": str(int(instance[:15], 16)),
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
     def set_blocked(self, user_id: int, blocked: bool, *, notify: bool = True) -> None:
         """Block or unblock the bot on behalf of a user, with the my_chat_member update."""
         was_blocked = user_id in self.faults.blocked

@@ -156,6 +156,12 @@ class SimulatedGroup:
 
         return await self._wait(found, timeout, "bot message matching the predicate", thread_id)
 
+    async def press_data(self, user_id: int, data: str, *, message: BotMessage) -> str:
+        """A member presses a button (or sends forged ``data``) on one of the bot's messages
+        in the group; returns the query id. The answer goes to the member's
+        ``callback_answers``."""
+        return self._api.group_callback_query(self._chat, user_id, message, data)
+
     async def _wait(
         self,
         check: Callable[[], BotMessage | None],

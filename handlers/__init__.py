@@ -23,16 +23,20 @@ def get_routers() -> list[Router]:
     """Every conversation area's router, in the order updates try them."""
     from handlers import (
         broadcasts,
+        concerns,
         coordinator_area,
         errors,
         events,
         fallback,
         hours,
+        inbox,
         meetups,
         menu,
         onboarding,
         pair,
+        pair_messages,
         privacy,
+        voice,
     )
 
     # The refusal of coordinators' commands and buttons to everyone else comes after every
@@ -42,6 +46,14 @@ def get_routers() -> list[Router]:
     coordinators = [router for router in staff if router not in refusals]
     return [
         _router_of(errors),
+        # The coordinators' forum group: nothing said there goes further than these two.
+        _router_of(concerns, "create_group_router"),
+        _router_of(inbox, "create_group_router"),
+        # Steps that take whatever comes next (a voice note, a photo...), before any flow.
+        _router_of(inbox),
+        _router_of(concerns),
+        _router_of(pair_messages),
+        _router_of(voice),
         *coordinators,
         _router_of(broadcasts),
         _router_of(events),

@@ -67,6 +67,7 @@ class MenuAction(StrEnum):
     MEETUP = "meetup"
     PROGRESS = "progress"
     PAIR = "pair"
+    HOME = "home"
 
 
 class MenuCb(CallbackData, prefix="menu"):

@@ -22,6 +22,7 @@ from handlers.broadcast_buttons import BcAction, BcCb
 from handlers.common import Handler, on_button
 from handlers.event_buttons import EvAction, EvCb
 from handlers.filters import WithMessage
+from handlers.inbox_buttons import StaffInboxCb
 from handlers.texts import end_reason_label
 from storage.models import EndReason, Pair, PairStatus, User
 
@@ -64,6 +65,16 @@ class CoordAction(StrEnum):
     COORDINATORS = "cl"
     INVITE = "inv"
     REMOVE_COORDINATOR = "crm"  # id: person
+    # The pair file (handlers/coordinator_pair_file.py); PAIR opens it.
+    PAIR_HOURS = "ph"  # id: pair, arg: page of the ledger
+    PAIR_MEETUPS = "pm"  # id: pair
+    RESOLVE = "rv"  # id: disputed entry; shows how to settle it
+    RESOLVE_TAKE = "rt"  # id: disputed entry, arg: 1 the newcomer's hours, 2 the buddy's
+    RESOLVE_SET = "rh"  # id: disputed entry; opens the duration picker
+    LOG_HOURS = "lh"  # id: pair; opens the form to enter hours for the pair
+    LOG_KIND = "lk"  # id: pair, arg: index in ACTIVITY_KINDS
+    FORM_CANCEL = "fc"  # id: pair; leaves the pair file's form
+    MESSAGE_PAIR = "mp"  # id: pair
 
 
 class CoordCb(CallbackData, prefix="co"):
@@ -250,5 +261,113 @@ def coordinators_keyboard(people: Sequence[User], coordinator: User) -> InlineKe
     return markup(*rows)
 
 
+# --- the pair file -------------------------------------------------------------------------
+
+# The pair file's forms use the shared pickers (handlers/pickers.py) in these contexts, which
+# only coordinators may press (the refusal router answers everyone else).
+RESOLVE_PICKER = "cres"
+LOG_PICKER = "clog"
+COORDINATOR_PICKER_CONTEXTS = frozenset({RESOLVE_PICKER, LOG_PICKER})
+
+
+def home_button() -> InlineKeyboardButton:
+    return button("🏠 " + _("Home"), CoordAction.HOME)
+
+
+def pair_file_markup(pair_id: int) -> InlineKeyboardMarkup:
+    """The button under an alert about a pair: its file."""
+    return markup([button("📂 " + _("Pair file"), CoordAction.PAIR, pair_id)])
+
+
+def file_nav_row(pair_id: int) -> list[InlineKeyboardButton]:
+    """Back to the pair file, and home: the last row of every screen of the file."""
+    return [button("⬅️ " + _("Pair file"), CoordAction.PAIR, pair_id), home_button()]
+
+
+def pairs_nav_row() -> list[InlineKeyboardButton]:
+    """Back to the list of pairs, and home."""
+    return [button("⬅️ " + _("Pairs"), CoordAction.PAIRS), home_button()]
+
+
+def form_cancel_row(pair_id: int) -> list[InlineKeyboardButton]:
+    """Under a form of the pair file: leave it (back to the file), or go home."""
+    return [button("✖ " + _("Cancel"), CoordAction.FORM_CANCEL, pair_id), home_button()]
+
+
+def with_rows(
+    keyboard: InlineKeyboardMarkup, *rows: list[InlineKeyboardButton]
+) -> InlineKeyboardMarkup:
+    """`keyboard` with `rows` added below."""
+    return markup(*keyboard.inline_keyboard, *rows)
+
+
+def pair_file_keyboard(
+    pair: Pair, newcomer: User | None, buddy: User | None, disputes: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """The pair file: details, a button per dispute to settle (entry id, label), entering
+    hours, a message to the pair, the changes to the pair, both people, back and home."""
+    rows = [
+        [
+            button("📒 " + _("Hours"), CoordAction.PAIR_HOURS, pair.id),
+            button("📅 " + _("Meetups"), CoordAction.PAIR_MEETUPS, pair.id),
+        ],
+        *([button("⚖️ " + label, CoordAction.RESOLVE, entry_id)] for entry_id, label in disputes),
+    ]
+    message = button("✉️ " + _("Message the pair"), CoordAction.MESSAGE_PAIR, pair.id)
+    if pair.status == PairStatus.ENDED.value:
+        rows.append([message])
+        rows.append(
+            [
+                button("👤 " + (person.first_name or "?"), CoordAction.PERSON, person.id)
+                for person in (newcomer, buddy)
+                if person is not None
+            ]
+        )
+    else:
+        rows.append([button("➕ " + _("Log hours"), CoordAction.LOG_HOURS, pair.id), message])
+        rows.extend(pair_keyboard(pair, newcomer, buddy).inline_keyboard)
+    return markup(*rows, pairs_nav_row())
+
+
+def ledger_keyboard(
+    pair_id: int, page: int, pages: int, disputes: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """A page of the ledger: settle a disputed entry shown (entry id, label), the pages."""
+    pages_row = []
+    if page > 0:
+        pages_row.append(button("◀️", CoordAction.PAIR_HOURS, pair_id, page - 1))
+    if page < pages - 1:
+        pages_row.append(button("▶️", CoordAction.PAIR_HOURS, pair_id, page + 1))
+    return markup(
+        *([button("⚖️ " + label, CoordAction.RESOLVE, entry_id)] for entry_id, label in disputes),
+        pages_row,
+        file_nav_row(pair_id),
+    )
+
+
+def resolve_keyboard(
+    entry_id: int, pair_id: int, takes: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """Settle a dispute: take one side's figure (arg, label), or set the hours."""
+    return markup(
+        *([button(label, CoordAction.RESOLVE_TAKE, entry_id, arg)] for arg, label in takes),
+        [button("⏱ " + _("Set the hours"), CoordAction.RESOLVE_SET, entry_id)],
+        file_nav_row(pair_id),
+    )
+
+
+def person_pairs_keyboard(
+    person: User, coordinator: User, pair_ids: Sequence[int]
+) -> InlineKeyboardMarkup:
+    """A person's card with a button to the file of each pair they are in."""
+    return with_rows(
+        person_keyboard(person, coordinator),
+        *(
+            [button("📂 " + _("Pair file") + f" #{pair_id}", CoordAction.PAIR, pair_id)]
+            for pair_id in pair_ids
+        ),
+    )
+
+
 # Callback prefixes only coordinators may press; the refusal router answers everyone else.
-COORDINATOR_PREFIXES = frozenset(cls.__prefix__ for cls in (CoordCb, BcCb, EvCb))
+COORDINATOR_PREFIXES = frozenset(cls.__prefix__ for cls in (CoordCb, BcCb, EvCb, StaffInboxCb))

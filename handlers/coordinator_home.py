@@ -10,7 +10,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from domain import matchmaking, notes, staff
+from domain import matchmaking, notes, pairs, staff
 from domain.clock import Clock
 from handlers.common import q
 from handlers.coordinator_buttons import (
@@ -18,7 +18,7 @@ from handlers.coordinator_buttons import (
     CoordCb,
     coordinator_router,
     home_keyboard,
-    person_keyboard,
+    person_pairs_keyboard,
     waiting_keyboard,
 )
 from handlers.i18n import endonym, fmt_date, isolate
@@ -147,7 +147,10 @@ async def show_person(
             lines.append(
                 f"• {fmt_date(note.created_at, locale, tz, 'short')}: {q(note.text, locale)}"
             )
-    await message.answer("\n".join(lines), reply_markup=person_keyboard(person, user))
+    in_pairs = [pair.id for pair in await pairs.pairs_of(uow, person)]
+    await message.answer(
+        "\n".join(lines), reply_markup=person_pairs_keyboard(person, user, in_pairs)
+    )
 
 
 def create_router() -> Router:

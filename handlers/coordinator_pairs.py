@@ -1,10 +1,11 @@
-"""Pairs as a coordinator sees them: the list, one pair, pause, resume, end, rematch, and
-deactivating a person (their pairs end)."""
+"""Pairs as a coordinator sees them: the list, pause, resume, end, rematch, and
+deactivating a person (their pairs end). One pair's own screen is its file
+(handlers/coordinator_pair_file.py), included here."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from aiogram import Router
 from aiogram.types import Message
@@ -13,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from domain import pairs, staff
 from domain.clock import Clock
 from domain.errors import DomainError
+from handlers import coordinator_pair_file
 from handlers.common import Handler, q
 from handlers.coordinator_buttons import (
     END_REASONS,
@@ -21,10 +23,13 @@ from handlers.coordinator_buttons import (
     coordinator_router,
     deactivate_keyboard,
     end_reasons_keyboard,
-    pair_keyboard,
+    file_nav_row,
+    home_button,
+    markup,
     pairs_keyboard,
+    with_rows,
 )
-from handlers.i18n import fmt_date, isolate
+from handlers.i18n import isolate
 from storage.models import PairStatus, User
 from storage.uow import UnitOfWork
 
@@ -35,7 +40,9 @@ async def show_pairs(target: Message, uow: UnitOfWork, user: User, locale: str) 
     """Active and paused pairs, oldest first, each a button."""
     open_pairs = await pairs.open_pairs(uow, user)
     if not open_pairs:
-        await target.answer(_("There are no active pairs yet."))
+        await target.answer(
+            _("There are no active pairs yet."), reply_markup=markup([home_button()])
+        )
         return
     lines = ["<b>" + _("Pairs") + "</b>", ""]
     labelled = []
@@ -45,25 +52,9 @@ async def show_pairs(target: Message, uow: UnitOfWork, user: User, locale: str) 
         # Each name isolated on its own: one Arabic and one Latin name keep their order.
         lines.append(f"#{pair.id} {q(names[0], locale)} ↔ {q(names[1], locale)}{paused}")
         labelled.append((pair.id, " ↔ ".join(isolate(name, locale) for name in names)))
-    await target.answer("\n".join(lines), reply_markup=pairs_keyboard(labelled))
-
-
-async def show_pair(
-    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, tz: tzinfo, locale: str
-) -> None:
-    """One pair: since when, paused until when, and what can be done with it."""
-    pair = await pairs.pair_in_programme(uow, user, callback_data.id)
-    newcomer, buddy = await pairs.people_of(uow, pair)
-    lines = [
-        f"<b>#{pair.id}</b> {q(newcomer.first_name if newcomer else '–', locale)} ↔ "
-        f"{q(buddy.first_name if buddy else '–', locale)}",
-        _("Started on {date}").format(date=fmt_date(pair.started_at, locale, tz)),
-    ]
-    if pair.status == PairStatus.PAUSED.value and pair.paused_until:
-        lines.append(
-            "⏸ " + _("Paused until {date}").format(date=fmt_date(pair.paused_until, locale, tz))
-        )
-    await message.answer("\n".join(lines), reply_markup=pair_keyboard(pair, newcomer, buddy))
+    await target.answer(
+        "\n".join(lines), reply_markup=with_rows(pairs_keyboard(labelled), [home_button()])
+    )
 
 
 async def ask_end_reason(
@@ -71,7 +62,10 @@ async def ask_end_reason(
 ) -> None:
     """Ask why the pair ends before ending it."""
     pair = await pairs.pair_in_programme(uow, user, callback_data.id)
-    await message.answer(_("Why does this pair end?"), reply_markup=end_reasons_keyboard(pair.id))
+    await message.answer(
+        _("Why does this pair end?"),
+        reply_markup=with_rows(end_reasons_keyboard(pair.id), file_nav_row(pair.id)),
+    )
 
 
 async def _end_with_reason(uow: UnitOfWork, user: User, button: CoordCb, now: datetime) -> None:
@@ -121,29 +115,39 @@ CHANGES: dict[CoordAction, tuple[Change, Callable[[], str]]] = {
 }
 
 
-def change_made(change: Change, done: Callable[[], str]) -> Handler:
-    """What a change button does: make the change, then say it is done."""
+# Changes whose button names a person; the others name a pair, whose file is offered after.
+PERSON_CHANGES = frozenset({CoordAction.DEACTIVATE_CONFIRMED})
+
+
+def change_made(change: Change, done: Callable[[], str], *, of_pair: bool = True) -> Handler:
+    """What a change button does: make the change, then say it is done (with the way back
+    to the pair's file, for a change to a pair)."""
 
     async def made(
         message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, clock: Clock
     ) -> None:
         await change(uow, user, callback_data, clock.now())
-        await message.answer(done())
+        row = file_nav_row(callback_data.id) if of_pair else [home_button()]
+        await message.answer(done(), reply_markup=markup(row))
 
     return made
 
 
 def create_router() -> Router:
     """The pairs screens and every change to a pair, for coordinators only."""
-    changes = {action: change_made(*change) for action, change in CHANGES.items()}
-    return coordinator_router(
+    changes = {
+        action: change_made(*change, of_pair=action not in PERSON_CHANGES)
+        for action, change in CHANGES.items()
+    }
+    router = coordinator_router(
         __name__,
         commands={"pairs": show_pairs},
         buttons={
             CoordAction.PAIRS: show_pairs,
-            CoordAction.PAIR: show_pair,
             CoordAction.END: ask_end_reason,
             CoordAction.DEACTIVATE: ask_deactivate,
             **changes,
         },
     )
+    router.include_router(coordinator_pair_file.create_router())
+    return router

@@ -3,7 +3,9 @@ of date.
 
 Someone who is not a coordinator gets a localized "only for coordinators", audited without
 their Telegram id or what they typed after the command. A coordinator pressing an old
-coordinator button (data no longer understood) is told it is out of date.
+coordinator button (data no longer understood) is told it is out of date. The pickers of
+coordinators' forms (their contexts in `COORDINATOR_PICKER_CONTEXTS`) count as coordinator
+buttons too.
 """
 
 from __future__ import annotations
@@ -16,15 +18,21 @@ from aiogram.types import CallbackQuery, Message
 from domain import privacy as privacy_service
 from handlers.coordinator_buttons import (
     COORDINATOR_COMMANDS,
+    COORDINATOR_PICKER_CONTEXTS,
     COORDINATOR_PREFIXES,
     CoordCb,
     IsCoordinator,
 )
+from handlers.pickers import PickCb
 from handlers.texts import error_text
 from storage.models import User
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+# The pickers of coordinators' forms, as `_button_prefix` names them.
+_COORDINATOR_PICKERS = frozenset(
+    PickCb.__prefix__ + PickCb.__separator__ + context for context in COORDINATOR_PICKER_CONTEXTS
+)
 
 
 async def _refuse(uow: UnitOfWork, user: User | None, telegram_id: int, attempt: str) -> None:
@@ -47,11 +55,18 @@ def _is_coordinator_command(message: Message) -> bool:
 
 
 def _button_prefix(callback: CallbackQuery) -> str:
-    return (callback.data or "").split(":", 1)[0]
+    """The button's prefix; for a picker of a coordinator's form ("pick|dur|60|cres"),
+    "pick|" and its context, a name from a fixed list as well."""
+    data = callback.data or ""
+    if data.startswith(PickCb.__prefix__ + PickCb.__separator__):
+        context = data.rsplit(PickCb.__separator__, 1)[-1]
+        if context in COORDINATOR_PICKER_CONTEXTS:
+            return PickCb.__prefix__ + PickCb.__separator__ + context
+    return data.split(CoordCb.__separator__, 1)[0]
 
 
 def _is_coordinator_button(callback: CallbackQuery) -> bool:
-    return _button_prefix(callback) in COORDINATOR_PREFIXES
+    return _button_prefix(callback) in COORDINATOR_PREFIXES | _COORDINATOR_PICKERS
 
 
 def _is_our_button(callback: CallbackQuery) -> bool:

@@ -7,7 +7,7 @@ active" in the person's language and, for members, a fresh menu to go on from.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
@@ -15,8 +15,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import pairs as pair_service
-from handlers import keyboards, onboarding
+from domain.clock import Clock
+from domain.staff import is_coordinator
+from handlers import inbox, keyboards, onboarding
+from handlers.coordinator_buttons import home_keyboard
 from handlers.filters import Registered
+from handlers.inbox import RELAYABLE, SPOKEN
+from handlers.inbox_buttons import send_offer
 from handlers.texts import error_text
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
@@ -53,10 +58,32 @@ async def old_button(callback: CallbackQuery, locale: str) -> None:
     await callback.answer(text, show_alert=True)
 
 
-async def anything_else_member(message: Message) -> None:
+async def anything_else_member(
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, settings: Any
+) -> None:
+    """A message no flow expects. A voice message goes straight to the coordinator; for
+    anything else the person can send it on with one tap, or go to the menu. A coordinator
+    gets their own menu."""
+    if is_coordinator(user):
+        await message.answer(
+            _("I did not understand that. Here is your menu."),
+            reply_markup=home_keyboard(),
+        )
+        return
+    if message.content_type in SPOKEN:
+        await inbox.spoken_outside_a_flow(message, uow, user, clock, settings)
+        return
+    if message.content_type not in RELAYABLE:
+        await message.answer(
+            _("I did not understand that. What would you like to do?"),
+            reply_markup=keyboards.main_menu(
+                has_pair=await pair_service.pair_of(uow, user) is not None
+            ),
+        )
+        return
     await message.answer(
-        _("I did not understand that. Please choose from the menu, or send /help."),
-        reply_markup=keyboards.main_menu(),
+        _("I did not understand that. Shall I send it to the coordinator?"),
+        reply_markup=send_offer(message.message_id),
     )
 
 

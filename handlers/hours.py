@@ -192,6 +192,14 @@ def progress_text(progress: service.Progress, locale: str) -> str:
         progress_bar(progress.confirmed_minutes, progress.target_hours * 60)
         + f" {fmt_number(share, locale)}%",
     ]
+    if progress.coordinator_minutes:
+        # Confirmed hours a coordinator typed in: the person sees where they come from.
+        lines.append(
+            "🗂 "
+            + _("Entered by the coordinator: {duration}").format(
+                duration=format_minutes(progress.coordinator_minutes, locale)
+            )
+        )
     if progress.pending_minutes:
         lines.append(
             _("Waiting for confirmation: {duration}").format(

@@ -26,6 +26,7 @@ from handlers.callbacks import (
     SummaryCb,
 )
 from handlers.i18n import endonym
+from handlers.inbox_buttons import reach_buttons
 from handlers.texts import activity_label, choice_label, field_title
 
 _COLUMNS = {
@@ -179,6 +180,9 @@ def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
     builder.button(text="🔒 " + _("My data"), callback_data=MenuCb(action=MenuAction.PRIVACY))
     builder.button(text="❓ " + _("Help"), callback_data=MenuCb(action=MenuAction.HELP))
     builder.adjust(2)
+    # Reaching a person is never more than one tap away.
+    for row in reach_buttons():
+        builder.row(*row)
     return builder.as_markup()
 
 

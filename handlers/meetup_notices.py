@@ -14,6 +14,7 @@ from delivery.outbox import Rendered
 from domain.ics import meetup_calendar, meetup_uid
 from domain.notices import Notice
 from handlers.common import q
+from handlers.coordinator_buttons import pair_file_markup
 from handlers.i18n import fmt_date, fmt_time, isolate
 from handlers.meetup_buttons import HourAction, HourCb, MeetAction, MeetCb
 from handlers.notice_registry import NoticeFunction, notice, zone
@@ -228,23 +229,39 @@ def nudge(params: dict[str, Any], locale: str) -> Rendered:
     )
 
 
+@notice(Notice.HOURS_RESOLVED)
+def resolved(params: dict[str, Any], locale: str) -> Rendered:
+    head = _("A coordinator settled the hours you did not agree on. These hours count:")
+    return Rendered(text="⚖️ " + head + " " + _entry_summary(params, locale))
+
+
+@notice(Notice.HOURS_ENTERED_BY_COORDINATOR)
+def entered_by_coordinator(params: dict[str, Any], locale: str) -> Rendered:
+    head = _("A coordinator noted time you spent together. These hours count:")
+    return Rendered(text="🗂 " + head + " " + _entry_summary(params, locale))
+
+
 @notice(Notice.COORDINATOR_NO_SHOW)
 def no_show(params: dict[str, Any], locale: str) -> Rendered:
+    pair = int(params["pair_id"])
     return Rendered(
         text="⚠️ "
         + _("{name} reports that the other person did not come (pair #{pair}).").format(
-            name=_name(params, locale), pair=int(params["pair_id"])
-        )
+            name=_name(params, locale), pair=pair
+        ),
+        reply_markup=pair_file_markup(pair),
     )
 
 
 @notice(Notice.COORDINATOR_HOURS_DISPUTED)
 def hours_disputed(params: dict[str, Any], locale: str) -> Rendered:
+    pair = int(params["pair_id"])
     return Rendered(
         text="⚠️ "
         + _("Hours are disputed in pair #{pair}: {duration}.").format(
-            pair=int(params["pair_id"]), duration=format_minutes(int(params["minutes"]), locale)
-        )
+            pair=pair, duration=format_minutes(int(params["minutes"]), locale)
+        ),
+        reply_markup=pair_file_markup(pair),
     )
 
 

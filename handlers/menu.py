@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.actor import Acting
@@ -15,8 +15,9 @@ from handlers.callbacks import LanguageCb, LanguageContext, MenuAction, MenuCb
 from handlers.common import on_button
 from handlers.filters import Registered, WithMessage
 from handlers.hours import progress_command
+from handlers.inbox_buttons import reach_buttons
 from handlers.meetups import meetup_command
-from handlers.onboarding import language_command_member, language_saved
+from handlers.onboarding import language_command_member, language_saved, start_member
 from handlers.onboarding_screens import (
     Onboarding,
     show_summary,
@@ -26,6 +27,7 @@ from handlers.texts import error_text
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.models import User
+    from storage.uow import UnitOfWork
 
 
 def help_text() -> str:
@@ -44,13 +46,22 @@ def help_text() -> str:
             "/mydata – " + _("download everything we keep about you"),
             "/forget – " + _("erase your data"),
             "",
-            _("If something goes wrong, a coordinator of the programme will help you."),
+            _("If something goes wrong, write to a coordinator: tap a button below."),
         ]
     )
 
 
 async def help_command(message: Message) -> None:
-    await message.answer(help_text())
+    await message.answer(
+        help_text(), reply_markup=InlineKeyboardMarkup(inline_keyboard=reach_buttons())
+    )
+
+
+async def home(
+    message: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str
+) -> None:
+    """ "🏠 Menu": whatever step was open is left, and the person's home screen shows."""
+    await start_member(message, state, uow, user, locale)
 
 
 async def profile_command(message: Message, state: FSMContext, user: User, locale: str) -> None:
@@ -71,6 +82,7 @@ MENU_SCREENS = (
     (MenuAction.HELP, help_command),
     (MenuAction.MEETUP, meetup_command),
     (MenuAction.PROGRESS, progress_command),
+    (MenuAction.HOME, home),
 )
 
 

@@ -11,12 +11,26 @@ from zoneinfo import ZoneInfo
 
 from delivery.outbox import Rendered, Renderer
 from domain.notices import Notice
-from handlers import community_notices, kept_replies, meetup_notices, pair_notices, privacy
+from handlers import (
+    community_notices,
+    inbox_notices,
+    kept_replies,
+    meetup_notices,
+    pair_notices,
+    privacy,
+)
 from handlers.notice_registry import NoticeFunction, collect
 from storage.models import Outbox
 
 # The modules whose `@notice` functions render pushed messages.
-RENDERER_MODULES = (pair_notices, meetup_notices, community_notices, privacy, kept_replies)
+RENDERER_MODULES = (
+    pair_notices,
+    meetup_notices,
+    community_notices,
+    privacy,
+    kept_replies,
+    inbox_notices,
+)
 
 
 def create_registry() -> dict[Notice, NoticeFunction]:

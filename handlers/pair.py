@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -17,7 +17,8 @@ from domain.pairs import pair_of
 from handlers.callbacks import MenuAction, MenuCb
 from handlers.common import on_button, q
 from handlers.filters import Registered, WithMessage
-from storage.models import User
+from handlers.inbox_buttons import write_buttons
+from storage.models import PairStatus, User
 from storage.uow import UnitOfWork
 
 
@@ -30,8 +31,10 @@ class PairRequestCb(CallbackData, prefix="preq"):
     kind: PairRequestKind
 
 
-def request_keyboard() -> InlineKeyboardMarkup:
+def request_keyboard(write: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    for row in write or []:
+        builder.row(*row)
     builder.button(
         text="🔁 " + _("Ask for a change"),
         callback_data=PairRequestCb(kind=PairRequestKind.CHANGE),
@@ -56,7 +59,12 @@ async def my_pair(message: Message, uow: UnitOfWork, user: User, locale: str) ->
     text += "\n\n" + _(
         "Is something not working? The coordinator can help, or find you another buddy."
     )
-    await message.answer(text, reply_markup=request_keyboard())
+    write = (
+        write_buttons(pair.id, other.first_name or "?", other.username, locale)
+        if other is not None and pair.status == PairStatus.ACTIVE.value
+        else []
+    )
+    await message.answer(text, reply_markup=request_keyboard(write))
 
 
 async def request_change(

@@ -12,19 +12,15 @@ from delivery.outbox import Rendered
 from domain.notices import Notice
 from handlers.common import q
 from handlers.i18n import fmt_date
+from handlers.inbox_buttons import write_buttons
 from handlers.meetup_buttons import MeetAction, MeetCb
 from handlers.notice_registry import notice, zone
 from handlers.texts import activity_list, end_reason_label, language_list
 
 
-def _mention(name: str | None, telegram_id: int | None, locale: str) -> str:
-    shown = q(name or "?", locale)
-    return f'<a href="tg://user?id={int(telegram_id)}">{shown}</a>' if telegram_id else shown
-
-
 @notice(Notice.PAIR_INTRODUCTION)
 def introduction(params: dict[str, Any], locale: str) -> Rendered:
-    other = _mention(params.get("other_name"), params.get("other_telegram_id"), locale)
+    other = q(params.get("other_name") or "?", locale)
     if params.get("role") == "buddy":
         lines = [_("🤝 Good news! You are now the buddy of {name}.").format(name=other)]
     else:
@@ -41,15 +37,24 @@ def introduction(params: dict[str, Any], locale: str) -> Rendered:
         )
     lines.append(
         _(
-            "Next step: say hello and plan your first meeting, the introduction meeting. "
-            "Meet in a public place, like a café, a library or a community centre."
+            "Next step: say hello with the ✉️ button below; I pass your message on. Then "
+            "plan your first meeting in a public place, like a café or a library."
         )
     )
     plan = InlineKeyboardButton(
         text="📅 " + _("Plan a meetup"), callback_data=MeetCb(action=MeetAction.NEW).pack()
     )
+    rows = [
+        *write_buttons(
+            int(params["pair_id"]),
+            params.get("other_name") or "?",
+            params.get("other_username"),
+            locale,
+        ),
+        [plan],
+    ]
     return Rendered(
-        text="\n\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[plan]])
+        text="\n\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
     )
 
 

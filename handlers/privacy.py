@@ -39,6 +39,18 @@ def privacy_text() -> str:
                 "level and your preferences."
             ),
             _("Only the coordinators of your programme see it. We never sell or share it."),
+        ]
+    )
+
+
+def privacy_rights_text() -> str:
+    """The second part, kept apart so that each message stays short."""
+    return "\n\n".join(
+        [
+            _(
+                "Messages you send through me to your buddy pair or the coordinators are "
+                "passed on by Telegram; I do not keep them."
+            ),
             _("/mydata sends you a file with everything we keep about you."),
             _("/forget erases your data. Hours you spent together stay only as anonymous numbers."),
         ]
@@ -47,6 +59,7 @@ def privacy_text() -> str:
 
 async def privacy_command(message: Message) -> None:
     await message.answer(privacy_text())
+    await message.answer(privacy_rights_text())
 
 
 async def mydata_command(message: Message, uow: UnitOfWork, user: User) -> None:

@@ -240,6 +240,18 @@ def error_text(key: str, params: dict[str, object], locale: str) -> str:
         "own_entry": _("The other person confirms your hours, not you."),
         "entry_decided": _("This was already answered."),
         "not_your_entry": _("Only the person who noted these hours can correct them."),
+        "no_coordinator": _(
+            "No coordinator can be reached through me yet. Please try again later."
+        ),
+        "person_unreachable": _("{name} has blocked this bot, so your message cannot reach them."),
+        "partner_unreachable": _(
+            "{name} cannot get messages from me right now. Please try again later."
+        ),
+        "relay_closed": _(
+            "You can no longer write to each other here: your buddy pair is paused or has ended."
+        ),
+        "not_your_pair": _("This is not your buddy pair."),
+        "pair_unreachable": _("Nobody in this pair can get messages from me right now."),
     }
     text = texts.get(key, _("That did not work. Please try again."))
     safe = {name: isolate(value, locale) for name, value in params.items()}

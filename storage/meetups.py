@@ -68,6 +68,38 @@ class MeetupRepository(RowRepository[Meetup]):
         )
         return {pair_id: int(count) for pair_id, count in rows.all()}
 
+    async def counts_by_status(self, pair_id: int) -> dict[str, int]:
+        """How many meetups of the pair are in each status (one aggregate query)."""
+        rows = await self.session.execute(
+            select(Meetup.status, func.count())
+            .where(Meetup.pair_id == pair_id)
+            .group_by(Meetup.status)
+        )
+        return {status: int(count) for status, count in rows.all()}
+
+    async def next_of(self, pair_id: int, now: datetime) -> Meetup | None:
+        """The pair's next agreed meetup after `now`, if any."""
+        return await self.session.scalar(
+            select(Meetup)
+            .where(
+                Meetup.pair_id == pair_id,
+                Meetup.status == MeetupStatus.ACCEPTED.value,
+                Meetup.starts_at > now,
+            )
+            .order_by(Meetup.starts_at, Meetup.id)
+            .limit(1)
+        )
+
+    async def latest_of(self, pair_id: int, status: MeetupStatus, limit: int) -> list[Meetup]:
+        """The pair's last `limit` meetups in `status`, newest first."""
+        result = await self.session.scalars(
+            select(Meetup)
+            .where(Meetup.pair_id == pair_id, Meetup.status == status.value)
+            .order_by(Meetup.starts_at.desc(), Meetup.id.desc())
+            .limit(limit)
+        )
+        return list(result.all())
+
     async def last_activity(self, pair_id: int) -> datetime | None:
         """When a meetup of the pair last changed."""
         return await _latest(self.session, Meetup.updated_at, Meetup.pair_id, pair_id)
@@ -116,6 +148,87 @@ class HourRepository(RowRepository[HourEntry]):
             .group_by(HourEntry.status)
         )
         return {status: int(total or 0) for status, total in rows.all()}
+
+    async def totals_by_status(self, pair_id: int) -> dict[str, tuple[int, int]]:
+        """(entries, minutes) of the pair's ledger per status, summed by the database."""
+        rows = await self.session.execute(
+            select(HourEntry.status, func.count(), func.sum(HourEntry.minutes))
+            .where(HourEntry.pair_id == pair_id)
+            .group_by(HourEntry.status)
+        )
+        return {status: (int(count), int(total or 0)) for status, count, total in rows.all()}
+
+    async def confirmed_by_source(self, pair_id: int) -> dict[str, int]:
+        """Confirmed minutes of the pair by who typed them in ("person", "coordinator")."""
+        rows = await self.session.execute(
+            select(HourEntry.source, func.sum(HourEntry.minutes))
+            .where(HourEntry.pair_id == pair_id, HourEntry.status == HourStatus.CONFIRMED.value)
+            .group_by(HourEntry.source)
+        )
+        return {source: int(total or 0) for source, total in rows.all()}
+
+    async def count_of(self, pair_id: int) -> int:
+        """How many entries the pair's ledger holds, whatever their status."""
+        count = await self.session.scalar(
+            select(func.count()).select_from(HourEntry).where(HourEntry.pair_id == pair_id)
+        )
+        return int(count or 0)
+
+    async def page_of(self, pair_id: int, offset: int, limit: int) -> list[HourEntry]:
+        """One page of the pair's ledger, the most recent time spent first."""
+        result = await self.session.scalars(
+            select(HourEntry)
+            .where(HourEntry.pair_id == pair_id)
+            .order_by(HourEntry.started_at.desc(), HourEntry.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(result.all())
+
+    async def disputed_of(self, pair_id: int, limit: int) -> list[HourEntry]:
+        """The pair's disputed entries (a coordinator's to settle), most recent first."""
+        result = await self.session.scalars(
+            select(HourEntry)
+            .where(HourEntry.pair_id == pair_id, HourEntry.status == HourStatus.DISPUTED.value)
+            .order_by(HourEntry.started_at.desc(), HourEntry.id.desc())
+            .limit(limit)
+        )
+        return list(result.all())
+
+    async def conflicting(self, entry: HourEntry) -> HourEntry | None:
+        """The other side's open entry (pending or disputed) for the same meetup or an
+        overlapping time as `entry`: the second half of a disagreement, if any."""
+        end = entry.started_at.timestamp() + entry.minutes * 60
+        candidates = await self.session.scalars(
+            select(HourEntry)
+            .where(
+                HourEntry.pair_id == entry.pair_id,
+                HourEntry.id != entry.id,
+                HourEntry.status.in_([HourStatus.PENDING.value, HourStatus.DISPUTED.value]),
+                HourEntry.logged_by.is_not(None),
+                HourEntry.logged_by != entry.logged_by,
+            )
+            .order_by(HourEntry.id.desc())
+        )
+        for candidate in candidates.all():
+            same_meetup = entry.meetup_id is not None and candidate.meetup_id == entry.meetup_id
+            candidate_end = candidate.started_at.timestamp() + candidate.minutes * 60
+            overlaps = (
+                candidate.started_at.timestamp() < end
+                and candidate_end > entry.started_at.timestamp()
+            )
+            if same_meetup or overlaps:
+                return candidate
+        return None
+
+    async def of_pairs(self, pair_ids: Sequence[int]) -> list[HourEntry]:
+        """Every entry of these pairs, in the order the time was spent (a data export)."""
+        return await _of_pairs(
+            self.session,
+            select(HourEntry).order_by(HourEntry.started_at, HourEntry.id),
+            HourEntry.pair_id,
+            pair_ids,
+        )
 
     async def confirmed_by_kind(self, pair_id: int) -> dict[str, int]:
         rows = await self.session.execute(

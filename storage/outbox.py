@@ -153,16 +153,20 @@ class OutboxRepository(Repository):
         self,
         *,
         telegram_id: int,
+        person_id: int | None = None,
         pair_ids: Sequence[int],
         meetup_ids: Sequence[int],
         entry_ids: Sequence[int],
     ) -> int:
-        """Rows to anyone that speak of a person (their pairs, meetups, hour entries or
-        Telegram id): undelivered ones are cancelled, and every one loses its params, which
-        carry names and typed places. Returns how many were cancelled."""
+        """Rows to anyone that speak of a person (their pairs, meetups, hour entries, their
+        messages to the coordinators or Telegram id): undelivered ones are cancelled, and
+        every one loses its params, which carry names, typed places and the ids of their
+        messages. Returns how many were cancelled."""
         params = Outbox.params
         # Compared as text: a Telegram id overflows PostgreSQL's INTEGER.
         mentions = [params["other_telegram_id"].as_string() == str(telegram_id)]
+        if person_id is not None:
+            mentions.append(params["person_id"].as_integer() == person_id)
         for key, ids in (("pair_id", pair_ids), ("meetup_id", meetup_ids), ("entry_id", entry_ids)):
             if ids:
                 mentions.append(params[key].as_integer().in_(list(ids)))

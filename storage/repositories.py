@@ -177,6 +177,15 @@ class AuditRepository(Repository):
         """Record what a person (mostly a coordinator) did in their own programme."""
         self.record(action, programme_id=actor.programme_id, actor_id=actor.telegram_id, **details)
 
+    async def count_about_pair(self, action: str, pair_id: int) -> int:
+        """How many rows of `action` name this pair (e.g. a pair's change requests)."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.action == action, AuditLog.details["pair_id"].as_integer() == pair_id)
+        )
+        return int(count or 0)
+
     def change_status(
         self, target: Pair | User, status: str, action: str, *, by: User, **details: Any
     ) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
 
 from storage.base import RowRepository
 from storage.models import CoordinatorInvite, PersonNote
@@ -19,6 +21,15 @@ class NoteRepository(RowRepository[PersonNote]):
             .order_by(PersonNote.created_at, PersonNote.id)
         )
         return list(result.all())
+
+    async def count_on(self, person_ids: Sequence[int]) -> int:
+        """How many notes there are on these people, counted by the database."""
+        if not person_ids:
+            return 0
+        count = await self.session.scalar(
+            select(func.count()).select_from(PersonNote).where(PersonNote.person_id.in_(person_ids))
+        )
+        return int(count or 0)
 
 
 class InviteRepository(RowRepository[CoordinatorInvite]):

@@ -59,6 +59,9 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.ONBOARDING.value)
     contact_language: Mapped[str] = mapped_column(String(8))
     first_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Their public Telegram @username, when they have one: their partner can then open a
+    # chat with them directly (kept up to date from their updates, erased with them).
+    username: Mapped[str | None] = mapped_column(String(32), default=None)
     municipality: Mapped[str | None] = mapped_column(String(8), default=None)
     languages: Mapped[list[str]] = mapped_column(default=list)
     interests: Mapped[list[str]] = mapped_column(default=list)

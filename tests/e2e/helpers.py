@@ -52,6 +52,12 @@ async def tap(
     raise AssertionError(f"no button {data!r} on the latest keyboard: {buttons_data(message)}")
 
 
+async def menu(user: SimulatedUser) -> BotMessage:
+    """Open the person's home screen (/start) and return it, with the menu's buttons."""
+    await user.command("start")
+    return await user.wait_for(lambda m: "menu:profile" in buttons_data(m))
+
+
 async def say(user: SimulatedUser, text: str, timeout: float = 5.0) -> BotMessage:
     """Type `text` and wait for the bot's answer."""
     await user.send(text)

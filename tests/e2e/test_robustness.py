@@ -141,7 +141,7 @@ async def test_re_rendering_an_unchanged_screen_is_quiet(
 
 
 # Buttons left in chats by earlier versions: data in another format, actions that are gone.
-OLD_BUTTONS = ("menu:home", "sum:confirm", "lang:uk", "consent:maybe", "forget:y", "step:x")
+OLD_BUTTONS = ("menu:gone", "sum:confirm", "lang:uk", "consent:maybe", "forget:y", "step:x")
 
 
 async def test_an_old_button_gets_a_polite_answer_and_the_menu(
