@@ -31,13 +31,13 @@ from domain.notify import person_tz, push
 from domain.pairs import pair_in_programme, people_of
 from domain.staff import require_coordinator
 from storage.models import (
+    CLOSED_PAIR,
     ConcernStatus,
     HourEntry,
     HourStatus,
     Meetup,
     MeetupStatus,
     Pair,
-    PairStatus,
     User,
 )
 from storage.uow import UnitOfWork
@@ -263,7 +263,7 @@ async def resolve(
 async def loggable_pair(uow: UnitOfWork, coordinator: User, pair_id: int) -> Pair:
     """A pair of the coordinator's programme that has not ended (hours can be added)."""
     pair = await pair_in_programme(uow, coordinator, pair_id)
-    if pair.status == PairStatus.ENDED.value:
+    if pair.status in CLOSED_PAIR:
         raise DomainError("pair_ended")
     return pair
 

@@ -12,7 +12,7 @@ from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import push
 from domain.staff import of_programme, person_in_programme, require_coordinator, retire
-from storage.models import EndReason, Pair, PairStatus, User, UserStatus
+from storage.models import CLOSED_PAIR, EndReason, Pair, PairStatus, User, UserStatus
 from storage.pairs import OPEN_PAIR
 from storage.uow import UnitOfWork
 
@@ -117,7 +117,7 @@ async def end_pair(
     """End a pair. With `rematch` the newcomer goes back to the front of the waiting list
     (their original waiting date) and will never be proposed this buddy again."""
     pair = await pair_in_programme(uow, coordinator, pair_id)
-    if pair.status == PairStatus.ENDED.value:
+    if pair.status in CLOSED_PAIR:
         raise DomainError("pair_ended")
     if reason not in {r.value for r in EndReason}:
         raise DomainError("invalid_choice")

@@ -24,7 +24,7 @@ from handlers.event_buttons import EvAction, EvCb
 from handlers.filters import WithMessage
 from handlers.inbox_buttons import StaffInboxCb
 from handlers.texts import end_reason_label
-from storage.models import EndReason, Pair, PairStatus, User
+from storage.models import CLOSED_PAIR, EndReason, Pair, PairStatus, User
 
 # Every coordinator command (the refusal router answers anybody else who sends one, and a
 # test sends each as a newcomer and as a buddy).
@@ -314,7 +314,7 @@ def pair_file_keyboard(
         *([button("⚖️ " + label, CoordAction.RESOLVE, entry_id)] for entry_id, label in disputes),
     ]
     message = button("✉️ " + _("Message the pair"), CoordAction.MESSAGE_PAIR, pair.id)
-    if pair.status == PairStatus.ENDED.value:
+    if pair.status in CLOSED_PAIR:
         rows.append([message])
         rows.append(
             [

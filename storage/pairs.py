@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 
 from storage.base import Repository
-from storage.models import Pair, PairStatus, Role, User, UserStatus
+from storage.models import CLOSED_PAIR, Pair, PairStatus, Role, User, UserStatus
 
 # A pair that still counts: it holds a buddy's place and the newcomer is not waiting.
 OPEN_PAIR = (PairStatus.ACTIVE.value, PairStatus.PAUSED.value)
@@ -94,7 +94,7 @@ class PairRepository(Repository):
         """For each person, everyone they were in an ended pair with (never proposed again)."""
         rows = await self.session.execute(
             select(Pair.newcomer_id, Pair.buddy_id).where(
-                Pair.programme_id == programme_id, Pair.status == PairStatus.ENDED.value
+                Pair.programme_id == programme_id, Pair.status.in_(CLOSED_PAIR)
             )
         )
         partners: dict[int, set[int]] = {}

@@ -5,7 +5,9 @@ One module per area; import them from here.
 
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.community import Broadcast, BroadcastStatus, Event, Rsvp
+from storage.models.impact import SKIPPED, Certificate, CheckIn, CheckInMoment
 from storage.models.pairs import (
+    CLOSED_PAIR,
     ERASED_END_REASON,
     EndReason,
     HourEntry,
@@ -20,11 +22,16 @@ from storage.models.records import AuditLog, FsmRecord, Outbox, OutboxStatus, Pr
 from storage.models.support import Concern, ConcernKind, ConcernStatus, InboxThread
 
 __all__ = [
+    "CLOSED_PAIR",
     "ERASED_END_REASON",
+    "SKIPPED",
     "AuditLog",
     "Base",
     "Broadcast",
     "BroadcastStatus",
+    "Certificate",
+    "CheckIn",
+    "CheckInMoment",
     "Concern",
     "ConcernKind",
     "ConcernStatus",

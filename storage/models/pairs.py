@@ -19,7 +19,12 @@ from storage.models.base import Base, utcnow
 class PairStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
-    ENDED = "ended"
+    ENDED = "ended"  # ended early, for a reason
+    COMPLETED = "completed"  # closed by a coordinator once the trajectory was done
+
+
+# A pair that is over, one way or the other: nothing more is planned or logged in it.
+CLOSED_PAIR = (PairStatus.ENDED.value, PairStatus.COMPLETED.value)
 
 
 class EndReason(enum.StrEnum):
