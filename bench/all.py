@@ -31,6 +31,8 @@ SIZES: dict[str, tuple[list[str], list[str]]] = {
     "outbox": (["--rows", "200000"], ["--rows", "20000", "--repeats", "10"]),
     "matching": ([], ["--newcomers", "500", "--buddies", "200"]),
     "langid": ([], ["--limit", "20", "--repeats", "1"]),
+    "screens": ([], ["--people", "5000", "--repeats", "2"]),
+    "report": (["--people", "20000", "--repeats", "2"], ["--people", "2000", "--repeats", "1"]),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,7 +35,7 @@ from delivery.outbox import OutboxWorker
 from delivery.ratelimit import FloodControl
 from delivery.reports import BroadcastReporter
 from delivery.telegram import create_bot
-from domain import concerns, hours
+from domain import checkins, concerns, hours
 from domain.clock import Clock, SystemClock
 from domain.notify import use_programme_timezone
 from handlers.broadcasts import progress_text
@@ -66,6 +67,10 @@ class BotApp:
         """Start the delivery worker and the scheduler's periodic jobs."""
         # Updates, jobs and the workers all run in tasks started from here: they inherit it.
         use_programme_timezone(ZoneInfo(self.settings.timezone))
+        # What start-up made (modules, routers, catalogs) lives as long as the bot: out of
+        # the garbage collector's full rounds, such a round walks only what was made since,
+        # 5-20 ms instead of about 0.2 s in the middle of the event loop (bench/report.py).
+        gc.freeze()
         self.outbox.start()
         self.scheduler.add_job(
             self.outbox.tick, "interval", seconds=1, id="outbox-wake", replace_existing=True
@@ -80,6 +85,9 @@ class BotApp:
             )
         self.scheduler.add_job(
             self.plan_nudges, "interval", hours=6, id="plan-nudges", replace_existing=True
+        )
+        self.scheduler.add_job(
+            self.plan_check_ins, "interval", hours=6, id="plan-check-ins", replace_existing=True
         )
         self.scheduler.add_job(
             self.remind_concerns,
@@ -104,6 +112,15 @@ class BotApp:
             await uow.commit()
         self.outbox.poke()
 
+    async def plan_check_ins(self) -> None:
+        """Follow-ups 3 and 6 months after a trajectory, and one reminder for check-ins
+        left unanswered."""
+        async with UnitOfWork(self.database.session_factory) as uow:
+            queued = await checkins.plan(uow, self.clock.now())
+            await uow.commit()
+        if queued:
+            self.outbox.poke()
+
     async def remind_concerns(self) -> None:
         """Concerns nobody took on within a day: a reminder to every coordinator."""
         async with UnitOfWork(self.database.session_factory) as uow:
@@ -118,6 +135,7 @@ class BotApp:
             await uow.commit()
 
     async def close(self) -> None:
+        gc.unfreeze()  # what this bot made may be collected now (tests start many)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.outbox.stop()

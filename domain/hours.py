@@ -16,14 +16,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain import pairs, staff
+from domain import checkins, pairs, staff
 from domain.clock import month_bounds
 from domain.errors import DomainError
 from domain.meetups import MAX_MINUTES, MIN_MINUTES, ends_at, mark, meetup_of, other_person
 from domain.notices import Notice
 from domain.notify import person_tz, push, push_once
 from domain.profile import ACTIVITY_KINDS
-from storage.models import HourEntry, HourStatus, MeetupStatus, Pair, PairStatus, User
+from storage.models import (
+    CheckInMoment,
+    HourEntry,
+    HourStatus,
+    MeetupStatus,
+    Pair,
+    PairStatus,
+    User,
+)
 from storage.uow import UnitOfWork
 
 MAX_AGE = timedelta(days=60)
@@ -239,6 +247,8 @@ async def celebrate(
                     due=now,
                     dedup_key=f"milestone:{pair.id}:{hours}:{member.id}",
                 )
+    if before < checkins.HOURS_MOMENT * 60 <= after:
+        await checkins.open_for_pair(uow, pair, CheckInMoment.HOURS_20, now)
     if before < pair.target_hours * 60 <= after:
         for coordinator in await staff.coordinators_of(uow, pair.programme_id):
             await push_once(

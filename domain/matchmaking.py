@@ -8,14 +8,12 @@ constraint is checked again at the moment of confirming, and both people are int
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from domain import matching
 from domain.assignment import assign
-from domain.clock import month_bounds
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import push
@@ -33,26 +31,6 @@ def weights_for(programme: Programme) -> matching.Weights:
 def target_hours_for(programme: Programme) -> int:
     """The programme's hour goal for a pair (40 unless set)."""
     return int(programme.settings.get("target_hours", 40))
-
-
-@dataclass(frozen=True)
-class WaitingNewcomer:
-    person: User
-    days_waiting: int
-
-
-@dataclass(frozen=True)
-class AvailableBuddy:
-    person: User
-    free_places: int
-
-
-@dataclass(frozen=True)
-class Overview:
-    waiting: list[WaitingNewcomer]
-    buddies: list[AvailableBuddy]
-    by_language: list[tuple[str, int]]
-    by_municipality: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -112,40 +90,6 @@ async def _programme(uow: UnitOfWork, coordinator: User) -> Programme:
     programme = await uow.programmes.get(coordinator.programme_id)
     assert programme is not None  # a person always belongs to a programme (foreign key)
     return programme
-
-
-async def overview(uow: UnitOfWork, coordinator: User, now: datetime) -> Overview:
-    """Waiting newcomers (longest wait first) and buddies with free places."""
-    require_coordinator(coordinator)
-    programme_id = coordinator.programme_id
-    newcomers = await _waiting_newcomers(uow, programme_id)
-    load = await uow.pairs.open_counts(programme_id)
-    buddies = [
-        AvailableBuddy(person=b, free_places=(b.capacity or 1) - load.get(b.id, 0))
-        for b in await uow.pairs.candidate_buddies(programme_id)
-    ]
-    waiting = [
-        WaitingNewcomer(person=n, days_waiting=max(0, (now - n.waiting_since).days))
-        for n in newcomers
-        if n.waiting_since is not None
-    ]
-    return Overview(
-        waiting=waiting,
-        buddies=[b for b in buddies if b.free_places > 0],
-        by_language=Counter(n.contact_language for n in newcomers).most_common(),
-        by_municipality=Counter(n.municipality or "?" for n in newcomers).most_common(),
-    )
-
-
-async def rarely_meeting(
-    uow: UnitOfWork, coordinator: User, now: datetime, tz: tzinfo, minimum: int = 2
-) -> list[Pair]:
-    """Active pairs with fewer than `minimum` meetups in the current calendar month."""
-    require_coordinator(coordinator)
-    month_start, next_month = month_bounds(now, tz)
-    pairs = await uow.pairs.active(coordinator.programme_id)
-    met = await uow.meetups.counts_between(coordinator.programme_id, month_start, next_month)
-    return [pair for pair in pairs if met.get(pair.id, 0) < minimum]
 
 
 async def suggestions(

@@ -33,6 +33,8 @@ class Notice(StrEnum):
     # A coordinator settled a dispute, or entered hours for the pair (the pair file).
     HOURS_RESOLVED = "hours.resolved"
     HOURS_ENTERED_BY_COORDINATOR = "hours.coordinator_entered"
+    # The newcomer's proof of participation is ready (domain/certificates.py).
+    CERTIFICATE_READY = "certificate.ready"
     # To coordinators.
     COORDINATOR_CHANGE_REQUEST = "coordinator.change_request"
     COORDINATOR_NO_SHOW = "coordinator.no_show"
@@ -51,6 +53,9 @@ class Notice(StrEnum):
     CONCERN_ACKNOWLEDGED = "concern.acknowledged"
     CONCERN_CLOSED = "concern.closed"
     PAIR_MESSAGE = "pair.message"
+    # Closing a trajectory and what changed: the end of a pair, check-in questions.
+    PAIR_COMPLETED = "pair.completed"
+    CHECKIN_ASK = "checkin.ask"
     # Broadcasts and community events.
     BROADCAST = "broadcast"
     EVENT_INVITE = "event.invite"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from domain import checkins
 from domain.errors import DomainError
 from domain.langid import SUPPORTED_LANGUAGES
 from domain.municipalities import all_municipalities
@@ -25,7 +26,7 @@ from domain.profile import (
     steps_for,
     validate_first_name,
 )
-from storage.models import Programme, Role, User, UserStatus
+from storage.models import CheckInMoment, Programme, Role, User, UserStatus
 from storage.uow import UnitOfWork
 
 _ROLE_CODES = {"nc": Role.NEWCOMER, "bd": Role.BUDDY}
@@ -223,6 +224,8 @@ async def confirm_profile(uow: UnitOfWork, user: User, now: datetime) -> None:
         raise DomainError("profile_incomplete")
     if user.profile_done_at is None:
         user.profile_done_at = now
+        # The "before" of the check-ins: a few questions once the profile is done.
+        await checkins.open_check_in(uow, user, CheckInMoment.ONBOARDING, None, now)
     if user.status == UserStatus.ONBOARDING.value:
         user.status = UserStatus.WAITING.value
         user.waiting_since = now

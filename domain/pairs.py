@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from domain import checkins
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import push
 from domain.staff import of_programme, person_in_programme, require_coordinator, retire
-from storage.models import CLOSED_PAIR, EndReason, Pair, PairStatus, User, UserStatus
+from storage.models import (
+    CLOSED_PAIR,
+    CheckInMoment,
+    EndReason,
+    Pair,
+    PairStatus,
+    User,
+    UserStatus,
+)
 from storage.pairs import OPEN_PAIR
 from storage.uow import UnitOfWork
 
@@ -40,14 +49,6 @@ async def pair_in_programme(uow: UnitOfWork, coordinator: User, pair_id: int) ->
     """A pair of the coordinator's programme, or "not found"."""
     require_coordinator(coordinator)
     return of_programme(coordinator, await uow.pairs.get(pair_id))
-
-
-async def open_pairs(
-    uow: UnitOfWork, coordinator: User
-) -> list[tuple[Pair, User | None, User | None]]:
-    """Active and paused pairs of the programme, oldest first, with both people."""
-    require_coordinator(coordinator)
-    return await uow.pairs.open_with_people(coordinator.programme_id)
 
 
 async def people_of(uow: UnitOfWork, pair: Pair) -> tuple[User | None, User | None]:
@@ -136,6 +137,8 @@ async def end_pair(
         buddy.status = UserStatus.MATCHED.value if still_open else UserStatus.WAITING.value
     _tell(uow, pair, newcomer, Notice.PAIR_ENDED, now, rematch=rematch, reason=reason)
     _tell(uow, pair, buddy, Notice.PAIR_ENDED, now, rematch=False, reason=reason)
+    if not rematch:  # the end questions; a newcomer who waits again is asked later
+        await checkins.open_for_pair(uow, pair, CheckInMoment.END, now)
     return pair
 
 

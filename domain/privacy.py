@@ -99,6 +99,23 @@ async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
             }
             for concern in await uow.concerns.of_reporter(user.id)
         ],
+        "check_ins": [
+            {
+                "moment": check_in.moment,
+                "answers": check_in.answers,
+                "asked_at": _plain(check_in.created_at),
+                "answered_at": _plain(check_in.answered_at),
+            }
+            for check_in in await uow.check_ins.of_person(user.id)
+        ],
+        "proofs_of_participation": [
+            {
+                "code": certificate.code,
+                "minutes": certificate.minutes,
+                "issued_at": _plain(certificate.issued_at),
+            }
+            for certificate in await uow.certificates.of_person(user.id)
+        ],
     }
 
 

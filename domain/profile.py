@@ -17,7 +17,8 @@ GENDER_PREFERENCES = ("none", "woman", "man")
 CAPACITIES = ("1", "2", "3")
 SPOKEN_LANGUAGES = SUPPORTED_LANGUAGES
 ELSEWHERE = "other"
-NAME_MAX = 64
+NAME_MAX = 40  # letters: longer than any first name, shorter than a sentence
+NAME_WORDS = 3  # "Anna", "Mohammed Ali", "Marie-Claire de"; more is a sentence
 
 
 class Step(enum.StrEnum):
@@ -60,11 +61,13 @@ _NAME_PUNCTUATION = frozenset(" -'’.")
 
 
 def validate_first_name(text: str | None) -> str:
-    """A first name: 1-64 characters, letters (any script), spaces, hyphens; no links."""
+    """A first name: at most NAME_WORDS words and NAME_MAX characters, letters (any
+    script), spaces, hyphens; no links. A whole sentence ("my name is Nadia and I live in
+    Molenbeek...") is refused kindly: only the first name, please."""
     name = " ".join((text or "").split())
     if not name:
         raise DomainError("name_empty")
-    if len(name) > NAME_MAX:
+    if len(name) > NAME_MAX or len(name.split(" ")) > NAME_WORDS:
         raise DomainError("name_too_long", limit=NAME_MAX)
     if _LINK.search(name):
         raise DomainError("name_link")

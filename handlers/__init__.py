@@ -23,6 +23,7 @@ def get_routers() -> list[Router]:
     """Every conversation area's router, in the order updates try them."""
     from handlers import (
         broadcasts,
+        checkins,
         concerns,
         coordinator_area,
         errors,
@@ -53,6 +54,7 @@ def get_routers() -> list[Router]:
         _router_of(inbox),
         _router_of(concerns),
         _router_of(pair_messages),
+        _router_of(checkins),
         _router_of(voice),
         *coordinators,
         _router_of(broadcasts),

@@ -14,8 +14,10 @@ def coordinator_routers() -> list[Router]:
         coordinator_matching,
         coordinator_notes,
         coordinator_pairs,
+        coordinator_proof,
         coordinator_refusals,
         coordinator_staff,
+        report,
     )
 
     return [
@@ -25,5 +27,7 @@ def coordinator_routers() -> list[Router]:
         coordinator_pairs.create_router(),
         coordinator_staff.create_router(),
         coordinator_notes.create_router(),
+        coordinator_proof.create_router(),
+        report.create_router(),
         coordinator_refusals.create_router(),
     ]

@@ -23,6 +23,7 @@ from handlers.common import Handler, on_button
 from handlers.event_buttons import EvAction, EvCb
 from handlers.filters import WithMessage
 from handlers.inbox_buttons import StaffInboxCb
+from handlers.report_buttons import ReportCb, report_button
 from handlers.texts import end_reason_label
 from storage.models import CLOSED_PAIR, EndReason, Pair, PairStatus, User
 
@@ -39,6 +40,8 @@ COORDINATOR_COMMANDS: tuple[str, ...] = (
     "broadcasts",
     "newevent",
     "events",
+    "report",
+    "verify",
 )
 # End reasons by their index in an END_WITH_REASON button (an index keeps the data short).
 END_REASONS = [reason.value for reason in EndReason]
@@ -58,6 +61,8 @@ class CoordAction(StrEnum):
     RESUME = "rs"  # id: pair
     END = "en"  # id: pair; asks for the reason
     END_WITH_REASON = "ex"  # id: pair, arg: index in END_REASONS
+    COMPLETE = "cp"  # id: pair; asks to confirm
+    COMPLETE_CONFIRMED = "cpy"  # id: pair
     REMATCH = "rm"  # id: pair
     NOTE = "nt"  # id: person
     DEACTIVATE = "de"  # id: person; asks to confirm
@@ -75,6 +80,7 @@ class CoordAction(StrEnum):
     LOG_KIND = "lk"  # id: pair, arg: index in ACTIVITY_KINDS
     FORM_CANCEL = "fc"  # id: pair; leaves the pair file's form
     MESSAGE_PAIR = "mp"  # id: pair
+    PROOF = "cert"  # id: pair; a new proof of participation for its newcomer
 
 
 class CoordCb(CallbackData, prefix="co"):
@@ -141,16 +147,18 @@ def home_keyboard() -> InlineKeyboardMarkup:
                 text="🎉 " + _("Events"), callback_data=EvCb(action=EvAction.LIST).pack()
             ),
         ],
+        [report_button()],
     )
 
 
 def waiting_keyboard(
-    people: Sequence[tuple[int, User]], page: int, pages: int
+    people: Sequence[tuple[int, int, str | None]], page: int, pages: int
 ) -> InlineKeyboardMarkup:
-    """Two people per row (by their number on the list), then the page arrows."""
+    """Two people per row (number on the list, person id, first name), then the page
+    arrows."""
     buttons = [
-        button(f"{number}. {person.first_name or '?'}", CoordAction.PERSON, person.id)
-        for number, person in people
+        button(f"{number}. {name or '?'}", CoordAction.PERSON, person_id)
+        for number, person_id, name in people
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     navigation = []
@@ -158,7 +166,7 @@ def waiting_keyboard(
         navigation.append(button("⬅️", CoordAction.WAITING, page - 1))
     if page < pages - 1:
         navigation.append(button("➡️", CoordAction.WAITING, page + 1))
-    return markup(*rows, navigation)
+    return markup(*rows, navigation, [home_button()])
 
 
 def person_keyboard(person: User, coordinator: User) -> InlineKeyboardMarkup:
@@ -198,9 +206,21 @@ def proposals_keyboard(numbered: Sequence[tuple[int, int, int]]) -> InlineKeyboa
     return markup(*rows)
 
 
-def pairs_keyboard(labelled: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+def pairs_keyboard(
+    labelled: Sequence[tuple[int, str]], page: int = 0, pages: int = 1
+) -> InlineKeyboardMarkup:
+    """A button per pair (id, label), then the page arrows."""
+    navigation = []
+    if page > 0:
+        navigation.append(button("⬅️", CoordAction.PAIRS, page - 1))
+    if page < pages - 1:
+        navigation.append(button("➡️", CoordAction.PAIRS, page + 1))
     return markup(
-        *([button(f"#{pair_id} {label}", CoordAction.PAIR, pair_id)] for pair_id, label in labelled)
+        *(
+            [button(f"#{pair_id} {label}", CoordAction.PAIR, pair_id)]
+            for pair_id, label in labelled
+        ),
+        navigation,
     )
 
 
@@ -216,6 +236,7 @@ def pair_keyboard(pair: Pair, newcomer: User | None, buddy: User | None) -> Inli
         )
     elif pair.status == PairStatus.PAUSED.value:
         rows.append([button("▶️ " + _("Resume"), CoordAction.RESUME, pair.id)])
+    rows.append([button("🎓 " + _("Close as completed"), CoordAction.COMPLETE, pair.id)])
     rows.append(
         [
             button("⏹ " + _("End"), CoordAction.END, pair.id),
@@ -236,6 +257,21 @@ def end_reasons_keyboard(pair_id: int) -> InlineKeyboardMarkup:
             [button(end_reason_label(reason), CoordAction.END_WITH_REASON, pair_id, index)]
             for index, reason in enumerate(END_REASONS)
         )
+    )
+
+
+def complete_keyboard(pair_id: int) -> InlineKeyboardMarkup:
+    return markup(
+        [button("🎓 " + _("Yes, completed"), CoordAction.COMPLETE_CONFIRMED, pair_id)],
+        file_nav_row(pair_id),
+    )
+
+
+def target_reached_markup(pair_id: int) -> InlineKeyboardMarkup:
+    """Under the alert that a pair reached its target: close it, or look at it first."""
+    return markup(
+        [button("🎓 " + _("Close as completed"), CoordAction.COMPLETE, pair_id)],
+        [button("📂 " + _("Pair file"), CoordAction.PAIR, pair_id)],
     )
 
 
@@ -302,10 +338,16 @@ def with_rows(
 
 
 def pair_file_keyboard(
-    pair: Pair, newcomer: User | None, buddy: User | None, disputes: Sequence[tuple[int, str]]
+    pair: Pair,
+    newcomer: User | None,
+    buddy: User | None,
+    disputes: Sequence[tuple[int, str]],
+    *,
+    proof: bool = False,
 ) -> InlineKeyboardMarkup:
     """The pair file: details, a button per dispute to settle (entry id, label), entering
-    hours, a message to the pair, the changes to the pair, both people, back and home."""
+    hours, a message to the pair, the changes to the pair, both people, with `proof` a
+    new proof of participation for the newcomer, back and home."""
     rows = [
         [
             button("📒 " + _("Hours"), CoordAction.PAIR_HOURS, pair.id),
@@ -326,6 +368,8 @@ def pair_file_keyboard(
     else:
         rows.append([button("➕ " + _("Log hours"), CoordAction.LOG_HOURS, pair.id), message])
         rows.extend(pair_keyboard(pair, newcomer, buddy).inline_keyboard)
+    if proof:
+        rows.append([button("📄 " + _("Proof of participation"), CoordAction.PROOF, pair.id)])
     return markup(*rows, pairs_nav_row())
 
 
@@ -370,4 +414,6 @@ def person_pairs_keyboard(
 
 
 # Callback prefixes only coordinators may press; the refusal router answers everyone else.
-COORDINATOR_PREFIXES = frozenset(cls.__prefix__ for cls in (CoordCb, BcCb, EvCb, StaffInboxCb))
+COORDINATOR_PREFIXES = frozenset(
+    cls.__prefix__ for cls in (CoordCb, BcCb, EvCb, StaffInboxCb, ReportCb)
+)

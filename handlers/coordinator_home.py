@@ -10,7 +10,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from domain import matchmaking, notes, pairs, staff
+from domain import coordination, notes, pairs, staff
 from domain.clock import Clock
 from handlers.common import q
 from handlers.coordinator_buttons import (
@@ -34,7 +34,7 @@ async def show_home(
     target: Message, uow: UnitOfWork, user: User, clock: Clock, tz: tzinfo, locale: str
 ) -> None:
     """The figures a coordinator starts from: who waits, how long, which pairs rarely meet."""
-    view = await matchmaking.overview(uow, user, clock.now())
+    view = await coordination.summary(uow, user, clock.now(), tz)
     lines = ["<b>" + _("Coordination") + "</b>", ""]
     if not view.waiting:
         lines.append(_("Nobody is waiting. 🎉"))
@@ -43,16 +43,15 @@ async def show_home(
             ngettext(
                 "{count} newcomer is waiting for a buddy.",
                 "{count} newcomers are waiting for a buddy.",
-                len(view.waiting),
-            ).format(count=isolate(len(view.waiting), locale))
+                view.waiting,
+            ).format(count=isolate(view.waiting, locale))
         )
-        longest = view.waiting[0]
         lines.append(
             ngettext(
                 "The longest wait: {count} day.",
                 "The longest wait: {count} days.",
-                longest.days_waiting,
-            ).format(count=isolate(longest.days_waiting, locale))
+                view.longest_wait_days,
+            ).format(count=isolate(view.longest_wait_days, locale))
         )
         languages = ", ".join(
             f"{endonym(code)} {isolate(n, locale)}" for code, n in view.by_language
@@ -63,27 +62,25 @@ async def show_home(
         )
         lines.append(_("By language: {list}").format(list=languages))
         lines.append(_("By municipality: {list}").format(list=places))
-    rare = await matchmaking.rarely_meeting(uow, user, clock.now(), tz)
-    if rare:
+    if view.rarely_meeting:
         lines.append("")
         lines.append(
             ngettext(
                 "{count} pair met fewer than 2 times this month: {pairs}",
                 "{count} pairs met fewer than 2 times this month: {pairs}",
-                len(rare),
+                view.rarely_meeting,
             ).format(
-                count=isolate(len(rare), locale),
-                pairs=", ".join(f"#{pair.id}" for pair in rare[:20]),
+                count=isolate(view.rarely_meeting, locale),
+                pairs=", ".join(f"#{pair_id}" for pair_id in view.rarely_meeting_ids),
             )
         )
-    free = sum(b.free_places for b in view.buddies)
     lines.append("")
     lines.append(
         ngettext(
             "{count} buddy has free places ({places} in total).",
             "{count} buddies have free places ({places} in total).",
-            len(view.buddies),
-        ).format(count=isolate(len(view.buddies), locale), places=isolate(free, locale))
+            view.free_buddies,
+        ).format(count=isolate(view.free_buddies, locale), places=isolate(view.free_places, locale))
     )
     await target.answer("\n".join(lines), reply_markup=home_keyboard())
 
@@ -98,26 +95,26 @@ async def show_waiting(
 ) -> None:
     """One page of the waiting list (the first, or the one a button names), longest wait
     first, each person a button."""
-    page = callback_data.id if callback_data else 0
-    view = await matchmaking.overview(uow, user, clock.now())
-    if not view.waiting:
+    view = await coordination.waiting_page(
+        uow, user, callback_data.id if callback_data else 0, clock.now(), PAGE
+    )
+    if not view.rows:
         await target.answer(_("Nobody is waiting. 🎉"))
         return
-    pages = max(1, (len(view.waiting) + PAGE - 1) // PAGE)
-    page = min(max(page, 0), pages - 1)
-    chunk = list(enumerate(view.waiting[page * PAGE : (page + 1) * PAGE], start=page * PAGE + 1))
-    lines = ["<b>" + _("Waiting list") + "</b> (" + f"{page + 1}/{pages}" + ")", ""]
-    for number, waiting in chunk:
-        person = waiting.person
-        days = ngettext("{count} day", "{count} days", waiting.days_waiting).format(
-            count=isolate(waiting.days_waiting, locale)
-        )
-        where = municipality_label(person.municipality, locale) if person.municipality else "?"
+    lines = ["<b>" + _("Waiting list") + "</b> (" + f"{view.page + 1}/{view.pages}" + ")", ""]
+    numbered = list(enumerate(view.rows, start=view.first_number))
+    for number, (row, waited) in numbered:
+        days = ngettext("{count} day", "{count} days", waited).format(count=isolate(waited, locale))
+        where = municipality_label(row.municipality, locale) if row.municipality else "?"
         lines.append(
-            f"{number}. {q(person.first_name or '?', locale)} · {endonym(person.contact_language)}"
+            f"{number}. {q(row.first_name or '?', locale)} · {endonym(row.contact_language)}"
             f" · {where} · {days}"
         )
-    keyboard = waiting_keyboard([(number, w.person) for number, w in chunk], page, pages)
+    keyboard = waiting_keyboard(
+        [(number, row.person_id, row.first_name) for number, (row, _days) in numbered],
+        view.page,
+        view.pages,
+    )
     await target.answer("\n".join(lines), reply_markup=keyboard)
 
 
@@ -127,7 +124,8 @@ async def show_person(
     """A person's file: their profile, status, waiting date and the last notes."""
     person = await staff.person_in_programme(uow, user, callback_data.id)
     person_notes = await notes.notes(uow, user, person.id)
-    lines = [summary_text(person, locale), ""]
+    title = "👤 " + _("Profile of {name}").format(name=q(person.first_name or "?", locale))
+    lines = [summary_text(person, locale, title), ""]
     lines.append(
         _("Role: {role} · status: {status}").format(
             role=role_name(person.role), status=status_label(person.status)

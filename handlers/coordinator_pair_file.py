@@ -23,6 +23,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from domain import certificates
 from domain import hours as hours_service
 from domain import pair_file as service
 from domain.clock import Clock
@@ -286,7 +287,11 @@ async def file_screen(
     file = await service.open_file(uow, user, pair_id, clock.now())
     disputes = [(entry.id, _entry_label(entry, locale, tz)) for entry in file.disputes]
     return file_text(file, locale, tz), pair_file_keyboard(
-        file.pair, file.newcomer, file.buddy, disputes
+        file.pair,
+        file.newcomer,
+        file.buddy,
+        disputes,
+        proof=certificates.eligible(file.pair, file.hours.confirmed),
     )
 
 

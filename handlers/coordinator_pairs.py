@@ -11,7 +11,7 @@ from aiogram import Router
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from domain import pairs, staff
+from domain import coordination, pairs, staff, trajectories
 from domain.clock import Clock
 from domain.errors import DomainError
 from handlers import coordinator_pair_file
@@ -20,6 +20,7 @@ from handlers.coordinator_buttons import (
     END_REASONS,
     CoordAction,
     CoordCb,
+    complete_keyboard,
     coordinator_router,
     deactivate_keyboard,
     end_reasons_keyboard,
@@ -33,27 +34,35 @@ from handlers.i18n import isolate
 from storage.models import PairStatus, User
 from storage.uow import UnitOfWork
 
-SHOWN_PAIRS = 40
+PAIRS_PAGE = 10  # a page stays under 60 words
 
 
-async def show_pairs(target: Message, uow: UnitOfWork, user: User, locale: str) -> None:
-    """Active and paused pairs, oldest first, each a button."""
-    open_pairs = await pairs.open_pairs(uow, user)
-    if not open_pairs:
+async def show_pairs(
+    target: Message,
+    uow: UnitOfWork,
+    user: User,
+    locale: str,
+    callback_data: CoordCb | None = None,
+) -> None:
+    """One page of the active and paused pairs, oldest first, each a button."""
+    page = callback_data.id if callback_data else 0
+    view = await coordination.open_pairs(uow, user, page, PAIRS_PAGE)
+    if not view.rows:
         await target.answer(
             _("There are no active pairs yet."), reply_markup=markup([home_button()])
         )
         return
-    lines = ["<b>" + _("Pairs") + "</b>", ""]
+    lines = ["<b>" + _("Pairs") + "</b> (" + f"{view.page + 1}/{view.pages}" + ")", ""]
     labelled = []
-    for pair, newcomer, buddy in open_pairs[:SHOWN_PAIRS]:
-        paused = " ⏸" if pair.status == PairStatus.PAUSED.value else ""
-        names = [person.first_name if person else "–" for person in (newcomer, buddy)]
+    for row in view.rows:
+        paused = " ⏸" if row.status == PairStatus.PAUSED.value else ""
+        names = [name or "–" for name in (row.newcomer_name, row.buddy_name)]
         # Each name isolated on its own: one Arabic and one Latin name keep their order.
-        lines.append(f"#{pair.id} {q(names[0], locale)} ↔ {q(names[1], locale)}{paused}")
-        labelled.append((pair.id, " ↔ ".join(isolate(name, locale) for name in names)))
+        lines.append(f"#{row.pair_id} {q(names[0], locale)} ↔ {q(names[1], locale)}{paused}")
+        labelled.append((row.pair_id, " ↔ ".join(isolate(name, locale) for name in names)))
     await target.answer(
-        "\n".join(lines), reply_markup=with_rows(pairs_keyboard(labelled), [home_button()])
+        "\n".join(lines),
+        reply_markup=with_rows(pairs_keyboard(labelled, view.page, view.pages), [home_button()]),
     )
 
 
@@ -72,6 +81,19 @@ async def _end_with_reason(uow: UnitOfWork, user: User, button: CoordCb, now: da
     if not 0 <= button.arg < len(END_REASONS):
         raise DomainError("invalid_choice")
     await pairs.end_pair(uow, user, button.id, END_REASONS[button.arg], now)
+
+
+async def ask_complete(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User
+) -> None:
+    """Ask to confirm before closing a pair as completed."""
+    pair = await pairs.pair_in_programme(uow, user, callback_data.id)
+    await message.answer(
+        _("Close pair #{number} as completed? Both are thanked and get the end questions.").format(
+            number=pair.id
+        ),
+        reply_markup=complete_keyboard(pair.id),
+    )
 
 
 async def ask_deactivate(
@@ -101,6 +123,10 @@ CHANGES: dict[CoordAction, tuple[Change, Callable[[], str]]] = {
     CoordAction.END_WITH_REASON: (
         _end_with_reason,
         lambda: "⏹ " + _("The pair has ended. Both were told."),
+    ),
+    CoordAction.COMPLETE_CONFIRMED: (
+        lambda uow, user, button, now: trajectories.complete_pair(uow, user, button.id, now),
+        lambda: "🎓 " + _("The pair is completed. Both were thanked and get the end questions."),
     ),
     CoordAction.REMATCH: (
         lambda uow, user, button, now: pairs.rematch(uow, user, button.id, now),
@@ -145,6 +171,7 @@ def create_router() -> Router:
         buttons={
             CoordAction.PAIRS: show_pairs,
             CoordAction.END: ask_end_reason,
+            CoordAction.COMPLETE: ask_complete,
             CoordAction.DEACTIVATE: ask_deactivate,
             **changes,
         },

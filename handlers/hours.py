@@ -11,10 +11,12 @@ from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain import certificates
 from domain import hours as service
 from domain import meetups as meetup_service
 from domain.errors import DomainError
 from domain.profile import ACTIVITY_KINDS
+from handlers import proof
 from handlers.actor import Acting, Actor
 from handlers.button_table import ButtonTable
 from handlers.filters import WithMessage
@@ -173,8 +175,21 @@ async def log_kind(
 
 @replied
 async def progress_command(message: Message, actor: Actor) -> None:
-    _pair, progress = await service.progress(actor.uow, actor.user, actor.now())
-    await message.answer(progress_text(progress, actor.locale))
+    """Progress toward the target; a newcomer who may have their proof of participation
+    gets its button, also once their pair is over."""
+    proof_pair = await certificates.proof_pair(actor.uow, actor.user)
+    proof_markup = proof.proof_markup(proof_pair.id) if proof_pair else None
+    try:
+        _pair, progress = await service.progress(actor.uow, actor.user, actor.now())
+    except DomainError as error:
+        if error.key != "no_pair" or proof_markup is None:
+            raise
+        await message.answer(
+            _("Your buddy pair has ended. Thank you for the time you spent together!"),
+            reply_markup=proof_markup,
+        )
+        return
+    await message.answer(progress_text(progress, actor.locale), reply_markup=proof_markup)
 
 
 def progress_text(progress: service.Progress, locale: str) -> str:
@@ -220,8 +235,10 @@ def progress_text(progress: service.Progress, locale: str) -> str:
 
 
 def create_router() -> Router:
-    """The hours router: /log, /progress, the buttons after a meetup and on an entry."""
+    """The hours router: /log, /progress, the buttons after a meetup and on an entry, and
+    the proof of participation's button (its own router, included here)."""
     router = Router(name=__name__)
+    router.include_router(proof.create_router())
     router.message.register(log_command, Command("log"), Acting())
     router.message.register(progress_command, Command("progress"), Acting())
     BUTTONS.register(router)

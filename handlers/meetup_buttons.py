@@ -65,14 +65,17 @@ def hour_stop_row() -> list[InlineKeyboardButton]:
 
 
 def meetups_list(meetup_ids: list[int]) -> InlineKeyboardMarkup:
-    """ "Another time" and "cancel" for each coming meetup."""
+    """ "Another time" and "cancel" for each coming meetup, by its number in the list."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(f"🕑 #{ident}", MeetCb(action=MeetAction.RESCHEDULE, id=ident)),
-                _button(f"✖ #{ident}", MeetCb(action=MeetAction.CANCEL, id=ident)),
+                _button(
+                    f"🕑 {number}. " + _("Change time"),
+                    MeetCb(action=MeetAction.RESCHEDULE, id=ident),
+                ),
+                _button(f"✖ {number}. " + _("Cancel"), MeetCb(action=MeetAction.CANCEL, id=ident)),
             ]
-            for ident in meetup_ids
+            for number, ident in enumerate(meetup_ids, start=1)
         ]
     )
 

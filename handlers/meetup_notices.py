@@ -14,7 +14,7 @@ from delivery.outbox import Rendered
 from domain.ics import meetup_calendar, meetup_uid
 from domain.notices import Notice
 from handlers.common import q
-from handlers.coordinator_buttons import pair_file_markup
+from handlers.coordinator_buttons import pair_file_markup, target_reached_markup
 from handlers.i18n import fmt_date, fmt_time, isolate
 from handlers.meetup_buttons import HourAction, HourCb, MeetAction, MeetCb
 from handlers.notice_registry import NoticeFunction, notice, zone
@@ -273,7 +273,8 @@ def target_reached(params: dict[str, Any], locale: str) -> Rendered:
             "Pair #{pair} reached the goal of {count} confirmed hour.",
             "Pair #{pair} reached the goal of {count} confirmed hours.",
             int(params["hours"]),
-        ).format(pair=int(params["pair_id"]), count=isolate(int(params["hours"]), locale))
+        ).format(pair=int(params["pair_id"]), count=isolate(int(params["hours"]), locale)),
+        reply_markup=target_reached_markup(int(params["pair_id"])),
     )
 
 

@@ -111,11 +111,9 @@ async def meetups_command(message: Message, actor: Actor) -> None:
         await message.answer(_("No meetups planned. Plan one with /meetup."))
         return
     lines = ["<b>" + _("Your meetups") + "</b>", ""]
-    for meetup in coming:
+    for number, meetup in enumerate(coming, start=1):
         waiting = "" if meetup.status == "accepted" else " ⏳"
-        lines.append(f"#{meetup.id} {meetup_line(meetup, actor.locale, actor.tz)}{waiting}")
-    lines.append("")
-    lines.append(_("🕑 another time · ✖ cancel"))
+        lines.append(f"{number}. {meetup_line(meetup, actor.locale, actor.tz)}{waiting}")
     await message.answer(
         "\n".join(lines), reply_markup=meetups_list([meetup.id for meetup in coming])
     )

@@ -10,9 +10,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain.staff import is_coordinator
 from handlers.actor import Acting
 from handlers.callbacks import LanguageCb, LanguageContext, MenuAction, MenuCb
 from handlers.common import on_button
+from handlers.coordinator_buttons import home_keyboard
 from handlers.filters import Registered, WithMessage
 from handlers.hours import progress_command
 from handlers.inbox_buttons import reach_buttons
@@ -51,7 +53,15 @@ def help_text() -> str:
     )
 
 
-async def help_command(message: Message) -> None:
+async def help_command(message: Message, user: User | None = None) -> None:
+    """What the person can do and how to reach a coordinator; a coordinator gets their own
+    tools instead of the newcomer's list."""
+    if is_coordinator(user):
+        await message.answer(
+            "<b>" + _("How can I help?") + "</b>\n\n" + _("Your coordinator tools are below."),
+            reply_markup=home_keyboard(),
+        )
+        return
     await message.answer(
         help_text(), reply_markup=InlineKeyboardMarkup(inline_keyboard=reach_buttons())
     )

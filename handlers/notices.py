@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 from delivery.outbox import Rendered, Renderer
 from domain.notices import Notice
 from handlers import (
+    checkins,
     community_notices,
     inbox_notices,
     kept_replies,
     meetup_notices,
     pair_notices,
     privacy,
+    proof,
 )
 from handlers.notice_registry import NoticeFunction, collect
 from storage.models import Outbox
@@ -30,6 +32,8 @@ RENDERER_MODULES = (
     privacy,
     kept_replies,
     inbox_notices,
+    checkins,
+    proof,
 )
 
 

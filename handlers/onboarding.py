@@ -96,7 +96,9 @@ async def begin(message: Message, state: FSMContext, payload: str | None = None)
     if known:
         await show_language_confirm(message, known, edit=False)
     else:
-        await show_language_picker(message, ctx=LanguageContext.ONBOARDING, edit=False)
+        await show_language_picker(
+            message, ctx=LanguageContext.ONBOARDING, edit=False, unknown=True
+        )
 
 
 async def language_command_member(message: Message) -> None:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 
 from domain import onboarding as service
 from domain import pairs as pair_service
@@ -18,7 +18,7 @@ from domain.profile import Step, steps_for
 from handlers import keyboards
 from handlers.callbacks import LanguageContext
 from handlers.common import q
-from handlers.i18n import endonym
+from handlers.i18n import endonym, is_rtl, isolate
 from handlers.texts import choice_label, field_title, role_name, step_question
 from storage.models import Role, User, UserStatus
 
@@ -59,11 +59,29 @@ async def show_language_confirm(target: Message, code: str, *, edit: bool) -> No
     await _send_or_edit(target, text, keyboards.language_confirm(code), edit=edit)
 
 
+# The header of the picker for someone whose language is not known yet: the same line in
+# the scripts most newcomers read, so that nobody sees only Dutch.
+PICKER_HEADER_LANGUAGES = ("nl", "fr", "en", "ar", "uk", "ti", "fa")
+
+
+def multilingual(message: str) -> str:
+    """`message` in each of PICKER_HEADER_LANGUAGES, one per line, each kept in its own
+    direction."""
+    i18n = get_i18n()
+    lines = []
+    for code in PICKER_HEADER_LANGUAGES:
+        line = i18n.gettext(message, locale=code)
+        lines.append(isolate(line, code) if is_rtl(code) else line)
+    return "\n".join(dict.fromkeys(lines))  # a language that has no translation adds nothing
+
+
 async def show_language_picker(
-    target: Message, *, ctx: LanguageContext, edit: bool, note: str = ""
+    target: Message, *, ctx: LanguageContext, edit: bool, note: str = "", unknown: bool = False
 ) -> None:
-    # The picker speaks through the endonyms; the line above them is in the current language.
-    text = (note + "\n\n" if note else "") + "🌐 " + _("Choose your language:")
+    """Every language by its own name. The line above is in the current language, or, for
+    someone whose language is not known (`unknown`), in several languages and scripts."""
+    header = multilingual("Choose your language:") if unknown else _("Choose your language:")
+    text = (note + "\n\n" if note else "") + "🌐 " + header
     await _send_or_edit(target, text, keyboards.language_picker(ctx), edit=edit)
 
 
@@ -110,8 +128,9 @@ async def show_step(
     await _send_or_edit(target, text, markup, edit=edit)
 
 
-def summary_text(user: User, locale: str) -> str:
-    lines = ["<b>" + _("Your profile") + "</b>", ""]
+def summary_text(user: User, locale: str, title: str | None = None) -> str:
+    """The person's answers, under `title` (their own summary: "Your profile")."""
+    lines = ["<b>" + (title or _("Your profile")) + "</b>", ""]
     for step in steps_for(user.role):
         value = service.current_value(user, step)
         if isinstance(value, list):

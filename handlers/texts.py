@@ -190,9 +190,7 @@ def error_text(key: str, params: dict[str, object], locale: str) -> str:
     """The sentence for a domain error key (see domain.errors)."""
     texts = {
         "name_empty": _("Please type your first name."),
-        "name_too_long": _(
-            "That is too long. Please type only your first name (at most {limit} letters)."
-        ),
+        "name_too_long": _("Just your first name, please. One or two words are enough."),
         "name_link": _("Please type only your first name, without links or @names."),
         "name_letters": _("Please use only letters for your first name."),
         "invalid_choice": _("That choice is not valid. Please use the buttons."),

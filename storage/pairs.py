@@ -7,12 +7,13 @@ paired before (never again), and which buddies can take someone.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 
 from storage.base import Repository
-from storage.models import CLOSED_PAIR, Pair, PairStatus, Role, User, UserStatus
+from storage.models import CLOSED_PAIR, ERASED_END_REASON, Pair, PairStatus, Role, User, UserStatus
 
 # A pair that still counts: it holds a buddy's place and the newcomer is not waiting.
 OPEN_PAIR = (PairStatus.ACTIVE.value, PairStatus.PAUSED.value)
@@ -64,22 +65,16 @@ class PairRepository(Repository):
             query = query.where(Pair.programme_id == programme_id)
         return list((await self.session.scalars(query.order_by(Pair.id))).all())
 
-    async def open_with_people(
-        self, programme_id: int
-    ) -> list[tuple[Pair, User | None, User | None]]:
-        """Active and paused pairs of a programme, oldest first, with newcomer and buddy."""
-        pairs = (
-            await self.session.scalars(
-                select(Pair)
-                .where(Pair.programme_id == programme_id, Pair.status.in_(OPEN_PAIR))
-                .order_by(Pair.started_at, Pair.id)
-            )
-        ).all()
-        ids = {i for p in pairs for i in (p.newcomer_id, p.buddy_id) if i is not None}
-        people = {
-            u.id: u for u in (await self.session.scalars(select(User).where(User.id.in_(ids))))
-        }
-        return [(p, people.get(p.newcomer_id or -1), people.get(p.buddy_id or -1)) for p in pairs]
+    async def closed_between(self, start: datetime, end: datetime) -> list[Pair]:
+        """Pairs that ended or were completed between `start` and `end` (not erased ones:
+        nobody is left to ask)."""
+        query = select(Pair).where(
+            Pair.status.in_(CLOSED_PAIR),
+            Pair.ended_at > start,
+            Pair.ended_at <= end,
+            or_(Pair.end_reason.is_(None), Pair.end_reason != ERASED_END_REASON),
+        )
+        return list((await self.session.scalars(query.order_by(Pair.id))).all())
 
     async def open_counts(self, programme_id: int) -> dict[int, int]:
         """Open pairs per buddy id: the places each buddy already gives."""

@@ -1,4 +1,4 @@
-"""Threads with the coordinators and reported concerns."""
+"""Threads with the coordinators, reported concerns and check-ins."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from storage.base import RowRepository
-from storage.models import Concern, ConcernStatus, InboxThread
+from storage.models import CheckIn, Concern, ConcernStatus, InboxThread
 
 
 class InboxRepository(RowRepository[InboxThread]):
@@ -67,5 +67,32 @@ class ConcernRepository(RowRepository[Concern]):
             )
             .order_by(Concern.created_at)
             .limit(limit)
+        )
+        return list(result.all())
+
+
+class CheckInRepository(RowRepository[CheckIn]):
+    model = CheckIn
+
+    async def by_key(self, key: str) -> CheckIn | None:
+        return await self.session.scalar(select(CheckIn).where(CheckIn.key == key))
+
+    async def to_remind(self, sent_before: datetime, limit: int = 500) -> list[CheckIn]:
+        """Check-ins made before `sent_before`, not fully answered, not reminded of yet."""
+        result = await self.session.scalars(
+            select(CheckIn)
+            .where(
+                CheckIn.answered_at.is_(None),
+                CheckIn.reminded_at.is_(None),
+                CheckIn.created_at <= sent_before,
+            )
+            .order_by(CheckIn.created_at)
+            .limit(limit)
+        )
+        return list(result.all())
+
+    async def of_person(self, person_id: int) -> list[CheckIn]:
+        result = await self.session.scalars(
+            select(CheckIn).where(CheckIn.person_id == person_id).order_by(CheckIn.id)
         )
         return list(result.all())

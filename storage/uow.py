@@ -9,11 +9,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import Repository
+from storage.certificates import CertificateRepository
 from storage.community import BroadcastRepository, EventRepository
 from storage.conversations import ConversationRepository
+from storage.coordination import CoordinationRepository
 from storage.db import SessionFactory
 from storage.meetups import HourRepository, MeetupRepository
 from storage.pairs import PairRepository
+from storage.reports import ReportRepository
 from storage.repositories import (
     AuditRepository,
     OutboxRepository,
@@ -22,7 +25,7 @@ from storage.repositories import (
     UserRepository,
 )
 from storage.staff import InviteRepository, NoteRepository
-from storage.support import ConcernRepository, InboxRepository
+from storage.support import CheckInRepository, ConcernRepository, InboxRepository
 
 # SQLite's "database is locked" (busy past its timeout); PostgreSQL's serialization failure,
 # deadlock and unique violation (another transaction took the key first).
@@ -81,6 +84,10 @@ class UnitOfWork:
     conversations = _Repositories(ConversationRepository)
     inbox = _Repositories(InboxRepository)
     concerns = _Repositories(ConcernRepository)
+    check_ins = _Repositories(CheckInRepository)
+    coordination = _Repositories(CoordinationRepository)
+    certificates = _Repositories(CertificateRepository)
+    reports = _Repositories(ReportRepository)
 
     def __init__(self, session_factory: SessionFactory) -> None:
         self._session_factory = session_factory

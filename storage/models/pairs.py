@@ -137,3 +137,16 @@ class HourEntry(Base):
     source: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    # The funder report reads the ledger through these alone (covering indexes): confirmed
+    # minutes per pair, and confirmed minutes by time and activity kind (storage.reports).
+    __table_args__ = (
+        Index(
+            "ix_hour_entry_report_pair", "programme_id", "status", "pair_id", "started_at",
+            "minutes",
+        ),
+        Index(
+            "ix_hour_entry_report_time", "programme_id", "status", "started_at",
+            "activity_kind", "minutes",
+        ),
+    )  # fmt: skip

@@ -4,12 +4,12 @@ possible, the life of a pair and who may act as a coordinator."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from domain import matchmaking, pairs, staff
+from domain import coordination, matchmaking, pairs, staff
 from domain.errors import NotAllowed
 from storage.models import AuditLog, Pair, PairStatus, Role, User, UserStatus
 from tests.domain.conftest import Duo, World
@@ -164,8 +164,10 @@ async def test_rematch_puts_the_newcomer_first_and_never_proposes_that_buddy_aga
     back = await world.get(User, amal.id)
     assert back.status == UserStatus.WAITING.value
     assert back.waiting_since == first_wait  # the original waiting date
-    view = await world.act(coordinator.id, lambda uow, me: matchmaking.overview(uow, me, later_now))
-    assert [w.person.id for w in view.waiting] == [amal.id, later.id]
+    view = await world.act(
+        coordinator.id, lambda uow, me: coordination.waiting_page(uow, me, 0, later_now)
+    )
+    assert [row.person_id for row, _days in view.rows] == [amal.id, later.id]
     assert "pair.rematch" in await audit_actions(world)
     _, suggested = await world.act(
         coordinator.id, lambda uow, me: matchmaking.suggestions(uow, me, amal.id, later_now)
@@ -185,7 +187,9 @@ async def test_require_coordinator_refuses_a_newcomer(world: World, now: datetim
         staff.require_coordinator(newcomer)
     with pytest.raises(NotAllowed):
         staff.require_coordinator(None)
-    error = await world.refused(newcomer.id, lambda uow, me: matchmaking.overview(uow, me, now))
+    error = await world.refused(
+        newcomer.id, lambda uow, me: coordination.summary(uow, me, now, UTC)
+    )
     assert error.key == "coordinators_only"
     coordinator = await world.coordinator()
     assert staff.require_coordinator(coordinator) is coordinator

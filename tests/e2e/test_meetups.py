@@ -100,7 +100,10 @@ async def test_propose_counter_accept_reschedule_cancel(
     assert "Amal" in (tomorrow_bram.text or "") and "Morgen" in (tomorrow_bram.text or "")
     # Amal moves it to Sunday 15 March 10:00: the same UID, a higher SEQUENCE, reminders move.
     await amal.command("meetups")
-    await amal.wait_for(lambda m: f"meet:resched:{meetup_id}" in buttons_data(m))
+    listed = await amal.wait_for(lambda m: f"meet:resched:{meetup_id}" in buttons_data(m))
+    # The buttons say what they do, in Amal's language, not only "🕑 #12".
+    labels = listed.buttons
+    assert all(script_share(label, "ARABIC") > 0.5 for label in labels), labels
     await tap(amal, f"meet:resched:{meetup_id}")
     await plan(amal, "2026-03-15", "10:00", 60, "Muntpunt", 1)
     moved = await bram.wait_for(lambda m: f"meet:accept:{meetup_id}" in buttons_data(m), timeout=10)

@@ -158,7 +158,8 @@ async def test_second_start_shows_profile_and_menu(
 
 NAME_ERRORS = [
     ("", "first name"),
-    ("x" * 500, "too long"),
+    ("x" * 500, "just your first name"),
+    ("my name is Nadia and I live in Molenbeek", "just your first name"),
     ("https://spam.example", "links"),
     ("@someone", "links"),
     ("R2D2", "letters"),
