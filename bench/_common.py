@@ -6,12 +6,17 @@ plain numbers; `bench/all.py` collects these lines with `SUMMARY`.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 SUMMARY = re.compile(r"^bench [\w.-]+: ")
+PROBE_SECONDS = 0.010  # how often the loop-lag probe wakes
 
 
 def median(values: Sequence[float]) -> float:
@@ -48,3 +53,58 @@ def plain(value: float | int | str) -> str:
 def summary_line(name: str, values: Mapping[str, float | int | str]) -> str:
     """`bench NAME: key=value ...`, the last line every benchmark prints."""
     return f"bench {name}: " + " ".join(f"{key}={plain(value)}" for key, value in values.items())
+
+
+class LagProbe:
+    """A task that sleeps PROBE_SECONDS again and again; how late it wakes is how long
+    something else held the event loop."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self.wakes = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(PROBE_SECONDS)
+            self.worst = max(self.worst, loop.time() - before - PROBE_SECONDS)
+            self.wakes += 1
+
+    def __enter__(self) -> LagProbe:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    @property
+    def worst_ms(self) -> float:
+        return self.worst * 1000
+
+
+async def bulk_insert(
+    engine: AsyncEngine, table: str, columns: Sequence[str], chunks: Iterable[list[tuple[Any, ...]]]
+) -> None:
+    """Rows already encoded for the driver, fast: executemany per chunk on SQLite, COPY on
+    PostgreSQL (whose id sequence is then moved past explicit ids)."""
+    if engine.dialect.name == "sqlite":
+        placeholders = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        async with engine.connect() as connection:
+            for chunk in chunks:
+                await connection.exec_driver_sql(statement, chunk)
+            await connection.commit()
+        return
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        for chunk in chunks:
+            await driver.copy_records_to_table(table, records=chunk, columns=list(columns))
+        if "id" in columns:
+            await driver.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )

@@ -44,7 +44,7 @@ from sqlalchemy.engine import URL, Dialect, make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 from sqlalchemy.pool import Pool  # noqa: E402
 
-from bench._common import median, percentile, summary_line  # noqa: E402
+from bench._common import bulk_insert, median, percentile, summary_line  # noqa: E402
 from delivery.outbox import STALE_CLAIM  # noqa: E402
 from storage.db import SessionFactory, create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
@@ -242,21 +242,9 @@ def encoders_for(dialect: Dialect) -> list[Callable[[Any], Any] | None]:
 
 async def insert_rows(engine: AsyncEngine, people: Population, seed: int) -> None:
     """Bulk insert: executemany per chunk on SQLite, COPY on PostgreSQL."""
-    encoders = encoders_for(engine.dialect)
-    chunks = generate(people, encoders, seed)
-    if engine.dialect.name == "sqlite":
-        placeholders = ", ".join("?" for _ in COLUMNS)
-        statement = f"INSERT INTO outbox ({', '.join(COLUMNS)}) VALUES ({placeholders})"
-        async with engine.connect() as connection:
-            for chunk in chunks:
-                await connection.exec_driver_sql(statement, chunk)
-                await connection.commit()
-        return
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
-        for chunk in chunks:
-            await driver.copy_records_to_table("outbox", records=chunk, columns=list(COLUMNS))
+    await bulk_insert(
+        engine, "outbox", COLUMNS, generate(people, encoders_for(engine.dialect), seed)
+    )
 
 
 async def analyze(engine: AsyncEngine) -> None:

@@ -55,7 +55,13 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.engine import Dialect, make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from bench._common import median, summary_line  # noqa: E402
+from bench._common import (  # noqa: E402
+    PROBE_SECONDS,
+    LagProbe,
+    bulk_insert,
+    median,
+    summary_line,
+)
 from bench.outbox import CONNECT_TIMEOUT, admin_engine, postgres_url, reachable  # noqa: E402
 from domain import reports  # noqa: E402
 from domain.matching import ACTIVITY_KINDS  # noqa: E402
@@ -74,7 +80,6 @@ HISTORY = timedelta(days=3 * 365)
 CHUNK = 20_000
 GOAL_SECONDS = 3.0
 LAG_GOAL_MS = 100.0
-PROBE_SECONDS = 0.010
 COORDINATOR_TELEGRAM_ID = 1
 BENCH_DATABASE = "buddybot_bench_report"
 
@@ -322,25 +327,7 @@ async def insert(
     if table == "check_in":  # JSON text already (a new list and dict on every row)
         encoders[columns.index("questions")] = None
         encoders[columns.index("answers")] = None
-    chunks = encoded(rows, encoders)
-    if engine.dialect.name == "sqlite":
-        placeholders = ", ".join("?" for _ in columns)
-        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-        async with engine.connect() as connection:
-            for chunk in chunks:
-                await connection.exec_driver_sql(statement, chunk)
-            await connection.commit()
-        return
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
-        for chunk in chunks:
-            await driver.copy_records_to_table(table, records=chunk, columns=list(columns))
-        if "id" in columns:  # explicit ids: the sequence must move past them
-            await driver.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
-            )
+    await bulk_insert(engine, table, columns, encoded(rows, encoders))
 
 
 async def fill(engine: AsyncEngine, factory: SessionFactory, plan: Shape, seed: int) -> int:
@@ -410,36 +397,6 @@ class PostgresDatabase:
 
 
 # --- measuring ----------------------------------------------------------------------------
-
-
-class LagProbe:
-    """A task that sleeps PROBE_SECONDS again and again; how late it wakes is how long
-    something else held the event loop."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self.wakes = 0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            before = loop.time()
-            await asyncio.sleep(PROBE_SECONDS)
-            self.worst = max(self.worst, loop.time() - before - PROBE_SECONDS)
-            self.wakes += 1
-
-    def __enter__(self) -> LagProbe:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    @property
-    def worst_ms(self) -> float:
-        return self.worst * 1000
 
 
 def timed_queries(times: dict[str, list[float]]) -> Callable[[], None]:

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from bench._common import median, summary_line  # noqa: E402
+from bench._common import LagProbe, median, summary_line  # noqa: E402
 from domain import coordination  # noqa: E402
 from storage.db import create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
@@ -38,29 +38,6 @@ from storage.uow import UnitOfWork  # noqa: E402
 LANGUAGES = ("ar", "uk", "fr", "ti", "fa", "ru", "es", "tr", "pl", "ro")
 MUNICIPALITIES = ("21001", "21004", "21015", "21009", "21012", "21013")
 CHUNK = 5000
-
-
-class LoopLag:
-    """The worst lateness of a 10 ms sleep while it runs: how long the loop was blocked."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _probe(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            start = loop.time()
-            await asyncio.sleep(0.01)
-            self.worst = max(self.worst, loop.time() - start - 0.01)
-
-    def __enter__(self) -> LoopLag:
-        self._task = asyncio.get_running_loop().create_task(self._probe())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
 
 
 async def seed(database_url: str, people: int) -> None:
@@ -182,11 +159,11 @@ async def run(database_url: str, people: int, repeats: int) -> dict[str, float |
         await with_uow(load)
 
     print("with", people, "people:")
-    with LoopLag() as lag:
+    with LagProbe() as lag:
         await timed("/coord (summary)", repeats, summary, results)
         await timed("waiting list, page 500", repeats, waiting, results)
         await timed("pair list, page 100", repeats, pair_list, results)
-    with LoopLag() as before_lag:
+    with LagProbe() as before_lag:
         await timed("before: load every row", max(1, repeats // 2), before, results)
     await engine.dispose()
     worst = max(results["/coord (summary)"], results["waiting list, page 500"])
