@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import inspect
 import itertools
 import json
@@ -66,7 +67,6 @@ from bench.outbox import CONNECT_TIMEOUT, admin_engine, postgres_url, reachable 
 from domain import reports  # noqa: E402
 from domain.matching import ACTIVITY_KINDS  # noqa: E402
 from domain.reports import Period, PeriodKind, Report  # noqa: E402
-from handlers.report import settle_start_up_objects  # noqa: E402
 from storage.db import SessionFactory, create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
 from storage.models import Base, HourEntry, User  # noqa: E402
@@ -560,7 +560,7 @@ async def bench_backend(
         await analyze(engine)
         fill_seconds = time.perf_counter() - started
         print(f"{name}: filled in {fill_seconds:.1f} s ({where})", flush=True)
-        settle_start_up_objects()  # as the bot does once it runs
+        gc.freeze()  # as the bot does once it runs (bot.app.BotApp.start_background)
         query_times: dict[str, list[float]] = {}
         runs: dict[str, list[Run]] = {}
         await make_report(factory, coordinator_id, periods()[ALL], i18n)  # warm-up
