@@ -1,10 +1,12 @@
 """Broadcasts: a coordinator's announcement to a segment of their programme.
 
-The text is Telegram HTML, checked here when it is written (tags, and the length after
-the tags are read, with room for the one-line note of people who get the Dutch text),
-never when it is sent. Sending writes the broadcast and one outbox row per reachable
-recipient in the caller's transaction; the delivery worker does the rest, and the
-report is counted from those rows.
+The text is what the coordinator typed, plain, with the formatting of the Telegram app
+(its entities) made into Telegram HTML by domain.formatting, so "<3" and "&" are just
+characters. It is checked here when it is written (the tags, and the length after they
+are read, with room for the one-line note of people who get the Dutch text), never when it
+is sent; texts stored as HTML before this are sent as they are. Sending writes the
+broadcast and one outbox row per reachable recipient in the caller's transaction; the
+delivery worker does the rest, and the report is counted from those rows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import DomainError
+from domain.formatting import to_html
+from domain.formatting import utf16_length as utf16_length  # re-exported
 from domain.langid import SUPPORTED_LANGUAGES
 from domain.municipalities import by_nis
 from domain.notices import Notice
@@ -160,11 +164,6 @@ def plain_text(html: str) -> str:
     return "".join(out)
 
 
-def utf16_length(text: str) -> int:
-    """Telegram counts text length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def check_text(html: str | None, *, reserve: int = 0) -> str:
     """A coordinator's text, checked now so that it can never fail at sending time.
 
@@ -182,6 +181,16 @@ def check_text(html: str | None, *, reserve: int = 0) -> str:
     if length > limit:
         raise DomainError("text_too_long", length=length, limit=limit)
     return text
+
+
+def typed_text(
+    text: str | None, entities: Sequence[Mapping[str, Any]] = (), *, reserve: int = 0
+) -> str:
+    """What a coordinator typed (plain text and the Telegram app's formatting entities),
+    as checked Telegram HTML for a broadcast."""
+    if text is None:
+        return check_text(None, reserve=reserve)
+    return check_text(to_html(text, entities), reserve=reserve)
 
 
 # --- segments ---------------------------------------------------------------------------

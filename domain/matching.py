@@ -5,9 +5,12 @@ and get back scores, ranked suggestions and proposals; a coordinator confirms.
 
 How a pair is judged
 --------------------
-*Hard constraints* (`allowed`): a stated buddy-gender preference is met, the
+*Hard constraints* (`allowed`, `blocks`): a stated buddy-gender preference is met, the
 buddy has a free place (``active_pairs < capacity``), neither excluded the
-other (an ended pair is never proposed again), and they are two people.
+other (an ended pair is never proposed again), and they are two people. When no
+buddy passes them, `what_blocks` says which constraint keeps how many buddies out
+and which buddies come nearest; a coordinator may match anyway over the person's
+wish or an earlier pair (`OVERRIDABLE`), never over a buddy's missing free place.
 
 *Score* (`score`): a sum of reasons, each with a machine key and parameters
 that the handlers turn into words. The points come from `Weights`, which are
@@ -200,16 +203,82 @@ def free_places(buddy: Profile) -> int:
     return max(0, buddy.capacity - buddy.active_pairs)
 
 
-def allowed(newcomer: Profile, buddy: Profile) -> bool:
-    """Whether the pair passes the hard constraints (see the module docstring)."""
+# The hard constraints by key, in the order they are explained. A coordinator may match
+# anyway over the ones in OVERRIDABLE (the person's wish, an earlier pair), never over
+# the others: a buddy without a free place has no time, and nobody is their own buddy.
+SAME_PERSON = "same_person"
+GENDER_PREFERENCE = "gender_preference"
+NO_FREE_PLACE = "no_free_place"
+ENDED_PAIR = "ended_pair"
+CONSTRAINTS = (SAME_PERSON, GENDER_PREFERENCE, NO_FREE_PLACE, ENDED_PAIR)
+OVERRIDABLE = frozenset({GENDER_PREFERENCE, ENDED_PAIR})
+
+
+def blocks(newcomer: Profile, buddy: Profile) -> tuple[str, ...]:
+    """The hard constraints this pair breaks (keys of `CONSTRAINTS`, in that order);
+    empty when it is allowed."""
+    broken = []
     if newcomer.id == buddy.id:
-        return False
+        broken.append(SAME_PERSON)
     if newcomer.gender_preference is not None and buddy.gender != newcomer.gender_preference:
         # An unstated buddy gender (None) never meets a stated preference.
-        return False
+        broken.append(GENDER_PREFERENCE)
     if free_places(buddy) == 0:
-        return False
-    return buddy.id not in newcomer.excluded and newcomer.id not in buddy.excluded
+        broken.append(NO_FREE_PLACE)
+    if buddy.id in newcomer.excluded or newcomer.id in buddy.excluded:
+        broken.append(ENDED_PAIR)
+    return tuple(broken)
+
+
+def allowed(newcomer: Profile, buddy: Profile) -> bool:
+    """Whether the pair passes the hard constraints (see the module docstring)."""
+    return not blocks(newcomer, buddy)
+
+
+def overridable(broken: Iterable[str]) -> bool:
+    """Whether a coordinator may match anyway over these broken constraints."""
+    return set(broken) <= OVERRIDABLE
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """Why no buddy fits a newcomer: how many of the buddies each constraint keeps out
+    (a buddy kept out by two counts for both), and the nearest buddies a coordinator may
+    match anyway, each with what it breaks."""
+
+    buddies: int
+    counts: dict[str, int]
+    nearest: tuple[tuple[Profile, Score, tuple[str, ...]], ...]
+
+
+def what_blocks(
+    newcomer: Profile,
+    buddies: Iterable[Profile],
+    weights: Weights,
+    limit: int = 3,
+    *,
+    now: datetime | None = None,
+) -> Blocked:
+    """What keeps the buddies from this newcomer: counts per constraint over all of them,
+    and up to `limit` buddies that only break overridable constraints, fewest broken
+    first, then best score, then by id."""
+    moment = moment_or_now(now)
+    counts = dict.fromkeys(CONSTRAINTS, 0)
+    seen = 0
+    near: list[tuple[Profile, Score, tuple[str, ...]]] = []
+    for buddy in buddies:
+        seen += 1
+        broken = blocks(newcomer, buddy)
+        for key in broken:
+            counts[key] += 1
+        if broken and overridable(broken):
+            near.append((buddy, score(newcomer, buddy, weights, now=moment), broken))
+    near.sort(key=lambda item: (len(item[2]), -item[1].total, item[0].id))
+    return Blocked(
+        buddies=seen,
+        counts={key: count for key, count in counts.items() if count},
+        nearest=tuple(near[: max(0, limit)]),
+    )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -145,10 +145,12 @@ def _introduce(uow: UnitOfWork, pair: Pair, newcomer: User, buddy: User, now: da
         )
 
 
-async def confirm_match(
-    uow: UnitOfWork, coordinator: User, newcomer_id: int, buddy_id: int, now: datetime
-) -> Pair:
-    """Create the pair after checking every hard constraint again, and introduce both."""
+async def _match_parties(
+    uow: UnitOfWork, coordinator: User, newcomer_id: int, buddy_id: int
+) -> tuple[User, User, Programme, matching.Profile, matching.Profile]:
+    """Both people, checked for what no coordinator can set aside (a waiting newcomer and
+    an available buddy, both of the coordinator's programme), with their matching
+    snapshots as they are now."""
     newcomer = await person_in_programme(uow, coordinator, newcomer_id)
     buddy = await person_in_programme(uow, coordinator, buddy_id)
     if newcomer.role != Role.NEWCOMER.value or newcomer.status != UserStatus.WAITING.value:
@@ -165,8 +167,16 @@ async def confirm_match(
     b_profile = to_profile(
         buddy, active_pairs=load.get(buddy.id, 0), excluded=frozenset(ended.get(buddy.id, ()))
     )
-    if not matching.allowed(n_profile, b_profile):
-        raise DomainError("match_not_allowed")
+    return newcomer, buddy, programme, n_profile, b_profile
+
+
+async def _make_pair(
+    uow: UnitOfWork,
+    coordinator: User,
+    parties: tuple[User, User, Programme, matching.Profile, matching.Profile],
+    now: datetime,
+) -> Pair:
+    newcomer, buddy, programme, n_profile, b_profile = parties
     explained = matching.score(n_profile, b_profile, weights_for(programme), now=now)
     newcomer.status = UserStatus.MATCHED.value
     buddy.status = UserStatus.MATCHED.value
@@ -193,6 +203,75 @@ async def confirm_match(
         score=round(explained.total, 2),
     )
     return pair
+
+
+async def confirm_match(
+    uow: UnitOfWork, coordinator: User, newcomer_id: int, buddy_id: int, now: datetime
+) -> Pair:
+    """Create the pair after checking every hard constraint again, and introduce both."""
+    parties = await _match_parties(uow, coordinator, newcomer_id, buddy_id)
+    if not matching.allowed(parties[3], parties[4]):
+        raise DomainError("match_not_allowed")
+    return await _make_pair(uow, coordinator, parties, now)
+
+
+@dataclass(frozen=True)
+class NoFit:
+    """Why no buddy fits a waiting newcomer (see `matching.what_blocks`), with the people
+    behind the nearest buddies."""
+
+    newcomer: User
+    blocked: matching.Blocked
+    buddies: dict[int, User]
+
+
+async def why_no_fit(
+    uow: UnitOfWork, coordinator: User, newcomer_id: int, now: datetime, limit: int = 3
+) -> NoFit:
+    """What keeps every available buddy from this waiting newcomer, and the nearest ones."""
+    newcomer = await person_in_programme(uow, coordinator, newcomer_id)
+    programme = await _programme(uow, coordinator)
+    newcomer_profiles, buddy_profiles, people = await _profiles(uow, programme.id)
+    profile = next((p for p in newcomer_profiles if p.id == newcomer.id), None)
+    if profile is None:
+        raise DomainError("not_waiting")
+    blocked = matching.what_blocks(
+        profile, buddy_profiles, weights_for(programme), limit=limit, now=now
+    )
+    return NoFit(newcomer=newcomer, blocked=blocked, buddies=people)
+
+
+async def override_check(
+    uow: UnitOfWork, coordinator: User, newcomer_id: int, buddy_id: int
+) -> tuple[User, User, tuple[str, ...]]:
+    """Both people and the constraints a match anyway would break; refused when it breaks
+    one no coordinator may set aside (see `matching.OVERRIDABLE`)."""
+    parties = await _match_parties(uow, coordinator, newcomer_id, buddy_id)
+    broken = matching.blocks(parties[3], parties[4])
+    if not matching.overridable(broken):
+        raise DomainError("match_not_allowed")
+    return parties[0], parties[1], broken
+
+
+async def override_match(
+    uow: UnitOfWork, coordinator: User, newcomer_id: int, buddy_id: int, now: datetime
+) -> Pair:
+    """Match anyway over the person's wish or an earlier pair: audited with what it
+    breaks, then made and introduced as `confirm_match` does. Everything else that
+    `confirm_match` checks still holds."""
+    parties = await _match_parties(uow, coordinator, newcomer_id, buddy_id)
+    broken = matching.blocks(parties[3], parties[4])
+    if not matching.overridable(broken):
+        raise DomainError("match_not_allowed")
+    if broken:
+        uow.audit.by(
+            coordinator,
+            "match.override",
+            newcomer_id=parties[0].id,
+            buddy_id=parties[1].id,
+            broken=list(broken),
+        )
+    return await _make_pair(uow, coordinator, parties, now)
 
 
 async def confirm_matches(

@@ -42,6 +42,10 @@ class Notice(StrEnum):
     COORDINATOR_TARGET_REACHED = "coordinator.target_reached"
     COORDINATOR_PAIR_QUIET = "coordinator.pair_quiet"
     COORDINATOR_PAIR_ERASED = "coordinator.pair_erased"
+    # No buddy fits a newcomer's wish: a coordinator asks them to widen it, and is told
+    # their answer (domain/preferences.py).
+    PREFERENCE_RELAX_ASK = "preference.relax_ask"
+    COORDINATOR_PREFERENCE_ANSWER = "coordinator.preference_answer"
     # Being heard: a person's message (or concern) to the coordinators, their answer back,
     # and the pair writing to each other through the bot. The words are copied by Telegram
     # from the sender's chat (the row holds message ids, never the content).

@@ -16,7 +16,7 @@ import mimetypes
 import re
 import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -24,7 +24,13 @@ from urllib.parse import urlsplit
 
 from emulator.errors import ApiError, bad_request
 from emulator.faults import FaultPlan
-from emulator.formatting import PARSE_MODES, EntityParseError, command_entities, parse_html
+from emulator.formatting import (
+    PARSE_MODES,
+    EntityParseError,
+    command_entities,
+    parse_html,
+    utf16_len,
+)
 from emulator.limits import RateLimit, RateLimiter
 from emulator.spec import ApiSpec, MethodSpec, RequestParams, RequestValidator, Upload, load_spec
 from emulator.state import (
@@ -207,10 +213,22 @@ def _sticker_type(data: bytes, guessed: str) -> str:
     return guessed
 
 
-def text_content(text: str) -> dict[str, Any]:
-    """The text fields of a person's message, with the bot_command entities Telegram adds."""
+def text_content(text: str, entities: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The text fields of a person's message: the formatting `entities` the app sent
+    (offsets in UTF-16 code units; ValueError when one does not fit the text), with the
+    bot_command entities Telegram adds."""
     content: dict[str, Any] = {"text": text}
-    entities = command_entities(text)
+    size = utf16_len(text)
+    for entity in entities:
+        offset, length = entity.get("offset"), entity.get("length")
+        if not (isinstance(offset, int) and isinstance(length, int)) or not (
+            "type" in entity and 0 <= offset and 0 < length and offset + length <= size
+        ):
+            raise ValueError(f"entity {entity!r} does not fit a text of {size} UTF-16 units")
+    entities = sorted(
+        [*copy.deepcopy(list(entities)), *command_entities(text)],
+        key=lambda e: (e["offset"], -e["length"]),
+    )
     if entities:
         content["entities"] = entities
     return content
@@ -1306,9 +1324,18 @@ class BotApi:
             chat.user = user
         return chat
 
-    def user_message(self, chat: ChatState, text: str, *, reply_to: int | None = None) -> int:
-        """Queue a text message from the chat's user; returns its message_id."""
-        return self.incoming_message(chat, chat.user, text_content(text), reply_to=reply_to)
+    def user_message(
+        self,
+        chat: ChatState,
+        text: str,
+        *,
+        entities: Sequence[dict[str, Any]] = (),
+        reply_to: int | None = None,
+    ) -> int:
+        """Queue a text message from the chat's user (with the formatting `entities` of
+        the app); returns its message_id."""
+        content = text_content(text, entities)
+        return self.incoming_message(chat, chat.user, content, reply_to=reply_to)
 
     def incoming_message(
         self,

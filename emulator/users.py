@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from emulator import media
@@ -107,13 +107,22 @@ class SimulatedUser:
 
     # --- acting ------------------------------------------------------------------
 
-    async def send(self, text: str, *, reply_to: int | None = None) -> int:
+    async def send(
+        self,
+        text: str,
+        *,
+        entities: Sequence[dict[str, Any]] = (),
+        reply_to: int | None = None,
+    ) -> int:
         """Send a text message to the bot (a /command gets its bot_command entity).
 
-        ``reply_to`` makes it a reply to that message of the chat (the bot's or the
-        user's own), which the update shows as ``reply_to_message``.
+        ``entities`` is the formatting the Telegram app would send with it (MessageEntity
+        dicts, offsets in UTF-16 code units): bold, links and so on, as typed in the app;
+        ``emulator.formatting.parse_html`` makes them from HTML. ``reply_to`` makes it a
+        reply to that message of the chat (the bot's or the user's own), which the update
+        shows as ``reply_to_message``.
         """
-        return self._api.user_message(self._chat, text, reply_to=reply_to)
+        return self._api.user_message(self._chat, text, entities=entities, reply_to=reply_to)
 
     async def send_voice(self, duration: int = 3, *, reply_to: int | None = None) -> int:
         """Send a voice note (OGG/Opus, ``duration`` seconds); returns its message_id."""

@@ -36,6 +36,7 @@ def get_routers() -> list[Router]:
         onboarding,
         pair,
         pair_messages,
+        preference,
         privacy,
         voice,
     )
@@ -55,6 +56,7 @@ def get_routers() -> list[Router]:
         _router_of(concerns),
         _router_of(pair_messages),
         _router_of(checkins),
+        _router_of(preference),
         _router_of(voice),
         *coordinators,
         _router_of(broadcasts),

@@ -51,13 +51,6 @@ class BroadcastForm(StatesGroup):
 
 
 NOT_COMMAND = ~F.text.startswith("/")
-# Entities a Telegram client adds for formatting; with none, the text is read as HTML.
-FORMATTING = frozenset(
-    {
-        "bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre",
-        "text_link", "blockquote", "expandable_blockquote", "custom_emoji",
-    }
-)  # fmt: skip
 
 
 # --- the flow ------------------------------------------------------------------------------
@@ -125,14 +118,11 @@ async def _segment_chosen(target: Message, actor: Actor, segment: Segment, *, ed
     )
 
 
-def _html_of(message: Message) -> str | None:
-    """The text as Telegram HTML: the client's formatting when it has any, else the text
-    itself read as HTML (so <b>…</b> typed by hand works too)."""
-    if message.text is None:
-        return None
-    if any(entity.type in FORMATTING for entity in message.entities or []):
-        return message.html_text
-    return message.text
+def _typed(message: Message, *, reserve: int = 0) -> str:
+    """The text as checked Telegram HTML: plain text (a "<" is a "<"), with the formatting
+    the Telegram app sent as entities."""
+    entities = [entity.model_dump(exclude_none=True) for entity in message.entities or []]
+    return service.typed_text(message.text, entities, reserve=reserve)
 
 
 async def _text_kept(message: Message, actor: Actor, form: dict[str, Any]) -> None:
@@ -144,7 +134,7 @@ async def _text_kept(message: Message, actor: Actor, form: dict[str, Any]) -> No
 
 @replied
 async def dutch_text(message: Message, actor: Actor, i18n: I18n) -> None:
-    text = service.check_text(_html_of(message), reserve=note_reserve(i18n))
+    text = _typed(message, reserve=note_reserve(i18n))
     form = await _form(actor.state)
     form["texts"] = {service.BASE_LANGUAGE: text}
     await _text_kept(message, actor, form)
@@ -154,7 +144,7 @@ async def dutch_text(message: Message, actor: Actor, i18n: I18n) -> None:
 async def version_text(message: Message, actor: Actor) -> None:
     form = await _form(actor.state)
     language = version_language(form.get("lang"), "stale_button")
-    text = service.check_text(_html_of(message))
+    text = _typed(message)
     form["texts"] = {**form.get("texts", {}), language: text}
     form.pop("lang", None)
     await _text_kept(message, actor, form)

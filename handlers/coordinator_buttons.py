@@ -81,6 +81,10 @@ class CoordAction(StrEnum):
     FORM_CANCEL = "fc"  # id: pair; leaves the pair file's form
     MESSAGE_PAIR = "mp"  # id: pair
     PROOF = "cert"  # id: pair; a new proof of participation for its newcomer
+    # When no buddy fits (handlers/coordinator_matching.py).
+    OVERRIDE = "ov"  # id: newcomer, arg: buddy; asks to confirm a match anyway
+    OVERRIDE_CONFIRMED = "ovy"  # id: newcomer, arg: buddy
+    ASK_RELAX = "rx"  # id: newcomer; asks them whether any buddy is fine
 
 
 class CoordCb(CallbackData, prefix="co"):
@@ -191,7 +195,58 @@ def suggestions_keyboard(newcomer: User, buddies: Sequence[User]) -> InlineKeybo
                 )
             ]
             for buddy in buddies
-        )
+        ),
+        newcomer_nav_row(newcomer),
+    )
+
+
+def newcomer_nav_row(newcomer: User) -> list[InlineKeyboardButton]:
+    """Back to the newcomer's card or the waiting list, and home: the last row of every
+    screen about matching one newcomer."""
+    return [
+        button("⬅️ " + (newcomer.first_name or "?"), CoordAction.PERSON, newcomer.id),
+        button("📋 " + _("Waiting list"), CoordAction.WAITING),
+        home_button(),
+    ]
+
+
+def no_fit_keyboard(newcomer: User, nearest: Sequence[User], *, ask: bool) -> InlineKeyboardMarkup:
+    """No buddy fits: match one of the nearest anyway, with `ask` ask the newcomer to
+    widen their wish, back and home."""
+    return markup(
+        *(
+            [
+                button(
+                    "⚠️ " + _("Match with {name} anyway").format(name=buddy.first_name or "?"),
+                    CoordAction.OVERRIDE,
+                    newcomer.id,
+                    buddy.id,
+                )
+            ]
+            for buddy in nearest
+        ),
+        (
+            [button("💬 " + _("Ask whether any buddy is fine"), CoordAction.ASK_RELAX, newcomer.id)]
+            if ask
+            else []
+        ),
+        newcomer_nav_row(newcomer),
+    )
+
+
+def override_keyboard(newcomer: User, buddy: User) -> InlineKeyboardMarkup:
+    """Confirm a match anyway, or go back to the suggestions."""
+    return markup(
+        [
+            button(
+                "✅ " + _("Yes, match anyway"),
+                CoordAction.OVERRIDE_CONFIRMED,
+                newcomer.id,
+                buddy.id,
+            )
+        ],
+        [button("⬅️ " + _("Suggestions"), CoordAction.SUGGESTIONS, newcomer.id)],
+        newcomer_nav_row(newcomer),
     )
 
 

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from domain import matchmaking
+from domain import matchmaking, preferences
 from domain.clock import Clock
 from handlers.common import q
 from handlers.coordinator_buttons import (
     CoordAction,
     CoordCb,
     coordinator_router,
+    newcomer_nav_row,
+    no_fit_keyboard,
+    override_keyboard,
     proposals_keyboard,
     suggestions_keyboard,
 )
 from handlers.i18n import fmt_number, isolate
-from handlers.texts import reason_text
+from handlers.texts import block_count_text, block_label, reason_text
 from storage.models import User
 from storage.uow import UnitOfWork
 
@@ -34,7 +37,7 @@ async def show_suggestions(
     newcomer, ranked = await matchmaking.suggestions(uow, user, callback_data.id, clock.now())
     name = q(newcomer.first_name or "?", locale)
     if not ranked:
-        await message.answer(_("No buddy fits {name} right now.").format(name=name))
+        await show_no_fit(message, newcomer.id, uow, user, clock, locale)
         return
     lines = ["<b>" + _("Best buddies for {name}").format(name=name) + "</b>", ""]
     for number, suggestion in enumerate(ranked, start=1):
@@ -52,12 +55,96 @@ async def show_suggestions(
     await message.answer("\n".join(lines), reply_markup=keyboard)
 
 
+async def show_no_fit(
+    message: Message, newcomer_id: int, uow: UnitOfWork, user: User, clock: Clock, locale: str
+) -> None:
+    """No buddy passes the hard constraints: what keeps them out, counted over the
+    available buddies, and the nearest ones to match anyway. Kept short (under 60 words)
+    for a coordinator reading on a phone."""
+    found = await matchmaking.why_no_fit(uow, user, newcomer_id, clock.now())
+    newcomer, blocked = found.newcomer, found.blocked
+    name = q(newcomer.first_name or "?", locale)
+    lines = ["<b>" + _("No buddy fits {name} right now.").format(name=name) + "</b>"]
+    if not blocked.buddies:
+        lines.append(_("No buddy can take a newcomer at the moment."))
+    else:
+        lines.append(
+            ngettext(
+                "{count} buddy is available, but:",
+                "{count} buddies are available, but:",
+                blocked.buddies,
+            ).format(count=isolate(blocked.buddies, locale))
+        )
+        lines.extend(
+            "• " + block_count_text(key, count, name, locale)
+            for key, count in blocked.counts.items()
+        )
+    nearest = [found.buddies[profile.id] for profile, _score, _broken in blocked.nearest]
+    if blocked.nearest:
+        lines.append("")
+        lines.append(_("Nearest buddies:"))
+        for number, (profile, _score, broken) in enumerate(blocked.nearest, start=1):
+            lines.append(
+                _("{number}. {name}: {what}").format(
+                    number=number,
+                    name=q(found.buddies[profile.id].first_name or "?", locale),
+                    what=", ".join(block_label(key) for key in broken),
+                )
+            )
+    ask = preferences.has_preference(newcomer) and "gender_preference" in blocked.counts
+    await message.answer("\n".join(lines), reply_markup=no_fit_keyboard(newcomer, nearest, ask=ask))
+
+
+async def show_override(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, locale: str
+) -> None:
+    """Before matching anyway: what it breaks, and a button to confirm."""
+    newcomer, buddy, broken = await matchmaking.override_check(
+        uow, user, callback_data.id, callback_data.arg
+    )
+    text = "⚠️ " + _("Match {newcomer} with {buddy} even though: {what}?").format(
+        newcomer=q(newcomer.first_name or "?", locale),
+        buddy=q(buddy.first_name or "?", locale),
+        what=", ".join(block_label(key) for key in broken),
+    )
+    await message.answer(text, reply_markup=override_keyboard(newcomer, buddy))
+
+
+async def override_match(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, clock: Clock, locale: str
+) -> None:
+    """Match anyway (audited); both get an introduction."""
+    newcomer_id, buddy_id = callback_data.id, callback_data.arg
+    await matchmaking.override_match(uow, user, newcomer_id, buddy_id, clock.now())
+    await _matched(message, uow, newcomer_id, buddy_id, locale)
+
+
+async def ask_relax(
+    message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, clock: Clock, locale: str
+) -> None:
+    """Ask the newcomer, in their language, whether any buddy is fine."""
+    newcomer = await preferences.ask_to_relax(uow, user, callback_data.id, clock.now())
+    await message.answer(
+        "💬 "
+        + _("I asked {name} whether any buddy is fine. You will get their answer here.").format(
+            name=q(newcomer.first_name or "?", locale)
+        ),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[newcomer_nav_row(newcomer)]),
+    )
+
+
 async def confirm_match(
     message: Message, callback_data: CoordCb, uow: UnitOfWork, user: User, clock: Clock, locale: str
 ) -> None:
     """Make one pair (from the suggestions or the proposals); both get an introduction."""
     newcomer_id, buddy_id = callback_data.id, callback_data.arg
     await matchmaking.confirm_match(uow, user, newcomer_id, buddy_id, clock.now())
+    await _matched(message, uow, newcomer_id, buddy_id, locale)
+
+
+async def _matched(
+    message: Message, uow: UnitOfWork, newcomer_id: int, buddy_id: int, locale: str
+) -> None:
     newcomer = await uow.users.get(newcomer_id)
     buddy = await uow.users.get(buddy_id)
     await message.answer(
@@ -136,5 +223,8 @@ def create_router() -> Router:
             CoordAction.CONFIRM: confirm_match,
             CoordAction.PROPOSE_ALL: show_proposals,
             CoordAction.CONFIRM_ALL: confirm_all,
+            CoordAction.OVERRIDE: show_override,
+            CoordAction.OVERRIDE_CONFIRMED: override_match,
+            CoordAction.ASK_RELAX: ask_relax,
         },
     )

@@ -18,6 +18,7 @@ from handlers import (
     kept_replies,
     meetup_notices,
     pair_notices,
+    preference,
     privacy,
     proof,
 )
@@ -34,6 +35,7 @@ RENDERER_MODULES = (
     inbox_notices,
     checkins,
     proof,
+    preference,
 )
 
 

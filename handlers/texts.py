@@ -207,6 +207,7 @@ def error_text(key: str, params: dict[str, object], locale: str) -> str:
             "This match is not possible: a preference, the buddy's free places or an "
             "earlier pair stands in the way."
         ),
+        "no_preference": _("This newcomer has no wish about the buddy's gender."),
         "pair_not_active": _("This pair is not active."),
         "pair_not_paused": _("This pair is not paused."),
         "pair_ended": _("This pair has already ended."),
@@ -304,6 +305,40 @@ def reason_text(key: str, params: dict[str, str | int], locale: str) -> str:
                 count=isolate(weeks, locale)
             )
     return key
+
+
+def block_count_text(key: str, count: int, name: str, locale: str) -> str:
+    """How many buddies one hard constraint keeps from the newcomer `name` (isolated
+    already), in a short sentence for the coordinator."""
+    shown = isolate(count, locale)
+    match key:
+        case "gender_preference":
+            return ngettext(
+                "{count} buddy is not of the gender {name} asked for.",
+                "{count} buddies are not of the gender {name} asked for.",
+                count,
+            ).format(count=shown, name=name)
+        case "no_free_place":
+            return ngettext(
+                "{count} buddy has no free place.", "{count} buddies have no free place.", count
+            ).format(count=shown)
+        case "ended_pair":
+            return ngettext(
+                "{count} buddy had an earlier pair with {name} that ended.",
+                "{count} buddies had an earlier pair with {name} that ended.",
+                count,
+            ).format(count=shown, name=name)
+    return f"{key}: {shown}"
+
+
+def block_label(key: str) -> str:
+    """What a match anyway would break, in a few words."""
+    labels = {
+        "gender_preference": _("not the gender asked for"),
+        "no_free_place": _("no free place"),
+        "ended_pair": _("an earlier pair ended"),
+    }
+    return labels.get(key, key)
 
 
 end_reason_label = Labels(

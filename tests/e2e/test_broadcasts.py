@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.settings import Settings
-from emulator import Emulator, RateLimit, SimulatedUser
+from emulator import BotMessage, Emulator, RateLimit, SimulatedUser
+from emulator.formatting import parse_html
 from handlers.broadcast_buttons import BcCb
 from handlers.broadcast_texts import fallback_note
 from handlers.event_buttons import EvCb
@@ -100,6 +101,14 @@ async def coordinator(emulator: Emulator) -> SimulatedUser:
     return coord
 
 
+async def type_formatted(user: SimulatedUser, html: str) -> BotMessage:
+    """Type the text of `html` in the Telegram app with its formatting (bold, links...):
+    the bot gets plain text and entities, never the tags."""
+    text, entities = parse_html(html)
+    await user.send(text, entities=entities)
+    return await user.wait_for(lambda _m: True)
+
+
 async def write_broadcast(
     coord: SimulatedUser, segment: tuple[str, str], versions: dict[str, str]
 ) -> None:
@@ -108,13 +117,13 @@ async def write_broadcast(
     await coord.wait_for(lambda m: bc("seg", "all") in buttons_data(m))
     await tap(coord, bc("seg", *segment))
     await coord.wait_for(lambda m: bc("cancel") in buttons_data(m) and "Dutch" in (m.text or ""))
-    await say(coord, versions["nl"])
+    await type_formatted(coord, versions["nl"])
     for language, text in versions.items():
         if language == "nl":
             continue
         await coord.wait_for(lambda m: bc("preview") in buttons_data(m), include_earlier=True)
         await tap(coord, bc("lang", value=language))
-        await say(coord, text)
+        await type_formatted(coord, text)
     await coord.wait_for(lambda m: bc("preview") in buttons_data(m), include_earlier=True)
     await tap(coord, bc("preview"))
     await coord.wait_for(lambda m: bc("send") in buttons_data(m))
@@ -244,14 +253,10 @@ async def test_bad_text_is_refused_when_written_and_nothing_is_sent(
     await tap(coord, bc("menu", "language"))
     await tap(coord, bc("seg", "language", "fr"))
     await coord.wait_for(lambda m: "Dutch" in (m.text or ""))
-    broken = await say(coord, "<b>Kom allemaal")
-    assert "could not read the formatting" in (broken.text or "")
-    unknown_tag = await say(coord, "Kom <blink>nu</blink>")
-    assert "could not read the formatting" in (unknown_tag.text or "")
     # 4,080 letters fit Telegram's limit alone, but not under the note for French speakers.
-    too_long = await say(coord, "<b>" + "a" * 4080 + "</b>")
+    too_long = await type_formatted(coord, "<b>" + "a" * 4080 + "</b>")
     assert "too long" in (too_long.text or "")
-    await say(coord, "Kom <i>allemaal</i> &amp; breng vrienden mee.")
+    await type_formatted(coord, "Kom <i>allemaal</i> &amp; breng vrienden mee.")
     await coord.wait_for(lambda m: bc("preview") in buttons_data(m), include_earlier=True)
     typed = await say(coord, "verstuur nu")  # a button is expected here
     assert "buttons" in (typed.text or "")
@@ -267,6 +272,68 @@ async def test_bad_text_is_refused_when_written_and_nothing_is_sent(
     assert (await coord.next_callback_answer()).show_alert
     assert await scalar(settings.database_url, select(func.count()).select_from(Broadcast)) == 0
     assert await scalar(settings.database_url, select(func.count()).select_from(Outbox)) == 0
+
+
+PLAIN = "Kom zaterdag <3 & neem 5 < 10 vrienden mee!"
+FORMATTED = (
+    "🎉 Venez <b>samedi</b> &lt;3 &amp; lisez le "
+    '<a href="https://example.org/p?a=1&amp;b=2">programme</a> !'
+)
+
+
+async def test_plain_text_is_taken_as_typed_and_formatting_from_entities(
+    running_bot: RunningBot, emulator: Emulator, settings: Settings, no_rejections
+) -> None:
+    """Typed "<3", "<" and "&" are characters, not markup; bold and links come from the
+    entities of the app and arrive as such, in the preview and at every recipient."""
+    ids = await seed_members(settings.database_url, emulator, 6, languages=("nl", "fr", "en"))
+    coord = await coordinator(emulator)
+    await coord.command("broadcast")
+    await coord.wait_for(lambda m: bc("seg", "all") in buttons_data(m))
+    await tap(coord, bc("seg", "all"))
+    await coord.wait_for(lambda m: "Dutch" in (m.text or ""))
+    accepted = await say(coord, PLAIN)  # typed without any formatting
+    assert "formatting" not in (accepted.text or "")
+    await coord.wait_for(lambda m: bc("preview") in buttons_data(m), include_earlier=True)
+    await tap(coord, bc("lang", value="fr"))
+    french, french_entities = parse_html(FORMATTED)
+    assert french.startswith("🎉 Venez samedi <3 & lisez")
+    await coord.send(french, entities=french_entities)
+    await coord.wait_for(lambda m: bc("preview") in buttons_data(m))
+    coord.mark_read()
+    await tap(coord, bc("preview"))
+    await coord.wait_for(lambda m: bc("send") in buttons_data(m))
+    preview = next(m for m in coord.messages if m.text == PLAIN)
+    assert preview.entities == []
+    report = await send_and_wait_for_report(coord)
+    assert "Sent: 6" in report and "Failed: 0" in report
+
+    users = {user.id: user for user in emulator.users}
+    assert running_bot.app is not None
+    for index, telegram_id in enumerate(ids):
+        [message] = users[telegram_id].messages
+        language = ("nl", "fr", "en")[index % 3]
+        if language == "nl":
+            assert (message.text, message.entities) == (PLAIN, [])
+        elif language == "fr":
+            assert message.text == french
+            # "🎉 " is three UTF-16 units: the offsets are Telegram's own.
+            assert message.entities == [
+                {"type": "bold", "offset": 9, "length": 6},
+                {
+                    "type": "text_link",
+                    "offset": 30,
+                    "length": 9,
+                    "url": "https://example.org/p?a=1&b=2",
+                },
+            ]
+            assert message.entities == french_entities
+        else:
+            note = note_in(running_bot.app.i18n, "en")
+            assert message.text == note + "\n\n" + PLAIN
+            assert message.entities == []
+    texts = await scalar(settings.database_url, select(Broadcast.texts))
+    assert texts["nl"] == "Kom zaterdag &lt;3 &amp; neem 5 &lt; 10 vrienden mee!"
 
 
 COORDINATOR_ONLY_BUTTONS = [

@@ -47,7 +47,7 @@ async def create_event(coord: SimulatedUser, database_url: str, capacity: str = 
     await say(coord, "Warandepark, bij de fontein")
     await coord.wait_for(lambda m: ev("cap", value=capacity) in buttons_data(m))
     await tap(coord, ev("cap", value=capacity))
-    await say(coord, "Picknick en spelletjes.\nBreng iets mee om te delen.")
+    await say(coord, "Picknick & spelletjes <3\nBreng iets mee om te delen (5 < 10 euro).")
     await coord.wait_for(lambda m: ev("save") in buttons_data(m))
     await tap(coord, ev("lang", value="fr"))
     await say(coord, "Fête du printemps au parc\nPique-nique et jeux.")
@@ -90,6 +90,9 @@ async def test_capacity_waiting_list_reminders_and_messages_to_the_people_going(
             assert "Fête du printemps" in (invitation.text or "")
         else:
             assert "Lentefeest" in (invitation.text or "")
+        if index % 3 == 0:  # typed plain: "&", "<3" and "<" arrive as typed
+            assert "Picknick & spelletjes <3\n" in (invitation.text or "")
+            assert "(5 < 10 euro)" in (invitation.text or "")
         invitation_of[telegram_id] = invitation.message_id
         person.mark_read()
         await person.press_data(going, message=invitation)
@@ -136,7 +139,11 @@ async def test_capacity_waiting_list_reminders_and_messages_to_the_people_going(
         user.mark_read()
     await tap(coord, ev("msg", event_id))
     await coord.wait_for(lambda m: "Dutch" in (m.text or ""))
-    await say(coord, "Tot morgen! Vergeet je picknickdeken niet.")
+    # "picknickdeken" typed in bold in the app (an entity after an emoji: UTF-16 offsets).
+    await coord.send(
+        "Tot morgen 🧺! Vergeet je picknickdeken niet.",
+        entities=[{"type": "bold", "offset": 26, "length": 13}],
+    )
     await coord.wait_for(lambda m: bc("preview") in buttons_data(m))
     await tap(coord, bc("preview"))
     await coord.wait_for(lambda m: bc("send") in buttons_data(m))
@@ -149,6 +156,9 @@ async def test_capacity_waiting_list_reminders_and_messages_to_the_people_going(
     }
     going_now = {i for n, i in enumerate(ids) if n < 11 and n != 3}
     assert got_it == going_now
+    dutch = next(m for m in users[ids[0]].messages if "picknickdeken" in (m.text or ""))
+    assert dutch.text == "Tot morgen 🧺! Vergeet je picknickdeken niet."
+    assert dutch.entities == [{"type": "bold", "offset": 26, "length": 13}]
 
     # The day before, at the time of the event, the people going get their reminder.
     clock.set(datetime(2026, 3, 4, 17, 1, tzinfo=UTC))  # 18:01 in Brussels

@@ -59,8 +59,9 @@ def proof_data(pair_id: int) -> str:
 async def fetch_proof(user: SimulatedUser, pair_id: int) -> BotMessage:
     """Press the proof button on the newest keyboard; the PDF document that comes."""
     user.mark_read()
-    await tap(user, proof_data(pair_id))
-    return await user.wait_for(lambda m: m.document is not None, timeout=15)
+    # Making the PDF takes a second or more on a busy machine: wait for the document.
+    await tap(user, proof_data(pair_id), timeout=30)
+    return await user.wait_for(lambda m: m.document is not None, timeout=30)
 
 
 def pdf_text(message: BotMessage) -> str:
@@ -211,7 +212,7 @@ async def test_a_coordinator_issues_a_new_proof_and_the_newcomer_is_told(
     assert f"co:cert:{pair_id}:0" in buttons_data(file)
     coord.mark_read()
     await tap(coord, f"co:cert:{pair_id}:0")
-    issued = await coord.wait_for(lambda m: m.document is not None, timeout=15)
+    issued = await coord.wait_for(lambda m: m.document is not None, timeout=30)
     code = code_in(issued)
     assert "Amal" in (issued.caption or "") and code in (issued.caption or "")
     assert len((issued.caption or "").split()) < 60

@@ -176,3 +176,27 @@ async def test_control_api_drives_users_over_http(emu: Emulator, http: BotHttp) 
     async with http.session.get(f"{control}/requests", params={"rejected": "1"}) as response:
         (rejected,) = await response.json()
     assert rejected["description"] == "Bad Request: unknown parameter colour"
+
+
+async def test_send_carries_the_formatting_entities_of_the_app(
+    emu: Emulator, http: BotHttp
+) -> None:
+    user = emu.user(1010)
+    bold = {"type": "bold", "offset": 3, "length": 2}  # "🎉 " is 3 UTF-16 units
+    link = {"type": "text_link", "offset": 6, "length": 4, "url": "https://example.org/"}
+    await user.send("🎉 ok hier /help", entities=[link, bold])
+    updates = (await http.call("getUpdates")).result
+    message = updates[-1]["message"]
+    assert message["text"] == "🎉 ok hier /help"
+    assert message["entities"] == [
+        bold,
+        link,
+        {"type": "bot_command", "offset": 11, "length": 5},
+    ]
+    for wrong in (
+        {"type": "bold", "offset": 15, "length": 2},  # past the end
+        {"type": "bold", "offset": 0, "length": 0},
+        {"offset": 0, "length": 1},
+    ):
+        with pytest.raises(ValueError):
+            await user.send("🎉 ok hier /help", entities=[wrong])
