@@ -560,7 +560,8 @@ async def bench_backend(
         await analyze(engine)
         fill_seconds = time.perf_counter() - started
         print(f"{name}: filled in {fill_seconds:.1f} s ({where})", flush=True)
-        gc.freeze()  # as the bot does once it runs (bot.app.BotApp.start_background)
+        gc.collect()
+        gc.freeze()  # as `python -m bot run` does once it has started
         query_times: dict[str, list[float]] = {}
         runs: dict[str, list[Run]] = {}
         await make_report(factory, coordinator_id, periods()[ALL], i18n)  # warm-up

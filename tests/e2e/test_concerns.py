@@ -76,7 +76,9 @@ async def test_an_urgent_concern_at_night_reaches_every_coordinator_at_once(
         alert = await coordinator.wait_for(lambda m: "🚨" in (m.text or ""), timeout=3.0)
         assert "Amal" in (alert.text or "")
         assert any(d.startswith("ib:a:") for d in buttons_data(alert))
-    assert time.monotonic() - started < 3.0
+    elapsed = time.monotonic() - started
+    print(f"\nthe urgent concern reached all 3 coordinators in {elapsed:.2f} s")
+    assert elapsed < 3.0
     told = await amal.wait_for(lambda m: "112" in (m.text or ""))
     assert script_share(told.text or "", "ARABIC") > 0.5
 
