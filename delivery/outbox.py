@@ -47,6 +47,7 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=5)
+STOP_GRACE = 5.0  # seconds a stopping worker may take to finish the message in flight
 MAX_ATTEMPTS = 5
 
 
@@ -126,6 +127,7 @@ class OutboxWorker(BackgroundSender):
         self.limiter = RateLimiter(rate)
         self.name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._texts: dict[int, dict[str, Any]] = {}  # broadcast id -> its texts (immutable)
         self._engine: AsyncEngine = session_factory.kw["bind"]
@@ -144,14 +146,22 @@ class OutboxWorker(BackgroundSender):
             _LIVE_WORKERS.add(self.name)
             self._task = asyncio.create_task(self._loop(), name="outbox-worker")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop after the message in flight (its result committed), or cancel after
+        `grace` seconds: a send cancelled half-way could leave its result's transaction
+        open, and SQLite locked, until the connection is collected."""
         if self._task is not None:
-            self._task.cancel()
+            self._stopping = True
+            self.poke()
             try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+                async with asyncio.timeout(grace):
+                    await asyncio.shield(self._task)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
+            self._stopping = False
         _LIVE_WORKERS.discard(self.name)
 
     async def _loop(self) -> None:
@@ -160,7 +170,7 @@ class OutboxWorker(BackgroundSender):
             await self.release_dead_claims()
         except Exception:
             log.exception("could not release the claims of a previous run")
-        while True:
+        while not self._stopping:
             try:
                 await self.run_once()
             except asyncio.CancelledError:
@@ -180,7 +190,7 @@ class OutboxWorker(BackgroundSender):
         async with UnitOfWork(self.session_factory) as uow:
             await uow.outbox.release_stale(self.clock.now() - STALE_CLAIM)
             await uow.commit()
-        while True:
+        while not self._stopping:
             async with UnitOfWork(self.session_factory) as uow:
                 rows = await uow.outbox.claim(self.name, self.clock.now(), self.batch)
                 languages = await self._languages(uow, rows)
@@ -192,10 +202,20 @@ class OutboxWorker(BackgroundSender):
             # send (opening one per message would cost more than the UPDATE itself).
             async with self._engine.connect() as results:
                 for index, row in enumerate(rows):
+                    if self._stopping:
+                        # Stopping: the rest of the batch goes back to the queue now.
+                        await self._hand_back(rows[index:])
+                        return handled
                     if self._wake.is_set() and await self._preempted(rows[index:]):
                         break
                     await self._deliver(row, languages.get(row.recipient_id or -1), results)
                     handled += 1
+        return handled
+
+    async def _hand_back(self, remaining: list[Outbox]) -> None:
+        async with UnitOfWork(self.session_factory) as uow:
+            await uow.outbox.hand_back([row.id for row in remaining], self.name)
+            await uow.commit()
 
     async def release_dead_claims(self) -> int:
         """Rows claimed by an earlier run on this machine that died (kill -9, a crash) go
