@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 from yarl import URL
 
@@ -86,13 +88,21 @@ def compiled_locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def clean_database(database_url: str, redis_url: str | None) -> AsyncIterator[str]:
     """Every test starts from the migrated schema with only the default programme."""
     engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name == Programme.__tablename__:
-                await connection.execute(delete(table).where(table.c.is_default.is_(False)))
-            else:
-                await connection.execute(delete(table))
-    await engine.dispose()
+    try:
+        async with engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                if table.name == Programme.__tablename__:
+                    await connection.execute(delete(table).where(table.c.is_default.is_(False)))
+                else:
+                    await connection.execute(delete(table))
+    except OperationalError:
+        # A lock held this long is a leak from an earlier test: say which tasks still run.
+        for task in asyncio.all_tasks():
+            print(f"still running: {task!r}", file=sys.stderr)
+            task.print_stack(limit=8, file=sys.stderr)
+        raise
+    finally:
+        await engine.dispose()
     if redis_url:
         from redis.asyncio import Redis
 
