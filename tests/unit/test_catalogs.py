@@ -70,6 +70,23 @@ def test_placeholders_match(locale: str, catalogs: dict[str, Catalog]) -> None:
     assert not wrong, f"{locale}: {wrong[:3]}"
 
 
+MAX_WORDS = 60  # a message someone who reads little still reads to the end
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LANGUAGES)
+def test_no_message_is_over_sixty_words(locale: str, catalogs: dict[str, Catalog]) -> None:
+    """Every translated message, tags left out, in any language; a screen made of several
+    messages is checked by the end-to-end tests of that screen."""
+    long = []
+    for message in entries(catalogs[locale]):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for translated in strings:
+            words = len(re.sub(r"<[^>]+>", " ", translated or "").split())
+            if words > MAX_WORDS:
+                long.append((words, translated[:60]))
+    assert not long, f"{locale}: {long[:3]}"
+
+
 @pytest.mark.parametrize("locale", SUPPORTED_LANGUAGES)
 def test_plural_forms_header_is_babels(locale: str, catalogs: dict[str, Catalog]) -> None:
     expected = get_plural(locale)
