@@ -240,8 +240,7 @@ class OutboxWorker(BackgroundSender):
             most_urgent = await uow.outbox.most_urgent_due(self.clock.now())
             if most_urgent is None or most_urgent >= remaining[0].priority:
                 return False
-            await uow.outbox.hand_back([row.id for row in remaining], self.name)
-            await uow.commit()
+        await self._hand_back(remaining)
         return True
 
     async def _broadcast_texts(self, uow: UnitOfWork, rows: list[Outbox]) -> None:

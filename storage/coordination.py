@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import aliased
 
 from storage.base import Repository
-from storage.models import Meetup, MeetupStatus, Pair, Role, User, UserStatus
+from storage.models import Meetup, MeetupStatus, Pair, PairStatus, Role, User, UserStatus
 from storage.pairs import OPEN_PAIR
 
 
@@ -137,7 +137,7 @@ class CoordinationRepository(Repository):
             .outerjoin(met, met.c.pair_id == Pair.id)
             .where(
                 Pair.programme_id == programme_id,
-                Pair.status == "active",
+                Pair.status == PairStatus.ACTIVE.value,
                 func.coalesce(met.c.meetups, 0) < minimum,
             )
         )

@@ -52,22 +52,6 @@ class MeetupRepository(RowRepository[Meetup]):
         )
         return int(count or 0)
 
-    async def counts_between(
-        self, programme_id: int, start: datetime, end: datetime
-    ) -> dict[int, int]:
-        """Meetups (accepted or done) per pair of a programme starting in [start, end)."""
-        rows = await self.session.execute(
-            select(Meetup.pair_id, func.count())
-            .where(
-                Meetup.programme_id == programme_id,
-                Meetup.status.in_([MeetupStatus.ACCEPTED.value, MeetupStatus.DONE.value]),
-                Meetup.starts_at >= start,
-                Meetup.starts_at < end,
-            )
-            .group_by(Meetup.pair_id)
-        )
-        return {pair_id: int(count) for pair_id, count in rows.all()}
-
     async def counts_by_status(self, pair_id: int) -> dict[str, int]:
         """How many meetups of the pair are in each status (one aggregate query)."""
         rows = await self.session.execute(
