@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.fsm import SqlStorage
 from bot.middlewares import (
+    ConversationLock,
     CurrentUserMiddleware,
     DatabaseMiddleware,
     LocaleMiddleware,
@@ -82,9 +83,10 @@ def create_dispatcher(
     detector = shared_detector()
     dispatcher = Dispatcher(
         storage=storage or create_fsm_storage(settings, session_factory),
-        # Updates of one chat are handled one after another (the lock is held until the
-        # update's transaction committed), so a fast second tap never sees stale state.
         events_isolation=create_event_isolation(settings),
+        # aiogram's own FSM middleware reads the state before our transaction begins:
+        # ConversationLock below takes its place, and the state is read inside it.
+        disable_fsm=True,
         settings=settings,
         bootstrap_coordinators=frozenset(settings.coordinator_ids),
         session_factory=session_factory,
@@ -97,7 +99,15 @@ def create_dispatcher(
     database = DatabaseMiddleware(session_factory, on_commit=on_commit)
     current_user = CurrentUserMiddleware(settings, clock)
     locale = LocaleMiddleware(i18n, detector)
+    # Updates of one chat are handled one after another (the lock is held until the
+    # update's transaction committed), so a fast second tap never sees stale state.
+    conversation_lock = ConversationLock(
+        storage=dispatcher.fsm.storage,
+        events_isolation=dispatcher.fsm.events_isolation,
+        strategy=dispatcher.fsm.strategy,
+    )
     dispatcher.update.outer_middleware(private_only)
+    dispatcher.update.outer_middleware(conversation_lock)
     dispatcher.update.outer_middleware(database)
     dispatcher.update.outer_middleware(current_user)
     dispatcher.update.outer_middleware(locale)

@@ -1,14 +1,14 @@
 """aiogram FSM storage in the database, so a conversation survives a restart without Redis.
 
 A thin adapter: the queries are `storage.conversations.ConversationRepository`'s. While an
-update is being handled its unit of work is bound here (by the database middleware), so
-state changes commit or roll back together with the domain; outside an update each call
-runs in a unit of work of its own.
+update is being handled its unit of work is bound here (by the database middleware): the
+conversation is read once and written once, when that unit of work commits, so state
+changes commit or roll back together with the domain. Outside an update each call runs
+in a unit of work of its own.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,7 +19,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, 
 
 from storage.conversations import ConversationRepository
 from storage.db import SessionFactory
-from storage.models import FsmRecord
+from storage.models import User
 from storage.uow import UnitOfWork
 
 _current: ContextVar[ConversationRepository | None] = ContextVar("fsm_conversations", default=None)
@@ -46,21 +46,26 @@ class SqlStorage(BaseStorage):
         raw_key = self._keys.build(key)
         conversations = _current.get()
         if conversations is not None:
-            await conversations.upsert(raw_key, **columns)
+            await conversations.write(raw_key, **columns)
             return
         async with UnitOfWork(self._session_factory) as uow:
-            await uow.conversations.upsert(raw_key, **columns)
+            await uow.conversations.write(raw_key, **columns)
             await uow.commit()
 
     async def _read(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
-        """The state and a copy of the data, read before the unit of work ends (leaving
-        it rolls back, which would expire the record)."""
         raw_key = self._keys.build(key)
         conversations = _current.get()
         if conversations is not None:
-            return _contents(await conversations.get(raw_key))
+            return await conversations.read(raw_key)
         async with UnitOfWork(self._session_factory) as uow:
-            return _contents(await uow.conversations.get(raw_key))
+            return await uow.conversations.read(raw_key)
+
+    async def read_with_person(
+        self, conversations: ConversationRepository, key: StorageKey, telegram_id: int
+    ) -> User | None:
+        """Read the conversation under `key` with the person behind it, in one statement
+        (see `ConversationRepository.read_with_person`)."""
+        return await conversations.read_with_person(self._keys.build(key), telegram_id)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -80,10 +85,3 @@ class SqlStorage(BaseStorage):
     async def close(self) -> None:
         return None
 
-
-def _contents(record: FsmRecord | None) -> tuple[str | None, dict[str, Any]]:
-    # A deep copy: a handler that changes a nested value and saves the data must not have
-    # changed the record's own value first (the change would then look like no change).
-    if record is None:
-        return None, {}
-    return record.state, copy.deepcopy(record.data) if record.data else {}

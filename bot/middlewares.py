@@ -14,6 +14,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.methods import SendMessage
 from aiogram.types import (
     CallbackQuery,
@@ -37,6 +38,7 @@ from domain import notify, staff
 from domain.clock import Clock
 from domain.detection import DetectorProcess
 from handlers.i18n import supported_locale
+from storage.conversations import StaleConversation
 from storage.db import SessionFactory
 from storage.uow import UnitOfWork, is_retryable
 
@@ -44,6 +46,9 @@ log = logging.getLogger(__name__)
 
 TRANSACTION_ATTEMPTS = 5  # a lost race is retried; a bug still ends in the apology
 RETRY_DELAY = 0.05  # seconds, grows with each attempt and is jittered
+
+# The person behind an update, when DatabaseMiddleware read them with the conversation.
+PERSON_READ = "person_read_with_conversation"
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -130,17 +135,37 @@ def _addressed_to_bot(message: Message) -> bool:
     )
 
 
+class ConversationLock(FSMContextMiddleware):
+    """aiogram's FSM middleware without its early read: it takes the per-chat lock (held
+    until the update's transaction committed, so a fast second tap never sees stale
+    state) and puts the conversation into `data["state"]`; the state itself is read by
+    `DatabaseMiddleware`, inside the update's transaction (one read per update)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        context = self.resolve_event_context(data["bot"], data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            return await handler(event, data)
+        async with self.events_isolation.lock(key=context.key):
+            data["state"] = context
+            return await handler(event, data)
+
+
 class DatabaseMiddleware(BaseMiddleware):
     """One transaction per update: commit once after the handler, then send its replies.
 
     - Bot API calls the handler makes are held (`delivery.replies`) and sent after the commit,
       so the write lock is never held while Telegram answers, and nothing is shown as
       saved before it is.
-    - A redelivered update (same id) is recognised by a read at the start and recorded in
-      the same commit as its effects; two instances racing on one id meet at that commit.
+    - The conversation state is read once, here, and written once, at the commit.
+    - A redelivered update (same id) is recognised at the end, by the one statement that
+      records it in the same commit as its effects: the update's work is then rolled back
+      and nothing is sent. No write lock is taken before the handler has finished; two
+      instances racing on one id meet at that statement.
     - A transaction that loses a race (SQLite busy, a PostgreSQL serialisation failure or
-      deadlock, a unique key taken meanwhile) is rolled back and the update handled again
-      from scratch: nothing was sent yet, so a retry is invisible to the person.
+      deadlock, a unique key taken meanwhile, a conversation changed meanwhile) is rolled
+      back and the update handled again from scratch: nothing was sent yet, so a retry is
+      invisible to the person.
     """
 
     def __init__(
@@ -167,16 +192,16 @@ class DatabaseMiddleware(BaseMiddleware):
                 try:
                     async with UnitOfWork(self.session_factory) as uow:
                         with bind_conversations(uow.conversations):
-                            if update_id is not None and await uow.updates.seen(update_id):
-                                log.info("update %s was handled before; ignored", update_id)
-                                return None
                             data["uow"] = uow
+                            await _read_conversation(uow, state, data)
                             result = await handler(event, data)
-                            if update_id is not None:
-                                await uow.updates.record(update_id)
+                            if update_id is not None and not await uow.updates.claim(update_id):
+                                log.info("update %s was handled before; ignored", update_id)
+                                held.clear()
+                                return None
                             await uow.commit()
                             queued = uow.queued_messages
-                except (OperationalError, IntegrityError, DBAPIError) as error:
+                except (OperationalError, IntegrityError, DBAPIError, StaleConversation) as error:
                     if attempt == self.attempts or not is_retryable(error):
                         raise
                     held.clear()
@@ -185,7 +210,7 @@ class DatabaseMiddleware(BaseMiddleware):
                     log.info(
                         "update %s lost a race in the database (%s); again in %.2fs",
                         update_id,
-                        type(error.orig).__name__ if error.orig else type(error).__name__,
+                        _race_name(error),
                         delay,
                     )
                     await asyncio.sleep(delay)
@@ -220,6 +245,26 @@ class DatabaseMiddleware(BaseMiddleware):
             await uow.commit()
 
 
+async def _read_conversation(
+    uow: UnitOfWork, state: FSMContext | None, data: dict[str, Any]
+) -> None:
+    """The conversation state for aiogram's state filters (`raw_state`); from the
+    database, together with the person behind the update (for CurrentUserMiddleware)."""
+    if state is None:
+        return
+    sender: TelegramUser | None = data.get("event_from_user")
+    if isinstance(state.storage, SqlStorage) and sender is not None:
+        data[PERSON_READ] = await state.storage.read_with_person(
+            uow.conversations, state.key, sender.id
+        )
+    data["raw_state"] = await state.get_state()
+
+
+def _race_name(error: Exception) -> str:
+    original = getattr(error, "orig", None)
+    return type(original).__name__ if original is not None else type(error).__name__
+
+
 async def _fsm_snapshot(state: FSMContext | None) -> tuple[str | None, dict[str, Any]] | None:
     if state is None or isinstance(state.storage, SqlStorage):
         return None
@@ -248,7 +293,10 @@ class CurrentUserMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         uow: UnitOfWork = data["uow"]
         sender: TelegramUser | None = data.get("event_from_user")
-        user = await uow.users.by_telegram_id(sender.id) if sender else None
+        if PERSON_READ in data:  # read with the conversation, by DatabaseMiddleware
+            user = data.pop(PERSON_READ)
+        else:
+            user = await uow.users.by_telegram_id(sender.id) if sender else None
         if (
             sender is not None
             and sender.id in self.bootstrap_ids

@@ -157,8 +157,15 @@ async def issue(
     return certificate
 
 
-async def proof_pair(uow: UnitOfWork, person: User) -> Pair | None:
-    """The newest pair in which the person is the newcomer and may have a proof."""
+async def proof_pair(
+    uow: UnitOfWork, person: User, current: tuple[Pair, int] | None = None
+) -> Pair | None:
+    """The newest pair in which the person is the newcomer and may have a proof. With
+    `current` (the person's open pair and its confirmed minutes, already known), only
+    that pair is considered: its progress is what the person is looking at."""
+    if current is not None:
+        pair, minutes = current
+        return pair if pair.newcomer_id == person.id and eligible(pair, minutes) else None
     for pair in reversed(await uow.pairs.ever_of(person.id)):
         if pair.newcomer_id != person.id:
             continue

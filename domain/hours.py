@@ -11,6 +11,7 @@ the entry it corrects. A coordinator may settle a dispute or enter hours for a p
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -309,17 +310,22 @@ async def progress(uow: UnitOfWork, person: User, now: datetime) -> tuple[Pair, 
     pair = await pairs.pair_of(uow, person)
     if pair is None:
         raise DomainError("no_pair")
-    totals = await uow.hours.minutes_by_status(pair.id)
     month_start, next_month = month_bounds(now, person_tz(person))
+    by_status: dict[str, int] = defaultdict(int)
+    by_kind: dict[str, int] = defaultdict(int)
+    coordinator_minutes = 0
+    for status, kind, source, minutes in await uow.hours.ledger_summary(pair.id):
+        by_status[status] += minutes
+        if status == HourStatus.CONFIRMED.value:
+            by_kind[kind] += minutes
+            coordinator_minutes += minutes if source == COORDINATOR_SOURCE else 0
     return pair, Progress(
-        confirmed_minutes=totals.get(HourStatus.CONFIRMED.value, 0),
-        pending_minutes=totals.get(HourStatus.PENDING.value, 0),
+        confirmed_minutes=by_status[HourStatus.CONFIRMED.value],
+        pending_minutes=by_status[HourStatus.PENDING.value],
         target_hours=pair.target_hours,
-        by_kind=await uow.hours.confirmed_by_kind(pair.id),
+        by_kind=dict(by_kind),
         meetups_this_month=await uow.meetups.count_between(pair.id, month_start, next_month),
-        coordinator_minutes=(await uow.hours.confirmed_by_source(pair.id)).get(
-            COORDINATOR_SOURCE, 0
-        ),
+        coordinator_minutes=coordinator_minutes,
     )
 
 

@@ -177,18 +177,21 @@ async def log_kind(
 async def progress_command(message: Message, actor: Actor) -> None:
     """Progress toward the target; a newcomer who may have their proof of participation
     gets its button, also once their pair is over."""
-    proof_pair = await certificates.proof_pair(actor.uow, actor.user)
-    proof_markup = proof.proof_markup(proof_pair.id) if proof_pair else None
     try:
-        _pair, progress = await service.progress(actor.uow, actor.user, actor.now())
+        pair, progress = await service.progress(actor.uow, actor.user, actor.now())
     except DomainError as error:
-        if error.key != "no_pair" or proof_markup is None:
+        ended_pair = await certificates.proof_pair(actor.uow, actor.user)
+        if error.key != "no_pair" or ended_pair is None:
             raise
         await message.answer(
             _("Your buddy pair has ended. Thank you for the time you spent together!"),
-            reply_markup=proof_markup,
+            reply_markup=proof.proof_markup(ended_pair.id),
         )
         return
+    proof_pair = await certificates.proof_pair(
+        actor.uow, actor.user, current=(pair, progress.confirmed_minutes)
+    )
+    proof_markup = proof.proof_markup(proof_pair.id) if proof_pair else None
     await message.answer(progress_text(progress, actor.locale), reply_markup=proof_markup)
 
 

@@ -1,73 +1,154 @@
 """Conversation state (aiogram's FSM) kept in the `fsm_record` table, by storage key.
 
+While an update is handled, aiogram and the handler ask for the state and the data and
+change them several times. The record is read from the database once per unit of work;
+changes are kept here and written once, when the unit of work commits (`save()`): one
+INSERT, UPDATE or DELETE per conversation, inside the update's transaction.
+
 An empty record (no state, no data) means nothing, so it is removed rather than kept:
 the table holds only the conversations that are under way.
 
-aiogram asks for the state and the data several times while it handles one update; the
-record is read once per unit of work, then found in the session (or known to be absent).
+Two instances changing the same conversation at once (PostgreSQL without Redis) cannot
+overwrite each other: an update or delete only applies to the version that was read,
+and otherwise raises `StaleConversation`, which the update's retry handles like any
+lost race.
 """
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import Repository
-from storage.models import FsmRecord
+from storage.models import FsmRecord, User
+from storage.models.base import utcnow
+
+
+class StaleConversation(Exception):
+    """Someone else changed the conversation since this unit of work read it."""
+
+
+@dataclass
+class _Conversation:
+    """What one unit of work knows of one conversation."""
+
+    state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    stored_at: datetime | None = None  # the version read; None when there was no record
+    changed: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.state is None and not self.data
 
 
 class ConversationRepository(Repository):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
-        self._absent: set[str] = set()  # keys already found to have no record
-        # The session's identity map holds records weakly: keeping them here lets the next
-        # get() find them there without asking the database again.
-        self._held: dict[str, FsmRecord] = {}
+        self._known: dict[str, _Conversation] = {}
 
-    async def get(self, key: str) -> FsmRecord | None:
-        """The conversation record stored under `key`, or None (asked of the database
-        once per unit of work)."""
-        if key in self._absent:
-            return None
-        record = await self.session.get(FsmRecord, key)
-        if record is None:
-            self._absent.add(key)
-        else:
-            self._held[key] = record
-        return record
+    async def _load(self, key: str) -> _Conversation:
+        known = self._known.get(key)
+        if known is None:
+            row = (
+                await self.session.execute(
+                    select(FsmRecord.state, FsmRecord.data, FsmRecord.updated_at).where(
+                        FsmRecord.key == key
+                    )
+                )
+            ).first()
+            known = (
+                _Conversation(state=row.state, data=row.data or {}, stored_at=row.updated_at)
+                if row is not None
+                else _Conversation()
+            )
+            self._known[key] = known
+        return known
 
-    async def upsert(self, key: str, **columns: Any) -> None:
-        """Set `state` and/or `data` of the record under `key`, creating it when needed;
-        a record left empty is deleted."""
-        record = await self.get(key)
-        if record is None:
-            record = FsmRecord(key=key, state=None, data={})
-            for name, value in columns.items():
-                setattr(record, name, value)
-            if not _is_empty(record):
-                self.session.add(record)
-                await self.session.flush()
-                self._absent.discard(key)
-                self._held[key] = record
-            return
-        for name, value in columns.items():
-            setattr(record, name, value)
-        if _is_empty(record):
-            await self.session.delete(record)
-            self._absent.add(key)
-            self._held.pop(key, None)
-        await self.session.flush()
+    async def read_with_person(self, key: str, telegram_id: int) -> User | None:
+        """The conversation under `key` (kept for `read()`) and the person with this
+        Telegram id, or None, in one round trip: what every update needs first."""
+        anchor = select(literal(1).label("anchor")).subquery()
+        row = (
+            await self.session.execute(
+                select(User, FsmRecord.state, FsmRecord.data, FsmRecord.updated_at)
+                .select_from(anchor)
+                .outerjoin(User, User.telegram_id == telegram_id)
+                .outerjoin(FsmRecord, FsmRecord.key == key)
+            )
+        ).one()
+        if key not in self._known:
+            self._known[key] = (
+                _Conversation(state=row.state, data=row.data or {}, stored_at=row.updated_at)
+                if row.updated_at is not None
+                else _Conversation()
+            )
+        return row.User
+
+    async def read(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        """The state and a copy of the data under `key` (asked of the database once per
+        unit of work). A copy: a handler that changes a nested value and saves the data
+        must not have changed what is known here first (it would look like no change)."""
+        known = await self._load(key)
+        return known.state, copy.deepcopy(known.data)
+
+    async def write(self, key: str, **columns: Any) -> None:
+        """Set `state` and/or `data` under `key`; written to the database by `save()`."""
+        known = await self._load(key)
+        if "state" in columns:
+            known.state = columns["state"]
+        if "data" in columns:
+            known.data = copy.deepcopy(dict(columns["data"] or {}))
+        known.changed = True
 
     async def delete(self, key: str) -> None:
         """Forget the conversation under `key`, if there is one."""
-        record = await self.get(key)
-        if record is not None:
-            await self.session.delete(record)
-            await self.session.flush()
-            self._absent.add(key)
-            self._held.pop(key, None)
+        await self.write(key, state=None, data={})
 
+    def forget(self) -> None:
+        """After a rollback: what was read or changed is gone; read again when asked."""
+        self._known.clear()
 
-def _is_empty(record: FsmRecord) -> bool:
-    return record.state is None and not record.data
+    async def save(self) -> None:
+        """Write every changed conversation: one statement each, or none when it was
+        empty before and after."""
+        for key, known in self._known.items():
+            if not known.changed:
+                continue
+            await self._save_one(key, known)
+            known.changed = False
+
+    async def _save_one(self, key: str, known: _Conversation) -> None:
+        now = utcnow()
+        if known.stored_at is None:
+            if known.empty:
+                return
+            await self.session.execute(
+                insert(FsmRecord).values(
+                    key=key, state=known.state, data=known.data, updated_at=now
+                )
+            )
+            known.stored_at = now
+            return
+        same_version = (FsmRecord.key == key) & (FsmRecord.updated_at == known.stored_at)
+        if known.empty:
+            result = await self.session.execute(
+                delete(FsmRecord).where(same_version).execution_options(synchronize_session=False)
+            )
+            stored_at = None
+        else:
+            result = await self.session.execute(
+                update(FsmRecord)
+                .where(same_version)
+                .values(state=known.state, data=known.data, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            stored_at = now
+        if getattr(result, "rowcount", 1) != 1:
+            raise StaleConversation(key)
+        known.stored_at = stored_at

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -14,6 +16,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
+
+log = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -70,7 +75,74 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        WriterQueue().install(engine)
     return engine
+
+
+class WriterQueue:
+    """SQLite lets one transaction write at a time; the others sleep in its busy handler,
+    waking on a back-off of up to 100 ms, so many updates at once go slower than one at a
+    time. Here a transaction's first write waits its turn on an asyncio lock instead, and
+    the lock passes on the moment the writer commits or rolls back.
+
+    Reads never wait (WAL). Only the part of a transaction from its first write to its end
+    is serialised, which for an update is its last few statements (the conversation and
+    the update's record are written at the commit). A unit of work nested in a task that
+    already writes does not wait for itself (SQLite's busy handler applies to it, as
+    without the queue).
+    """
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._holder: asyncio.Task[Any] | None = None
+
+    def install(self, engine: AsyncEngine) -> None:
+        sync_engine = engine.sync_engine
+        event.listen(sync_engine, "before_cursor_execute", self._before_execute)
+        event.listen(sync_engine, "commit", self._finished)
+        event.listen(sync_engine, "rollback", self._finished)
+        event.listen(sync_engine.pool, "reset", self._reset)
+        event.listen(sync_engine.pool, "close", self._reset)
+
+    def _before_execute(
+        self, connection: Connection, _cursor: Any, statement: str, *_args: Any
+    ) -> None:
+        if _WRITING in connection.info or not _is_write(statement):
+            return
+        task = asyncio.current_task()
+        if task is None or task is self._holder:
+            return
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        try:
+            await_only(asyncio.wait_for(self._lock.acquire(), WRITER_TURN_WAIT))
+        except TimeoutError:
+            # Never a deadlock: a writer waiting on this one (a task it awaits) would
+            # hold the turn forever; past the wait, SQLite's busy handler decides.
+            log.warning("no turn to write within %ss; writing without one", WRITER_TURN_WAIT)
+            return
+        self._holder = task
+        connection.info[_WRITING] = True
+
+    def _finished(self, connection: Connection) -> None:
+        self._release(connection.info)
+
+    def _reset(self, _dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        self._release(record.info)
+
+    def _release(self, info: dict[Any, Any]) -> None:
+        if info.pop(_WRITING, None) and self._lock is not None and self._lock.locked():
+            self._holder = None
+            self._lock.release()
+
+
+WRITER_TURN_WAIT = 10.0  # seconds
+_WRITING = "buddybot_writer_turn"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _is_write(statement: str) -> bool:
+    return statement.lstrip()[:7].upper().startswith(_WRITES)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -142,6 +142,21 @@ class HourRepository(RowRepository[HourEntry]):
         )
         return {status: (int(count), int(total or 0)) for status, count, total in rows.all()}
 
+    async def ledger_summary(self, pair_id: int) -> list[tuple[str, str, str, int]]:
+        """(status, activity kind, source, minutes) of the pair's ledger, summed by the
+        database in one statement: what the progress screen shows."""
+        rows = await self.session.execute(
+            select(
+                HourEntry.status,
+                HourEntry.activity_kind,
+                HourEntry.source,
+                func.sum(HourEntry.minutes),
+            )
+            .where(HourEntry.pair_id == pair_id)
+            .group_by(HourEntry.status, HourEntry.activity_kind, HourEntry.source)
+        )
+        return [(status, kind, source, int(total or 0)) for status, kind, source, total in rows]
+
     async def confirmed_by_source(self, pair_id: int) -> dict[str, int]:
         """Confirmed minutes of the pair by who typed them in ("person", "coordinator")."""
         rows = await self.session.execute(
@@ -213,14 +228,6 @@ class HourRepository(RowRepository[HourEntry]):
             HourEntry.pair_id,
             pair_ids,
         )
-
-    async def confirmed_by_kind(self, pair_id: int) -> dict[str, int]:
-        rows = await self.session.execute(
-            select(HourEntry.activity_kind, func.sum(HourEntry.minutes))
-            .where(HourEntry.pair_id == pair_id, HourEntry.status == HourStatus.CONFIRMED.value)
-            .group_by(HourEntry.activity_kind)
-        )
-        return {kind: int(total or 0) for kind, total in rows.all()}
 
     async def last_activity(self, pair_id: int) -> datetime | None:
         """When an entry of the pair was last logged."""

@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import Repository, RowRepository
 from storage.models import (
@@ -22,6 +25,7 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.models.base import Base, utcnow
 from storage.outbox import UNDELIVERED, OutboxRepository
 
 # OutboxRepository lives in storage/outbox.py; it stays importable from here.
@@ -137,21 +141,26 @@ class UserRepository(RowRepository[User]):
         return user
 
 
+def _insert_or_ignore(session: AsyncSession, table: type[Base]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
 class UpdateRepository(Repository):
     """Remembers handled update ids so that a redelivered update is handled once."""
 
-    async def seen(self, update_id: int) -> bool:
-        """Whether this update id was handled (and committed) before."""
-        found = await self.session.scalar(
-            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+    async def claim(self, update_id: int) -> bool:
+        """Mark the update handled, in the transaction of its effects (one statement, at
+        the end of the update): False when it was handled before, and the caller rolls
+        back. A second instance handling the same id at the same moment waits for the
+        first one's commit (unique key), then finds it taken."""
+        statement = _insert_or_ignore(self.session, ProcessedUpdate).values(
+            update_id=update_id, processed_at=utcnow()
         )
-        return found is not None
-
-    async def record(self, update_id: int) -> None:
-        """Mark the update handled, in the transaction of its effects: a second instance
-        handling the same id at the same moment fails at its commit (unique key)."""
-        self.session.add(ProcessedUpdate(update_id=update_id))
-        await self.session.flush()
+        result = await self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
 
     async def prune(self, before: datetime) -> int:
         result = await self.session.execute(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.base import Repository
 from storage.certificates import CertificateRepository
 from storage.community import BroadcastRepository, EventRepository
-from storage.conversations import ConversationRepository
+from storage.conversations import ConversationRepository, StaleConversation
 from storage.coordination import CoordinationRepository
 from storage.db import SessionFactory
 from storage.meetups import HourRepository, MeetupRepository
@@ -33,9 +33,11 @@ _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 _RETRYABLE_SQLITE = ("database is locked", "database table is locked", "UNIQUE constraint")
 
 
-def is_retryable(error: DBAPIError) -> bool:
+def is_retryable(error: DBAPIError | StaleConversation) -> bool:
     """Whether a transaction that failed with `error` may succeed when run again: it lost
     a race with another transaction rather than hit a bug."""
+    if isinstance(error, StaleConversation):
+        return True
     if isinstance(error, IntegrityError) and "processed_update" in str(error):
         return True  # another instance handled this update at the same moment
     original = error.orig
@@ -120,7 +122,11 @@ class UnitOfWork:
             self._repositories.clear()
 
     async def commit(self) -> None:
-        """Make everything done so far durable; the session stays usable."""
+        """Make everything done so far durable (conversation state included, written
+        now); the session stays usable."""
+        conversations = self._repositories.get("conversations")
+        if isinstance(conversations, ConversationRepository):
+            await conversations.save()
         await self.session.commit()
 
     async def flush(self) -> None:
@@ -136,4 +142,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        conversations = self._repositories.get("conversations")
+        if isinstance(conversations, ConversationRepository):
+            conversations.forget()  # it may be bound to the FSM storage (bot.fsm)
         self._repositories.clear()  # what they remember of this transaction is gone
