@@ -32,7 +32,11 @@ SIZES: dict[str, tuple[list[str], list[str]]] = {
     "matching": ([], ["--newcomers", "500", "--buddies", "200"]),
     "langid": ([], ["--limit", "20", "--repeats", "1"]),
     "screens": ([], ["--people", "5000", "--repeats", "2"]),
+    "memory": ([], ["--people", "200,2000", "--rounds", "2"]),
     "report": (["--people", "20000", "--repeats", "2"], ["--people", "2000", "--repeats", "1"]),
+    "pipeline": ([], ["--people", "200"]),
+    "waiting": ([], ["--people", "3000"]),
+    "programme": (["--duos", "30", "--months", "3"], ["--duos", "4", "--months", "1"]),
 }
 
 

@@ -72,6 +72,10 @@ class SqlStorage(BaseStorage):
         await self._write(key, state=value)
 
     async def get_state(self, key: StorageKey) -> str | None:
+        raw_key = self._keys.build(key)
+        conversations = _current.get()
+        if conversations is not None:
+            return await conversations.read_state(raw_key)
         state, _data = await self._read(key)
         return state
 
@@ -84,4 +88,3 @@ class SqlStorage(BaseStorage):
 
     async def close(self) -> None:
         return None
-

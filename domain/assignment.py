@@ -2,8 +2,9 @@
 is judged).
 
 The score matrix is built with numpy and agrees to the last bit with the scalar
-`domain.matching.score` used for explanations; `scipy.optimize.linear_sum_assignment` runs
-over buddy slots (one column per free place). `greedy_assign` is the first-come baseline.
+`domain.matching.score` used for explanations; `domain.transport` finds the assignment with
+each buddy's free places as a capacity (SciPy, imported only when an assignment runs).
+`greedy_assign` is the first-come baseline.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from domain.matching import (
     DUTCH,
@@ -26,6 +26,7 @@ from domain.matching import (
     Proposal,
     Weights,
     availability_points,
+    days_waiting,
     free_places,
     interest_points,
     language_points,
@@ -33,7 +34,6 @@ from domain.matching import (
     score,
     waiting_order,
     waiting_points,
-    weeks_waiting,
 )
 from domain.municipalities import all_municipalities
 
@@ -213,7 +213,7 @@ def score_matrix(
     by_buddy: FloatMatrix = table.ravel()[index]
     del index
     waiting = np.array(
-        [waiting_points(weeks_waiting(p, moment), weights) for p in rows], dtype=np.float64
+        [waiting_points(days_waiting(p, moment), weights) for p in rows], dtype=np.float64
     )
     by_buddy += waiting[None, :]
 
@@ -251,52 +251,48 @@ def _proposal(matrix: ScoreMatrix, i: int, j: int) -> Proposal:
     return Proposal(newcomer_id=newcomer.id, buddy_id=buddy.id, score=explained)
 
 
-def _slot_order(places: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-    """Buddy index of each slot: every buddy's first place, then second places, ..."""
-    # Round by round rather than a buddy's places side by side: the first
-    # round is the one-newcomer-per-buddy problem and later rounds refine it;
-    # measured about 10% faster in linear_sum_assignment at bench size.
-    rounds = [np.flatnonzero(places > k) for k in range(int(places.max(initial=0)))]
-    return np.concatenate(rounds) if rounds else np.zeros(0, dtype=np.intp)
-
-
-def assign_matrix(matrix: ScoreMatrix) -> list[Proposal]:
-    """The optimal assignment for an already built `ScoreMatrix` (see `assign`)."""
-    n = len(matrix.newcomers)
+def _values(matrix: ScoreMatrix) -> tuple[FloatMatrix, npt.NDArray[np.intp]]:
+    """What each pair is worth to the assignment (newcomers x buddies, C-contiguous), and
+    each buddy's free places. Forbidden pairs and pairs worth nothing become 0. This does
+    not change the optimum: a pair worth 0 adds nothing, and the best assignment never
+    needs one worth less."""
     places = np.array([free_places(b) for b in matrix.buddies], dtype=np.intp)
-    slot_buddy = _slot_order(places)
-    if n == 0 or len(slot_buddy) == 0:
-        return []
+    value = np.array(matrix.scores, dtype=np.float64, order="C")  # a copy, one per newcomer
+    np.copyto(value, 0.0, where=~matrix.allowed)
+    np.maximum(value, 0.0, out=value)
+    return value, places
 
-    # One row per free place. linear_sum_assignment gets a C-contiguous
-    # float64 matrix with no more rows than columns, so that it works on it as
-    # it is instead of making its own copy (~150 MB at bench size).
-    if len(slot_buddy) <= n:
-        # Rows are places, columns newcomers: rows of the buddy-major arrays.
-        cost = matrix.scores.T.take(slot_buddy, axis=0)
-        forbidden = ~matrix.allowed.T.take(slot_buddy, axis=0)
-    else:
-        cost = matrix.scores.take(slot_buddy, axis=1)
-        forbidden = ~matrix.allowed.take(slot_buddy, axis=1)
-    # Forbidden cells and pairs worth nothing become 0. This does not change
-    # the optimum: the best valid partial matching is the best full
-    # assignment of the clamped matrix with its zero cells dropped (any
-    # partial matching extends to a full one by adding cells worth >= 0).
-    # Negated in place, because linear_sum_assignment minimises.
-    np.negative(cost, out=cost)
-    np.minimum(cost, 0.0, out=cost)
-    np.copyto(cost, 0.0, where=forbidden)
-    del forbidden
-    rows, columns = linear_sum_assignment(cost)
-    del cost
-    slot_index, newcomer_index = (rows, columns) if len(slot_buddy) <= n else (columns, rows)
 
-    buddy_index = slot_buddy[slot_index]
+def _proposals(
+    matrix: ScoreMatrix, newcomer_index: npt.NDArray[np.intp], buddy_index: npt.NDArray[np.intp]
+) -> list[Proposal]:
     keep = matrix.allowed[newcomer_index, buddy_index] & (
         matrix.scores[newcomer_index, buddy_index] > 0
     )
     pairs = sorted(zip(newcomer_index[keep].tolist(), buddy_index[keep].tolist(), strict=True))
     return [_proposal(matrix, i, j) for i, j in pairs]
+
+
+def assign_matrix(matrix: ScoreMatrix) -> list[Proposal]:
+    """The optimal assignment for an already built `ScoreMatrix` (see `assign`): buddy
+    places as capacities, solved and proved optimal by `domain.transport`."""
+    from domain.transport import best_assignment
+
+    value, places = _values(matrix)
+    newcomer_index, buddy_index = best_assignment(value, places)
+    del value
+    return _proposals(matrix, newcomer_index, buddy_index)
+
+
+def copied_rows_assign_matrix(matrix: ScoreMatrix) -> list[Proposal]:
+    """The same optimum the way it was found before: `linear_sum_assignment` with one
+    copied row per free place (the benchmark's and the tests' baseline)."""
+    from domain.transport import copied_rows_assignment
+
+    value, places = _values(matrix)
+    newcomer_index, buddy_index = copied_rows_assignment(value, places)
+    del value
+    return _proposals(matrix, newcomer_index, buddy_index)
 
 
 def assign(
@@ -308,7 +304,7 @@ def assign(
 ) -> list[Proposal]:
     """The optimal assignment of the whole waiting list: maximal total score.
 
-    A buddy with several free places is offered as several slots; only
+    A buddy with several free places takes up to that many newcomers; only
     allowed pairs with a positive score are proposed; each newcomer gets at
     most one buddy. Proposals come in waiting order (longest waiting first).
     """

@@ -21,7 +21,7 @@ from domain.langid import Detection
 
 log = logging.getLogger(__name__)
 
-IDLE_SECONDS = 15 * 60.0  # the models are let go after this long without a question
+IDLE_SECONDS = 15 * 60.0  # default: the models are let go after this long without a question
 ANSWER_SECONDS = 30.0  # the first answer includes building the models
 READY = "ready"
 
@@ -123,11 +123,14 @@ class DetectorProcess:
 _shared: DetectorProcess | None = None
 
 
-def shared_detector() -> DetectorProcess:
-    """This process's detector child (one is enough however many bots it runs)."""
+def shared_detector(idle_seconds: float | None = None) -> DetectorProcess:
+    """This process's detector child (one is enough however many bots it runs); with
+    `idle_seconds` (the DETECTOR_IDLE_SECONDS setting), how long it may stay unused."""
     global _shared
     if _shared is None:
         _shared = DetectorProcess()
+    if idle_seconds is not None:
+        _shared.idle_seconds = idle_seconds
     return _shared
 
 

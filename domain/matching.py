@@ -18,11 +18,12 @@ programme settings. Not sharing any language is allowed (Dutch and gestures
 work) but costs a lot of points.
 
 *Assignment* (`domain.assignment.assign`): the optimal assignment of the whole waiting list,
-maximising the total score, with `scipy.optimize.linear_sum_assignment` on a
-score matrix built with numpy, never one pair at a time. A pair is only
+maximising the total score, with each buddy's free places as a capacity
+(`domain.transport`, proved optimal by LP duality) on a score matrix built with numpy,
+never one pair at a time. A pair is only
 proposed when its score is positive: a pair worth less than nothing is left to
 the coordinator, who sees it anyway in `suggest`. Newcomers earn a small,
-capped bonus per week of waiting (`Weights.waiting_per_week`), so that when
+capped bonus for waiting, by the day (`Weights.waiting_per_week`), so that when
 places are scarce the longest waiting come first among similar pairs.
 `greedy_assign` is the baseline: first come, first served.
 
@@ -125,13 +126,12 @@ class Weights:
     constraint already, and a bonus would only favour newcomers who state one
     over those who do not when places are scarce."""
     waiting_per_week: float = 0.25
-    """Bonus per completed week on the waiting list, so that nobody waits
-    unseen: when there are more newcomers than places, those who waited
-    longest come first among otherwise similar pairs. Whole weeks rather than
-    days: finer steps change little in who comes first but give the solver
-    many more distinct values (measured: about 40% slower at bench size)."""
+    """Bonus per week on the waiting list, counted by the day (a seventh of it per
+    day), so that nobody waits unseen: when there are more newcomers than places,
+    those who waited longest come first among otherwise similar pairs, and one
+    day more counts."""
     waiting_cap: float = 2.0
-    """Most the waiting bonus can reach (after 8 weeks at the default rate), so
+    """Most the waiting bonus can reach (after 56 days at the default rate), so
     that waiting never outweighs being able to talk to each other."""
 
     def __post_init__(self) -> None:
@@ -289,15 +289,17 @@ def moment_or_now(now: datetime | None) -> datetime:
     return datetime.now(UTC) if now is None else _aware(now)
 
 
-def weeks_waiting(newcomer: Profile, now: datetime) -> int:
+def days_waiting(newcomer: Profile, now: datetime) -> int:
+    """Whole days on the waiting list (0 when unknown)."""
     if newcomer.waiting_since is None:
         return 0
-    return max(0, (now - _aware(newcomer.waiting_since)).days // 7)
+    return max(0, (now - _aware(newcomer.waiting_since)).days)
 
 
-def waiting_points(weeks: int, weights: Weights) -> float:
-    # Shared by the scalar and the vectorised path, so both get the same float.
-    return min(weights.waiting_cap, weights.waiting_per_week * weeks)
+def waiting_points(days: int, weights: Weights) -> float:
+    """The waiting bonus after `days`: `Weights.waiting_per_week` per 7 days, by the day.
+    Shared by the scalar and the vectorised path, so both get the same float."""
+    return min(weights.waiting_cap, weights.waiting_per_week * days / 7)
 
 
 def _codes(items: Iterable[str]) -> str:
@@ -399,9 +401,13 @@ def score(
             )
         )
 
-    weeks = weeks_waiting(newcomer, moment_or_now(now))
-    if weeks > 0:
-        reasons.append(Reason("waiting_time", waiting_points(weeks, weights), {"weeks": weeks}))
+    days = days_waiting(newcomer, moment_or_now(now))
+    if days > 0:
+        reasons.append(
+            Reason(
+                "waiting_time", waiting_points(days, weights), {"weeks": days // 7, "days": days}
+            )
+        )
 
     # An explicit loop rather than sum(): Python 3.12+ sums floats with
     # compensation, numpy does not, and the two paths must agree exactly.

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import matching
-from domain.assignment import assign
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import push
@@ -113,7 +112,10 @@ async def propose_all(uow: UnitOfWork, coordinator: User, now: datetime) -> list
     require_coordinator(coordinator)
     programme = await _programme(uow, coordinator)
     newcomer_profiles, buddy_profiles, people = await _profiles(uow, programme.id)
-    # Thousands of people take seconds of CPU: keep the event loop answering meanwhile.
+    # Thousands of people take a second of CPU: keep the event loop answering meanwhile.
+    # numpy's solvers (SciPy) are imported here, when a coordinator asks, not at bot start.
+    from domain.assignment import assign
+
     proposals = await asyncio.to_thread(
         assign, newcomer_profiles, buddy_profiles, weights_for(programme), now=now
     )
@@ -135,6 +137,9 @@ def _introduce(uow: UnitOfWork, pair: Pair, newcomer: User, buddy: User, now: da
                 "pair_id": pair.id,
                 "role": person.role,
                 "other_name": other.first_name,
+                # The grammatical gender of the wording (handlers.i18n.gendered).
+                "gender": person.gender,
+                "other_gender": other.gender,
                 "other_telegram_id": other.telegram_id,
                 "other_username": other.username,
                 "languages": shared_languages,

@@ -90,6 +90,10 @@ class ConversationRepository(Repository):
             )
         return row.User
 
+    async def read_state(self, key: str) -> str | None:
+        """The state under `key` alone (no copy of the data)."""
+        return (await self._load(key)).state
+
     async def read(self, key: str) -> tuple[str | None, dict[str, Any]]:
         """The state and a copy of the data under `key` (asked of the database once per
         unit of work). A copy: a handler that changes a nested value and saves the data

@@ -102,7 +102,7 @@ class WriterQueue:
         event.listen(sync_engine, "commit", self._finished)
         event.listen(sync_engine, "rollback", self._finished)
         event.listen(sync_engine.pool, "reset", self._reset)
-        event.listen(sync_engine.pool, "close", self._reset)
+        event.listen(sync_engine.pool, "close", self._closed)
 
     def _before_execute(
         self, connection: Connection, _cursor: Any, statement: str, *_args: Any
@@ -127,7 +127,10 @@ class WriterQueue:
     def _finished(self, connection: Connection) -> None:
         self._release(connection.info)
 
-    def _reset(self, _dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    def _reset(self, _dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        self._release(record.info)
+
+    def _closed(self, _dbapi_connection: Any, record: Any) -> None:
         self._release(record.info)
 
     def _release(self, info: dict[Any, Any]) -> None:

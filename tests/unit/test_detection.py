@@ -52,3 +52,16 @@ async def test_an_idle_child_is_replaced_and_a_dead_one_gives_the_buttons() -> N
         assert not detector.ready  # the next question starts a new child
     finally:
         await detector.stop()
+
+
+def test_the_idle_time_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+    from domain.detection import IDLE_SECONDS, shared_detector
+
+    monkeypatch.setenv("DETECTOR_IDLE_SECONDS", "42.5")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    try:
+        assert shared_detector(settings.detector_idle_seconds).idle_seconds == 42.5
+        assert shared_detector().idle_seconds == 42.5  # the bot's one child, as set
+    finally:
+        shared_detector(IDLE_SECONDS)

@@ -78,7 +78,7 @@ def test_reasons_for_a_clear_example() -> None:
         availability=frozenset({"weekend", "weekday_evening"}),
         gender="woman",
         gender_preference="woman",
-        waiting_since=NOW - timedelta(days=15),
+        waiting_since=NOW - timedelta(days=14),
     )
     els = buddy(
         languages=frozenset({"nl", "fr", "en"}),
@@ -96,7 +96,7 @@ def test_reasons_for_a_clear_example() -> None:
         Reason("common_interests", 2.0, {"interests": "culture, sport", "count": 2}),
         Reason("overlapping_availability", 1.0, {"slots": "weekend", "count": 1}),
         Reason("gender_preference_respected", 0.0, {"gender": "woman"}),
-        Reason("waiting_time", 0.5, {"weeks": 2}),
+        Reason("waiting_time", 0.5, {"weeks": 2, "days": 14}),
     )
     assert result.total == 10.0
 
@@ -154,17 +154,20 @@ def test_other_and_unknown_places_are_never_the_same_municipality() -> None:
         }
 
 
-def test_waiting_counts_whole_weeks_and_is_capped() -> None:
-    def waiting(days: int) -> list[Reason]:
+def test_waiting_counts_by_the_day_and_is_capped() -> None:
+    def waiting(days: float) -> list[Reason]:
         profile = newcomer(waiting_since=NOW - timedelta(days=days))
         return [r for r in score(profile, buddy(), W, now=NOW).reasons if r.key == "waiting_time"]
 
-    assert waiting(6) == []
-    assert waiting(7) == [Reason("waiting_time", 0.25, {"weeks": 1})]
-    assert waiting(365) == [Reason("waiting_time", 2.0, {"weeks": 52})]
+    assert waiting(0.9) == []
+    assert waiting(1) == [Reason("waiting_time", 0.25 / 7, {"weeks": 0, "days": 1})]
+    assert waiting(7) == [Reason("waiting_time", 0.25, {"weeks": 1, "days": 7})]
+    # One day more counts: 8 days is worth more than 7 (it was the same in whole weeks).
+    assert waiting(8)[0].points > waiting(7)[0].points
+    assert waiting(365) == [Reason("waiting_time", 2.0, {"weeks": 52, "days": 365})]
     # A naive datetime is taken as UTC.
     naive = newcomer(waiting_since=(NOW - timedelta(days=21)).replace(tzinfo=None))
-    assert score(naive, buddy(), W, now=NOW).reasons[-1].params == {"weeks": 3}
+    assert score(naive, buddy(), W, now=NOW).reasons[-1].params == {"weeks": 3, "days": 21}
 
 
 # --- weights -----------------------------------------------------------------
