@@ -26,7 +26,8 @@ from bot.settings import Settings
 from domain.clock import Clock, SystemClock
 from domain.detection import shared_detector
 from domain.langid import SUPPORTED_LANGUAGES
-from handlers import build_router
+from domain.languages import registry
+from handlers import admin, build_router
 from handlers.i18n import create_i18n
 from storage.db import SessionFactory, create_engine, create_session_factory
 
@@ -80,7 +81,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     """Routers, middlewares and long-lived dependencies (as Dispatcher keyword arguments)."""
     clock = clock or SystemClock()
-    detector = shared_detector()
+    detector = shared_detector(settings.detector_idle_seconds)
     dispatcher = Dispatcher(
         storage=storage or create_fsm_storage(settings, session_factory),
         events_isolation=create_event_isolation(settings),
@@ -116,6 +117,9 @@ def create_dispatcher(
     dispatcher.errors.outer_middleware(DatabaseMiddleware(session_factory, deduplicate=False))
     dispatcher.errors.outer_middleware(current_user)
     dispatcher.errors.outer_middleware(locale)
+    # The admin area first: its error handler answers (and audits) programme-scoping
+    # refusals before the general error router.
+    dispatcher.include_router(admin.create_router())
     dispatcher.include_router(build_router())
     return dispatcher
 
@@ -147,7 +151,16 @@ def command_menu() -> list[tuple[str, str]]:
 
 async def set_command_menus(bot: Bot, i18n: I18n) -> None:
     """A command menu per language, so each person sees it in their own."""
-    for locale in (None, *SUPPORTED_LANGUAGES):
-        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+    # Telegram takes a two-letter code per menu (the registry's `telegram`): a language
+    # without one (Dari, fa_AF) reads the menu of its client's language.
+    menus = [(None, i18n.default_locale)] + [
+        (lang.telegram, lang.code)
+        for lang in registry()
+        if lang.code in SUPPORTED_LANGUAGES and lang.telegram
+    ]
+    for language_code, locale in menus:
+        with i18n.context(), i18n.use_locale(locale):
             commands = [BotCommand(command=c, description=d) for c, d in command_menu()]
-        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=locale)
+        await bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=language_code
+        )

@@ -282,11 +282,12 @@ async def _fsm_restore(
 class CurrentUserMiddleware(BaseMiddleware):
     """Puts the person behind the update (or None before consent) into `data["user"]`.
 
-    Coordinators named in the settings exist from their first update on.
+    Coordinators and admins named in the settings exist from their first update on.
     """
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.bootstrap_ids = frozenset(settings.coordinator_ids)
+        self.admin_ids = frozenset(settings.admin_ids)
         self.default_locale = settings.default_locale
         self.clock = clock
 
@@ -306,6 +307,9 @@ class CurrentUserMiddleware(BaseMiddleware):
             user = await staff.ensure_bootstrap_coordinator(
                 uow, sender.id, language, self.clock.now()
             )
+        if sender is not None and sender.id in self.admin_ids and not staff.is_admin(user):
+            language = supported_locale(sender.language_code) or self.default_locale
+            user = await staff.ensure_bootstrap_admin(uow, sender.id, language, self.clock.now())
         if user is not None and sender is not None and user.username != sender.username:
             user.username = sender.username  # written only when it changed
         data["user"] = user

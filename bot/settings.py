@@ -49,16 +49,27 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Brussels"
     default_locale: str = "nl"
     coordinator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Admins create and configure programmes and see every one (they coordinate them too).
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     # The coordinators' private forum supergroup: one topic per person who writes to them.
     # Unset, each coordinator gets people's messages in their private chat with the bot.
     coordinator_chat_id: int | None = None
     data_dir: Path = Path("data")
     send_rate: float = Field(default=30.0, gt=0)  # messages a second overall (Telegram's limit)
+    # The language detector (its own process, ~350 MB) stops after this many seconds
+    # without a question; it starts again when someone of unknown language writes.
+    detector_idle_seconds: float = Field(default=900.0, gt=0)
     log_level: str = "INFO"
     # Seconds start-up keeps retrying the database, Redis and Telegram before giving up.
     startup_timeout: float = Field(default=120.0, ge=0)
+    # GET /healthz and GET /metrics (bot.ops): on the webhook server, and in polling mode
+    # on a side server at METRICS_HOST:METRICS_PORT when METRICS_PORT is set.
+    healthz_enabled: bool = True
+    metrics_enabled: bool = True
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
-    @field_validator("coordinator_ids", mode="before")
+    @field_validator("coordinator_ids", "admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         # "123, 456" in the environment is friendlier than a JSON list.

@@ -25,7 +25,7 @@ from domain.municipalities import by_nis
 from domain.notices import Notice
 from domain.notify import push
 from domain.profile import ELSEWHERE
-from domain.staff import require_coordinator
+from domain.staff import of_programme, require_coordinator
 from storage.community import DeliveryCounts
 from storage.models import Broadcast, BroadcastStatus, User
 from storage.uow import UnitOfWork
@@ -211,9 +211,7 @@ async def check_segment(uow: UnitOfWork, coordinator: User, segment: Segment) ->
     if kind == "below_hours" and value.isdigit() and int(value) in HOUR_CHOICES:
         return segment
     if kind == "event" and value.isdigit():
-        event = await uow.events.get(int(value))
-        if event is None or event.programme_id != coordinator.programme_id:
-            raise DomainError("not_found")
+        of_programme(coordinator, await uow.events.get(int(value)))  # refused if another's
         return segment
     raise DomainError("invalid_choice")
 

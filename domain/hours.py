@@ -24,6 +24,7 @@ from domain.meetups import MAX_MINUTES, MIN_MINUTES, ends_at, mark, meetup_of, o
 from domain.notices import Notice
 from domain.notify import person_tz, push, push_once
 from domain.profile import ACTIVITY_KINDS
+from domain.programmes import settings_of
 from storage.models import (
     CheckInMoment,
     HourEntry,
@@ -77,6 +78,8 @@ def _entry_params(entry: HourEntry, logger: User | None, recipient: User) -> dic
         "kind": entry.activity_kind,
         "started_at": entry.started_at.isoformat(),
         "name": logger.first_name if logger else None,
+        # The grammatical gender of the wording (handlers.i18n.gendered).
+        "gender": logger.gender if logger else None,
         "tz": str(person_tz(recipient)),
     }
 
@@ -185,6 +188,20 @@ async def meetup_took_place(
         )
     mark(meetup, MeetupStatus.DONE, now)
     return entry
+
+
+async def noted_for_meetup(
+    uow: UnitOfWork, person: User, meetup_id: int
+) -> tuple[HourEntry, dict[str, object]] | None:
+    """The hours already noted for the meetup (by either side), with the parameters of
+    their confirmation request to `person`: once one side has noted them, the other's
+    "did it take place?" becomes "X noted 2 hours: right?" instead of a second entry."""
+    meetup, _pair = await meetup_of(uow, person, meetup_id)
+    entry = await uow.hours.for_meetup(meetup.id)
+    if entry is None:
+        return None
+    logger = await uow.users.get(entry.logged_by) if entry.logged_by else None
+    return entry, _entry_params(entry, logger, person)
 
 
 async def meetup_did_not_happen(
@@ -330,9 +347,14 @@ async def progress(uow: UnitOfWork, person: User, now: datetime) -> tuple[Pair, 
 
 
 async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
-    """Pairs quiet for 14 days get a friendly nudge; 28 days alerts the coordinators."""
+    """Pairs quiet for 14 days get a friendly nudge; 28 days alerts the coordinators (or
+    what their programme's settings say)."""
     queued = 0
+    limits: dict[int, tuple[timedelta, timedelta]] = {}
     for pair in await pairs.all_active_pairs(uow):
+        if pair.programme_id not in limits:
+            limits[pair.programme_id] = await _quiet_limits(uow, pair.programme_id)
+        nudge_after, alert_after = limits[pair.programme_id]
         moments = [
             pair.started_at,
             await uow.meetups.last_activity(pair.id),
@@ -340,7 +362,7 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
         ]
         last = max(m for m in moments if m is not None)
         quiet = now - last
-        if quiet < NUDGE_AFTER:
+        if quiet < nudge_after:
             continue
         stamp = last.date().isoformat()
         params = {"pair_id": pair.id, "days": quiet.days}
@@ -349,7 +371,7 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
         queued += await _tell_each(
             uow, people, Notice.PAIR_NUDGE, params, now, f"nudge:{pair.id}:{stamp}"
         )
-        if quiet >= ALERT_AFTER:
+        if quiet >= alert_after:
             coordinators = await staff.coordinators_of(uow, pair.programme_id)
             queued += await _tell_each(
                 uow,
@@ -360,6 +382,14 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
                 f"quiet:{pair.id}:{stamp}",
             )
     return queued
+
+
+async def _quiet_limits(uow: UnitOfWork, programme_id: int) -> tuple[timedelta, timedelta]:
+    programme = await uow.programmes.get(programme_id)
+    if programme is None:
+        return NUDGE_AFTER, ALERT_AFTER
+    chosen = settings_of(programme)
+    return timedelta(days=chosen.nudge_after_days), timedelta(days=chosen.alert_after_days)
 
 
 async def _tell_each(

@@ -6,6 +6,7 @@ its sequence number, so moving or cancelling a meetup moves or cancels them too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from domain.errors import DomainError
@@ -13,6 +14,7 @@ from domain.notices import Notice
 from domain.notify import person_tz, push
 from domain.pairs import pair_of, pairs_of
 from domain.profile import ACTIVITY_KINDS
+from domain.programmes import settings_of
 from storage.models import Meetup, MeetupStatus, Pair, PairStatus, User
 from storage.uow import UnitOfWork
 
@@ -20,6 +22,18 @@ PLACE_MAX = 200
 MIN_MINUTES = 15
 MAX_MINUTES = 12 * 60
 REMINDERS = (("day", timedelta(days=1)), ("soon", timedelta(hours=2)))
+
+
+def reminder_moments(hours: Sequence[int] | None) -> tuple[tuple[str, timedelta], ...]:
+    """The reminders before a meetup, as (name, how long before): the programme's choice
+    of hours (its settings), else REMINDERS. The name picks the wording and keeps the
+    reminder's dedup key: "day" the day before, "soon" 2 hours before, else "<n>h"."""
+    if hours is None:
+        return REMINDERS
+    names = {24: "day", 2: "soon"}
+    return tuple((names.get(h, f"{h}h"), timedelta(hours=h)) for h in sorted(hours, reverse=True))
+
+
 OPEN = (MeetupStatus.PROPOSED.value, MeetupStatus.ACCEPTED.value)
 
 
@@ -87,6 +101,9 @@ def _details(meetup: Meetup, proposer: User | None, recipient: User) -> dict[str
         "kind": meetup.activity_kind,
         "intro": meetup.is_introduction,
         "name": proposer.first_name if proposer else None,
+        # The grammatical gender of the wording (handlers.i18n.gendered).
+        "gender": proposer.gender if proposer else None,
+        "reader_gender": recipient.gender,
         "tz": str(person_tz(recipient)),
     }
 
@@ -166,11 +183,13 @@ async def change(
 async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -> Meetup:
     """The other person accepts: calendar files to both, reminders, and afterwards the
     question whether it took place."""
-    meetup, _pair = await meetup_of(uow, person, meetup_id)
+    meetup, pair = await meetup_of(uow, person, meetup_id)
     if meetup.status != MeetupStatus.PROPOSED.value:
         raise DomainError("meetup_closed")
     if meetup.proposer_id == person.id:
         raise DomainError("not_your_turn")
+    programme = await uow.programmes.get(pair.programme_id)
+    reminders = reminder_moments(settings_of(programme).reminder_hours if programme else None)
     if meetup.starts_at <= now:
         raise DomainError("meetup_in_past")
     mark(meetup, MeetupStatus.ACCEPTED, now)
@@ -189,7 +208,7 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
             due=now,
             dedup_key=f"{prefix}:ics:{member.id}",
         )
-        for name, before in REMINDERS:
+        for name, before in reminders:
             moment = meetup.starts_at - before
             if moment <= now:
                 continue

@@ -1,7 +1,11 @@
-"""Who coordinates a programme: the role check, invites, the list, bootstrap coordinators.
+"""Who coordinates a programme: the role check, invites, the list, bootstrap coordinators
+and admins.
 
 Every coordinator action goes through `require_coordinator` and only ever touches people of
-the coordinator's own programme; anyone else is "not found", never revealed.
+the coordinator's current programme (their own row's `programme_id`; see
+domain/programmes.py for switching). Something that does not exist is "not found"; something
+of another programme is refused with `OtherProgramme`, which the admin area's error handler
+answers and audits.
 """
 
 from __future__ import annotations
@@ -22,6 +26,17 @@ COORDINATOR_ROLES = frozenset({Role.COORDINATOR.value, Role.ADMIN.value})
 INVITE_VALID = timedelta(days=7)
 
 
+class OtherProgramme(DomainError):
+    """A coordinator reached for a row of a programme they are not working in (an old
+    button of their other programme, or forged callback data)."""
+
+    def __init__(self, kind: str, row_id: int, programme_id: int) -> None:
+        super().__init__("other_programme")
+        self.kind = kind
+        self.row_id = row_id
+        self.programme_id = programme_id
+
+
 def is_coordinator(user: User | None) -> bool:
     """Whether this person may act as a coordinator (an active coordinator or admin)."""
     return (
@@ -29,6 +44,18 @@ def is_coordinator(user: User | None) -> bool:
         and user.role in COORDINATOR_ROLES
         and user.status != UserStatus.INACTIVE.value
     )
+
+
+def is_admin(user: User | None) -> bool:
+    """Whether this person administers the deployment: creates and configures programmes."""
+    return is_coordinator(user) and user is not None and user.role == Role.ADMIN.value
+
+
+def require_admin(user: User | None) -> User:
+    """The admin themselves, or NotAllowed("admins_only")."""
+    if user is None or not is_admin(user):
+        raise NotAllowed("admins_only")
+    return user
 
 
 def require_coordinator(user: User | None) -> User:
@@ -39,10 +66,12 @@ def require_coordinator(user: User | None) -> User:
 
 
 def of_programme(coordinator: User, found: Owned | None) -> Owned:
-    """`found` when it belongs to the coordinator's programme; "not found" when it is
-    missing or another programme's (whose existence is never revealed)."""
-    if found is None or found.programme_id != coordinator.programme_id:
+    """`found` when it belongs to the coordinator's current programme; "not found" when it
+    is missing, `OtherProgramme` when it is another programme's."""
+    if found is None:
         raise DomainError("not_found")
+    if found.programme_id != coordinator.programme_id:
+        raise OtherProgramme(type(found).__name__.lower(), found.id, found.programme_id)
     return found
 
 
@@ -60,8 +89,9 @@ def retire(uow: UnitOfWork, coordinator: User, person: User, action: str) -> Non
 
 
 async def coordinators_of(uow: UnitOfWork, programme_id: int) -> list[User]:
-    """The active coordinators of a programme (whom alerts go to)."""
-    return [c for c in await uow.users.coordinators(programme_id) if is_coordinator(c)]
+    """The active coordinators of a programme (whom alerts go to), including those who
+    coordinate it but work in another of their programmes right now."""
+    return [c for c in await uow.programmes.staff(programme_id) if is_coordinator(c)]
 
 
 async def coordinators(uow: UnitOfWork, coordinator: User) -> Sequence[User]:
@@ -70,18 +100,27 @@ async def coordinators(uow: UnitOfWork, coordinator: User) -> Sequence[User]:
     return await coordinators_of(uow, coordinator.programme_id)
 
 
-async def create_invite(uow: UnitOfWork, coordinator: User, now: datetime) -> CoordinatorInvite:
-    """A one-time link token that makes whoever opens it a coordinator, valid a week."""
+async def create_invite(
+    uow: UnitOfWork, coordinator: User, now: datetime, programme_id: int | None = None
+) -> CoordinatorInvite:
+    """A one-time link token that makes whoever opens it a coordinator of the programme
+    (the coordinator's current one; an admin may name any), valid a week."""
     require_coordinator(coordinator)
+    if programme_id is not None and programme_id != coordinator.programme_id:
+        require_admin(coordinator)
+        if await uow.programmes.get(programme_id) is None:
+            raise DomainError("not_found")
     invite = CoordinatorInvite(
-        programme_id=coordinator.programme_id,
+        programme_id=programme_id or coordinator.programme_id,
         token=secrets.token_urlsafe(18).replace("-", "x").replace("_", "y"),
         created_by=coordinator.telegram_id,
         created_at=now,
         expires_at=now + INVITE_VALID,
     )
     uow.invites.add(invite)
-    uow.audit.by(coordinator, "coordinator.invited")
+    uow.audit.record(
+        "coordinator.invited", programme_id=invite.programme_id, actor_id=coordinator.telegram_id
+    )
     return invite
 
 
@@ -105,7 +144,9 @@ def _new_staff_member(
 async def accept_invite(
     uow: UnitOfWork, *, telegram_id: int, token: str, language: str, now: datetime
 ) -> User:
-    """Whoever opens a valid, unused invite becomes a coordinator of its programme."""
+    """Whoever opens a valid, unused invite becomes a coordinator of its programme, which
+    becomes their current one. A coordinator of another programme now coordinates both;
+    a newcomer or buddy of another programme is refused (a person belongs to one)."""
     invite = await uow.invites.by_token(token)
     if invite is None or invite.used_at is not None or invite.expires_at < now:
         raise DomainError("invite_invalid")
@@ -113,7 +154,10 @@ async def accept_invite(
     if person is None:
         person = _new_staff_member(uow, telegram_id, invite.programme_id, language, now)
     elif person.programme_id != invite.programme_id:
-        raise DomainError("invite_invalid")
+        if not is_coordinator(person):
+            raise DomainError("invite_invalid")
+        await uow.programmes.add_coordinator(person.programme_id, person.id)
+        person.programme_id = invite.programme_id
     if person.role not in COORDINATOR_ROLES:
         person.role = Role.COORDINATOR.value
     person.status = UserStatus.WAITING.value
@@ -121,35 +165,79 @@ async def accept_invite(
     invite.used_by = telegram_id
     invite.used_at = now
     await uow.flush()
+    await uow.programmes.add_coordinator(invite.programme_id, person.id)
     uow.audit.record("coordinator.joined", programme_id=invite.programme_id, actor_id=telegram_id)
     return person
 
 
 async def remove_coordinator(
-    uow: UnitOfWork, coordinator: User, person_id: int, bootstrap_ids: Collection[int]
+    uow: UnitOfWork,
+    coordinator: User,
+    person_id: int,
+    bootstrap_ids: Collection[int],
+    programme_id: int | None = None,
 ) -> User:
-    """Take the role away from another coordinator; never oneself nor one named in the
-    settings (they would come back at their next message anyway)."""
-    person = await person_in_programme(uow, coordinator, person_id)
-    if person.role not in COORDINATOR_ROLES:
+    """Take another coordinator off the coordinator's current programme; never oneself, one
+    named in the settings (they would come back at their next message anyway) nor, unless
+    an admin asks, an admin. Someone who still coordinates other programmes keeps the role
+    and works in one of those; anyone else loses it."""
+    require_coordinator(coordinator)
+    if programme_id is not None and programme_id != coordinator.programme_id:
+        require_admin(coordinator)  # an admin manages any programme's coordinators
+    programme_id = programme_id or coordinator.programme_id
+    person = await uow.users.get(person_id)
+    staff = {member.id for member in await uow.programmes.staff(programme_id)}
+    if person is None or person.id not in staff or person.role not in COORDINATOR_ROLES:
         raise DomainError("not_found")
     if person.id == coordinator.id or person.telegram_id in bootstrap_ids:
         raise DomainError("cannot_remove_coordinator")
-    retire(uow, coordinator, person, "coordinator.removed")
+    if is_admin(person) and not is_admin(coordinator):
+        raise DomainError("cannot_remove_coordinator")
+    await uow.programmes.remove_coordinator(programme_id, person.id)
+    others = [p for p in await uow.programmes.coordinated_by(person.id) if p.id != programme_id]
+    if others and person.programme_id == programme_id:
+        person.programme_id = others[0].id
+    if others or is_admin(person):
+        uow.audit.record(
+            "coordinator.removed",
+            programme_id=programme_id,
+            actor_id=coordinator.telegram_id,
+            person_id=person.id,
+        )
+    else:
+        retire(uow, coordinator, person, "coordinator.removed")
     return person
 
 
 async def ensure_bootstrap_coordinator(
     uow: UnitOfWork, telegram_id: int, language: str, now: datetime
 ) -> User:
-    """A coordinator named in the settings exists as a person of the default programme."""
+    """A coordinator named in the settings (COORDINATOR_IDS) exists as a coordinator of
+    the default programme."""
+    return await _ensure_bootstrap(uow, telegram_id, language, now, Role.COORDINATOR)
+
+
+async def ensure_bootstrap_admin(
+    uow: UnitOfWork, telegram_id: int, language: str, now: datetime
+) -> User:
+    """An admin named in the settings (ADMIN_IDS) exists, as an admin."""
+    return await _ensure_bootstrap(uow, telegram_id, language, now, Role.ADMIN)
+
+
+async def _ensure_bootstrap(
+    uow: UnitOfWork, telegram_id: int, language: str, now: datetime, role: Role
+) -> User:
     person = await uow.users.by_telegram_id(telegram_id)
     if person is None:
         programme = await uow.programmes.default()
         person = _new_staff_member(uow, telegram_id, programme.id, language, now)
-    if person.role not in COORDINATOR_ROLES or person.status == UserStatus.INACTIVE.value:
-        person.role = Role.ADMIN.value
+    inactive = person.status == UserStatus.INACTIVE.value
+    if person.role not in COORDINATOR_ROLES or inactive or role is Role.ADMIN:
+        if person.role != Role.ADMIN.value:  # an admin named as coordinator stays admin
+            person.role = role.value
         person.status = UserStatus.WAITING.value
         person.profile_done_at = person.profile_done_at or now
         await uow.flush()
+        if person.role == Role.COORDINATOR.value:
+            await uow.programmes.add_coordinator(person.programme_id, person.id)
     return person

@@ -10,8 +10,9 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from domain import coordination, notes, pairs, staff
+from domain import coordination, notes, pairs, programmes, recruitment, staff
 from domain.clock import Clock
+from handlers.admin_buttons import admin_button, switch_button
 from handlers.common import q
 from handlers.coordinator_buttons import (
     CoordAction,
@@ -20,6 +21,7 @@ from handlers.coordinator_buttons import (
     home_keyboard,
     person_pairs_keyboard,
     waiting_keyboard,
+    with_rows,
 )
 from handlers.i18n import endonym, fmt_date, isolate
 from handlers.onboarding import summary_text
@@ -36,6 +38,16 @@ async def show_home(
     """The figures a coordinator starts from: who waits, how long, which pairs rarely meet."""
     view = await coordination.summary(uow, user, clock.now(), tz)
     lines = ["<b>" + _("Coordination") + "</b>", ""]
+    # Someone who may work in several programmes sees which one and can switch; with one
+    # programme (a fresh install) nobody needs to know the concept exists.
+    allowed = await programmes.switchable(uow, user)
+    extra = []
+    if len(allowed) > 1:
+        current = next(p for p in allowed if p.id == user.programme_id)
+        lines[0] += " · " + q(current.name, locale)
+        extra.append(switch_button(current))
+    if staff.is_admin(user):
+        extra.append(admin_button())
     if not view.waiting:
         lines.append(_("Nobody is waiting. 🎉"))
     else:
@@ -82,7 +94,38 @@ async def show_home(
             view.free_buddies,
         ).format(count=isolate(view.free_buddies, locale), places=isolate(view.free_places, locale))
     )
-    await target.answer("\n".join(lines), reply_markup=home_keyboard())
+    coming = await recruitment.places_forecast(
+        uow, user, view.waiting, view.free_places, clock.now()
+    )
+    if coming is not None:
+        lines.append(forecast_text(coming, locale))
+    await target.answer("\n".join(lines), reply_markup=with_rows(home_keyboard(), extra))
+
+
+def forecast_text(coming: recruitment.Forecast, locale: str) -> str:
+    """Free places short of the waiting list: how long at the recent pace."""
+    short = ngettext(
+        "⚠️ {count} place short for the waiting list.",
+        "⚠️ {count} places short for the waiting list.",
+        coming.short,
+    ).format(count=isolate(coming.short, locale))
+    if coming.weeks is None:
+        return (
+            short
+            + " "
+            + _("No place came free in {count} weeks: recruit buddies.").format(
+                count=isolate(recruitment.PACE_WEEKS, locale)
+            )
+        )
+    return (
+        short
+        + " "
+        + ngettext(
+            "At the recent pace the list is served in about {count} week.",
+            "At the recent pace the list is served in about {count} weeks.",
+            coming.weeks,
+        ).format(count=isolate(coming.weeks, locale))
+    )
 
 
 async def show_waiting(

@@ -17,10 +17,14 @@ from storage.models import (
     Broadcast,
     CoordinatorInvite,
     Event,
+    HourEntry,
+    HourStatus,
     Pair,
+    PairStatus,
     PersonNote,
     ProcessedUpdate,
     Programme,
+    ProgrammeCoordinator,
     Role,
     User,
     UserStatus,
@@ -54,6 +58,110 @@ class ProgrammeRepository(RowRepository[Programme]):
 
     async def by_slug(self, slug: str) -> Programme | None:
         return await self.session.scalar(select(Programme).where(Programme.slug == slug))
+
+    async def all(self) -> Sequence[Programme]:
+        """Every programme, oldest first (a deployment hosts a handful, not thousands)."""
+        result = await self.session.scalars(select(Programme).order_by(Programme.id))
+        return result.all()
+
+    async def slugs_starting(self, prefix: str) -> set[str]:
+        """Slugs taken that start with `prefix` (to make a new one unique)."""
+        result = await self.session.scalars(
+            select(Programme.slug).where(Programme.slug.startswith(prefix, autoescape=True))
+        )
+        return set(result.all())
+
+    async def coordinated_by(self, person_id: int) -> Sequence[Programme]:
+        """The programmes a staff member coordinates, oldest first."""
+        result = await self.session.scalars(
+            select(Programme)
+            .join(ProgrammeCoordinator, ProgrammeCoordinator.programme_id == Programme.id)
+            .where(ProgrammeCoordinator.person_id == person_id)
+            .order_by(Programme.id)
+        )
+        return result.all()
+
+    async def is_coordinated_by(self, programme_id: int, person_id: int) -> bool:
+        found = await self.session.scalar(
+            select(ProgrammeCoordinator.id).where(
+                ProgrammeCoordinator.programme_id == programme_id,
+                ProgrammeCoordinator.person_id == person_id,
+            )
+        )
+        return found is not None
+
+    async def add_coordinator(self, programme_id: int, person_id: int) -> None:
+        """Record that the person coordinates the programme (once)."""
+        if not await self.is_coordinated_by(programme_id, person_id):
+            self.session.add(ProgrammeCoordinator(programme_id=programme_id, person_id=person_id))
+            await self.session.flush()
+
+    async def remove_coordinator(self, programme_id: int, person_id: int) -> None:
+        await self.session.execute(
+            delete(ProgrammeCoordinator).where(
+                ProgrammeCoordinator.programme_id == programme_id,
+                ProgrammeCoordinator.person_id == person_id,
+            )
+        )
+
+    async def staff(self, programme_id: int) -> Sequence[User]:
+        """Coordinators and admins who coordinate the programme or work in it now."""
+        members = select(ProgrammeCoordinator.person_id).where(
+            ProgrammeCoordinator.programme_id == programme_id
+        )
+        result = await self.session.scalars(
+            select(User)
+            .where(
+                User.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]),
+                or_(User.programme_id == programme_id, User.id.in_(members)),
+            )
+            .order_by(User.id)
+        )
+        return result.all()
+
+    async def summary(self) -> dict[int, dict[str, float]]:
+        """Per programme id: people (newcomers and buddies not inactive), waiting
+        newcomers, active pairs and confirmed hours; four GROUP BY queries."""
+        found: dict[int, dict[str, float]] = {}
+
+        def put(rows: Any, key: str) -> None:
+            for programme_id, value in rows:
+                found.setdefault(programme_id, {})[key] = float(value or 0)
+
+        people = User.role.in_([Role.NEWCOMER.value, Role.BUDDY.value])
+        put(
+            await self.session.execute(
+                select(User.programme_id, func.count())
+                .where(people, User.status != UserStatus.INACTIVE.value)
+                .group_by(User.programme_id)
+            ),
+            "people",
+        )
+        put(
+            await self.session.execute(
+                select(User.programme_id, func.count())
+                .where(User.role == Role.NEWCOMER.value, User.status == UserStatus.WAITING.value)
+                .group_by(User.programme_id)
+            ),
+            "waiting",
+        )
+        put(
+            await self.session.execute(
+                select(Pair.programme_id, func.count())
+                .where(Pair.status == PairStatus.ACTIVE.value)
+                .group_by(Pair.programme_id)
+            ),
+            "pairs",
+        )
+        put(
+            await self.session.execute(
+                select(HourEntry.programme_id, func.sum(HourEntry.minutes))
+                .where(HourEntry.status == HourStatus.CONFIRMED.value)
+                .group_by(HourEntry.programme_id)
+            ),
+            "minutes",
+        )
+        return found
 
 
 def _waiting_newcomer(programme_id: int) -> tuple[ColumnElement[bool], ...]:

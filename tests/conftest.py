@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, make_url, text
+from sqlalchemy import delete, make_url, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 from yarl import URL
 
 from bot.app import BotApp, build_app, run_polling
 from bot.settings import Settings
+from domain import programmes
 from domain.clock import FrozenClock
 from emulator import Emulator
 from storage.db import create_engine
@@ -93,6 +94,10 @@ async def clean_database(database_url: str, redis_url: str | None) -> AsyncItera
             for table in reversed(Base.metadata.sorted_tables):
                 if table.name == Programme.__tablename__:
                     await connection.execute(delete(table).where(table.c.is_default.is_(False)))
+                    # The default programme stays, as the migration made it.
+                    await connection.execute(
+                        update(table).where(table.c.is_default.is_(True)).values(settings={})
+                    )
                 else:
                     await connection.execute(delete(table))
     except OperationalError:
@@ -109,6 +114,7 @@ async def clean_database(database_url: str, redis_url: str | None) -> AsyncItera
         client = Redis.from_url(redis_url)
         await client.flushdb()
         await client.aclose()
+    programmes.forget_kept_languages()  # what the last test's programmes offered
     yield database_url
 
 

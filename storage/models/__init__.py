@@ -17,9 +17,19 @@ from storage.models.pairs import (
     Pair,
     PairStatus,
 )
-from storage.models.people import CoordinatorInvite, PersonNote, Programme, Role, User, UserStatus
+from storage.models.people import (
+    CoordinatorInvite,
+    PersonNote,
+    Programme,
+    ProgrammeCoordinator,
+    Role,
+    User,
+    UserStatus,
+)
 from storage.models.records import AuditLog, FsmRecord, Outbox, OutboxStatus, ProcessedUpdate
+from storage.models.recruitment import RecruitmentChannel
 from storage.models.support import Concern, ConcernKind, ConcernStatus, InboxThread
+from storage.models.voices import VoiceRecording
 
 __all__ = [
     "CLOSED_PAIR",
@@ -51,10 +61,13 @@ __all__ = [
     "PersonNote",
     "ProcessedUpdate",
     "Programme",
+    "ProgrammeCoordinator",
+    "RecruitmentChannel",
     "Role",
     "Rsvp",
     "UTCDateTime",
     "User",
     "UserStatus",
+    "VoiceRecording",
     "utcnow",
 ]

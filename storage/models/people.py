@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -99,6 +100,21 @@ class CoordinatorInvite(Base):
     expires_at: Mapped[datetime] = mapped_column()
     used_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ProgrammeCoordinator(Base):
+    """That a staff member coordinates a programme: one person may coordinate several and
+    works in one at a time (their person row's `programme_id`, the current programme).
+    Admins coordinate every programme without a row here."""
+
+    __tablename__ = "programme_coordinator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("programme_id", "person_id"),)
 
 
 class PersonNote(Base):

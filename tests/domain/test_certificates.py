@@ -182,13 +182,13 @@ async def test_a_pair_below_the_target_gets_no_new_proof_from_a_coordinator(
         coordinator.id, lambda uow, me: certificates.reissue(uow, me, duo.pair_id, now)
     )
     assert refused.key == "proof_not_yet"
-    # Another programme's coordinator does not even find the pair.
+    # Another programme's coordinator is refused: the pair is in another programme.
     elsewhere = await world.coordinator("Lea", programme_id=await world.programme("gent"))
     await world.set_pair_status(duo.pair_id, PairStatus.COMPLETED)
     refused = await world.refused(
         elsewhere.id, lambda uow, me: certificates.reissue(uow, me, duo.pair_id, now)
     )
-    assert refused.key == "not_found"
+    assert refused.key == "other_programme"
     assert await world.rows(Certificate) == [] and await world.outbox("certificate.ready") == []
 
 

@@ -78,7 +78,7 @@ async def test_only_a_coordinator_of_the_programme_answers_and_not_to_a_blocked_
     refused = await world.refused(duo.buddy_id, answering(duo.newcomer_id))
     assert isinstance(refused, NotAllowed)
     elsewhere = await world.coordinator("Max", programme_id=await world.programme("other"))
-    assert (await world.refused(elsewhere.id, answering(duo.newcomer_id))).key == "not_found"
+    assert (await world.refused(elsewhere.id, answering(duo.newcomer_id))).key == "other_programme"
     await world.act(kim.id, answering(duo.newcomer_id))
     (row,) = await world.outbox(Notice.INBOX_REPLY.value)
     assert row.recipient_id == duo.newcomer_id and row.params["coordinator_name"] == "Kim"

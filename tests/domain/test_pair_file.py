@@ -181,7 +181,8 @@ async def test_only_the_programmes_coordinators_reach_a_file(
         entering(duo.pair_id, now - DAY * 2, 60, now),
         lambda uow, me: pair_file.ledger(uow, me, duo.pair_id, 0),
     ):
-        assert (await world.refused(stranger.id, action)).key == "not_found"
+        # Another programme's coordinator: refused, and told it belongs to another one.
+        assert (await world.refused(stranger.id, action)).key == "other_programme"
         for member in (duo.newcomer_id, duo.buddy_id):
             refusal = await world.refused(member, action)
             assert isinstance(refusal, NotAllowed) and refusal.key == "coordinators_only"
