@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import ConfigError, webhook_secret
@@ -21,6 +23,8 @@ from bot.factories import (
     create_translations,
     set_command_menus,
 )
+from bot.leader import Leadership, create_lease, create_polling_lease
+from bot.ops import Metrics, Operations, PollingConflict, SendMetrics, UpdateMetrics, serve_side
 from bot.settings import Settings
 from bot.startup import (
     Deadline,
@@ -31,21 +35,27 @@ from bot.startup import (
 )
 from delivery.inbox import ForumTopics
 from delivery.outbox import OutboxWorker
-from delivery.ratelimit import FloodControl
+from delivery.ratelimit import FloodControl, RateLimiter
 from delivery.reports import BroadcastReporter
+from delivery.shared_limit import SharedRateLimiter
 from delivery.telegram import create_bot
-from domain import checkins, concerns, hours
+from domain import checkins, concerns, hours, waiting
 from domain.clock import Clock, SystemClock
 from domain.notify import use_programme_timezone
 from handlers.broadcasts import progress_text
 from handlers.notices import create_renderer
 from storage.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 log = logging.getLogger(__name__)
 
 PROCESSED_UPDATES_KEPT = timedelta(days=2)  # Telegram keeps undelivered updates 24 hours
 BROADCAST_PROGRESS_SECONDS = 2  # how often a coordinator's broadcast message is updated
 UPDATE_CONCURRENCY = 64  # updates handled at once; more wait (Telegram redelivers nothing)
+# Scheduler jobs every instance runs; the others run on the leader only (bot.leader).
+EVERY_INSTANCE = frozenset({"outbox-wake"})
 
 
 @dataclass
@@ -60,10 +70,16 @@ class BotApp:
     scheduler: AsyncIOScheduler
     clock: Clock
     outbox: OutboxWorker
+    leadership: Leadership
+    metrics: Metrics
     reporter: BroadcastReporter | None = None
+    # The client of the shared rate limit and the leases (REDIS_URL), when configured.
+    redis: Redis | None = None
+    _led_jobs: list[Any] = field(default_factory=list)  # what runs on taking the lead
 
     async def start_background(self) -> None:
-        """Start the delivery worker and the scheduler's periodic jobs."""
+        """Start the delivery worker and the scheduler's periodic jobs (those but the
+        worker's wake-up run on the one instance holding the jobs' lease, see bot.leader)."""
         # Updates, jobs and the workers all run in tasks started from here: they inherit it.
         use_programme_timezone(ZoneInfo(self.settings.timezone))
         self.outbox.start()
@@ -85,6 +101,9 @@ class BotApp:
             self.plan_check_ins, "interval", hours=6, id="plan-check-ins", replace_existing=True
         )
         self.scheduler.add_job(
+            self.plan_waiting, "interval", hours=3, id="plan-waiting", replace_existing=True
+        )
+        self.scheduler.add_job(
             self.remind_concerns,
             "interval",
             minutes=15,
@@ -98,7 +117,28 @@ class BotApp:
             id="prune-updates",
             replace_existing=True,
         )
+        self._lead_periodic_jobs()
         self.scheduler.start()
+        self.leadership.on_takeover = self.run_periodic_jobs
+        self.leadership.start()
+
+    def _lead_periodic_jobs(self) -> None:
+        """Every job but those of EVERY_INSTANCE runs only while this instance leads."""
+        self._led_jobs = []
+        for job in self.scheduler.get_jobs():
+            if job.id not in EVERY_INSTANCE:
+                self._led_jobs.append(job.func)
+                job.modify(func=self.leadership.when_leading(job.func))
+
+    async def run_periodic_jobs(self) -> None:
+        """The periodic jobs at once, when this instance takes the lead from another
+        that died: nobody waits hours for a failover. Each is deduplicated, so running
+        them again sends nothing twice."""
+        for job in self._led_jobs:
+            try:
+                await job()
+            except Exception:
+                log.exception("periodic job %s failed", getattr(job, "__name__", job))
 
     async def plan_nudges(self) -> None:
         """Quiet pairs get a nudge; long silence alerts the coordinators (deduplicated)."""
@@ -114,6 +154,15 @@ class BotApp:
             queued = await checkins.plan(uow, self.clock.now())
             await uow.commit()
         if queued:
+            self.outbox.poke()
+
+    async def plan_waiting(self) -> None:
+        """Waiting-list care: checks at 2, 6 and 12 weeks, unfinished profiles reminded
+        and erased, coordinators told of newcomers no buddy fits (domain/waiting.py)."""
+        async with UnitOfWork(self.database.session_factory) as uow:
+            planned = await waiting.plan(uow, self.clock.now())
+            await uow.commit()
+        if planned.queued:
             self.outbox.poke()
 
     async def remind_concerns(self) -> None:
@@ -132,10 +181,13 @@ class BotApp:
     async def close(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.leadership.stop()
         await self.outbox.stop()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.database.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 async def build_app(
@@ -176,8 +228,16 @@ async def build_app(
         rate=settings.send_rate,
         topics=topics,
     )
+    redis = _redis_client(settings.redis_url)
+    limiter: RateLimiter = outbox.limiter
+    if redis is not None:
+        # Several instances: the limits of the bot (not of this process) live in Redis.
+        limiter = SharedRateLimiter(redis, bot.id, settings.send_rate)
+        outbox.limiter = limiter
     # Replies, pushed messages and progress edits share one rate limiter (replies first).
-    bot.session.middleware(FloodControl(outbox.limiter))
+    bot.session.middleware(FloodControl(limiter))
+    metrics = Metrics()
+    bot.session.middleware(SendMetrics(metrics))
     reporter = BroadcastReporter(
         database.session_factory, bot, i18n, progress_text, clock, rate=settings.send_rate
     )
@@ -189,6 +249,7 @@ async def build_app(
         scheduler=scheduler,
         on_commit=outbox.poke,
     )
+    dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     return BotApp(
         settings=settings,
         bot=bot,
@@ -199,17 +260,38 @@ async def build_app(
         clock=clock,
         outbox=outbox,
         reporter=reporter,
+        leadership=Leadership(create_lease(database.session_factory.kw["bind"], redis)),
+        metrics=metrics,
+        redis=redis,
     )
+
+
+def _redis_client(redis_url: str | None) -> Redis | None:
+    if not redis_url:
+        return None
+    from redis.asyncio import Redis
+
+    # Short timeouts: a send waits on it, and without it the instance paces itself.
+    return Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
 
 
 async def run_polling(
     app: BotApp, *, handle_signals: bool = True, deadline: Deadline | None = None
 ) -> None:
     """Long polling until stopped. Start-up calls to Telegram are retried within
-    STARTUP_TIMEOUT; a token Telegram refuses raises ConfigError."""
+    STARTUP_TIMEOUT; a token Telegram refuses raises ConfigError, and so does a second
+    poller (the polling lease is taken, or Telegram answers 409 Conflict at once)."""
     deadline = deadline or Deadline(app.settings.startup_timeout)
     api_url = app.settings.telegram_api_url
+    side: web.AppRunner | None = None
+    poller = create_polling_lease(
+        app.database.session_factory.kw["bind"], app.redis, app.settings.data_dir
+    )
+    conflict = PollingConflict(app.dispatcher.stop_polling)
+    app.bot.session.middleware(conflict)
     try:
+        if not await poller.hold():
+            raise second_poller()
         # getMe first: it proves the token, and aiogram's polling reuses the cached answer.
         await call_telegram("getMe", app.bot.me, api_url, deadline)
         await call_telegram(
@@ -226,6 +308,7 @@ async def run_polling(
                 app.bot, app.settings.coordinator_chat_id, api_url, deadline
             )
         await app.start_background()
+        side = await serve_operations(app)
         await app.dispatcher.start_polling(
             app.bot,
             handle_signals=handle_signals,
@@ -234,9 +317,42 @@ async def run_polling(
             tasks_concurrency_limit=UPDATE_CONCURRENCY,
             allowed_updates=allowed_updates(app.dispatcher),
         )
+        if conflict.conflict is not None:
+            raise second_poller()
     finally:
         await finish_handlers(app.dispatcher)
+        if side is not None:
+            await side.cleanup()
+        await poller.give_up()
         await app.close()
+
+
+def second_poller() -> ConfigError:
+    """Telegram gives each update to one poller: a second instance must not poll."""
+    return ConfigError(
+        "WEBHOOK_URL",
+        "another instance of this bot is already polling Telegram (409 Conflict)",
+        "run one instance in polling mode, or set WEBHOOK_URL to run several behind a "
+        "load balancer",
+    )
+
+
+async def serve_operations(app: BotApp) -> web.AppRunner | None:
+    """Polling mode's side server for /healthz and /metrics, when METRICS_PORT is set."""
+    settings = app.settings
+    if settings.metrics_port is None or not (settings.healthz_enabled or settings.metrics_enabled):
+        return None
+    try:
+        return await serve_side(
+            Operations(app, app.redis), settings.metrics_host, settings.metrics_port
+        )
+    except OSError as error:
+        raise ConfigError(
+            "METRICS_PORT",
+            f"cannot listen on {settings.metrics_host}:{settings.metrics_port} "
+            f"({error.strerror or error})",
+            "choose a free port with METRICS_PORT, or stop what is using it",
+        ) from None
 
 
 async def finish_handlers(dispatcher: Dispatcher, seconds: float = 10.0) -> None:
@@ -283,6 +399,7 @@ async def run_webhook(app: BotApp, *, deadline: Deadline | None = None) -> None:
             web_app, path="/" + webhook_url.rstrip("/").rsplit("/", 1)[-1]
         )
         setup_application(web_app, app.dispatcher, bot=app.bot)
+        Operations(app, app.redis).register(web_app)
         runner = web.AppRunner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)

@@ -54,6 +54,10 @@ HINTS: dict[str, str] = {
     "SEND_RATE": "give messages a second as a number above 0, e.g. 30",
     "LOG_LEVEL": "use one of " + ", ".join(LOG_LEVELS),
     "STARTUP_TIMEOUT": "give seconds as a number, 0 or more (default 120)",
+    "METRICS_PORT": "use a port number between 1 and 65535, or leave it unset for no side "
+    "server in polling mode",
+    "HEALTHZ_ENABLED": "use true or false",
+    "METRICS_ENABLED": "use true or false",
 }
 
 

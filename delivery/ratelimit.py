@@ -62,7 +62,9 @@ class RateLimiter:
     counts more than the limit. Replies to people (the default) may use every place;
     background sends (the outbox worker, progress edits) leave `reserve` places free, wait
     while a reply waits, and keep `per_chat_interval` between two messages to one chat.
-    After a 429 everyone waits until `pause()` ends.
+    After a 429 everyone waits until `pause()` ends. `release()` and `pause()` are
+    coroutines so that `delivery.shared_limit.SharedRateLimiter` (the same rules for
+    several instances, in Redis) can take its place.
     """
 
     def __init__(
@@ -85,7 +87,7 @@ class RateLimiter:
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing is sent until `seconds` from now."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
 
@@ -128,7 +130,7 @@ class RateLimiter:
                 waits.append(min(ready - now, 1.0))
         return max(waits) if waits else 0.0
 
-    def release(self, slot: Slot) -> None:
+    async def release(self, slot: Slot) -> None:
         now = self._now()
         self._in_flight -= 1
         self._done.append(now)
@@ -170,7 +172,7 @@ class FloodControl(BaseRequestMiddleware):
             # a 429 (most likely the chat's own limit) only waits itself: should the
             # whole bot be over the limit, the next pushed message hears it too.
             if background:
-                self.limiter.pause(error.retry_after)
+                await self.limiter.pause(error.retry_after)
             raise
         finally:
-            self.limiter.release(slot)
+            await self.limiter.release(slot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from emulator.api import DEFAULT_TOKEN
+from emulator.limits import RateLimit
 from emulator.server import run_standalone
 
 
@@ -16,8 +17,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="answer 429 beyond N messages a second overall (e.g. 30, or 300 for paid "
+        "broadcasts); unset: no limit",
+    )
+    parser.add_argument(
+        "--per-chat-limit",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --rate-limit: at most N messages a second to one chat (default 1)",
+    )
     args = parser.parse_args(argv)
-    run_standalone(args.host, args.port, args.token)
+    limit = RateLimit(args.rate_limit, args.per_chat_limit) if args.rate_limit else None
+    run_standalone(args.host, args.port, args.token, limit)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from aiohttp.multipart import BodyPartReader, MultipartReader
 
 from emulator.api import DEFAULT_TOKEN, BotApi
 from emulator.errors import ApiError, bad_request
+from emulator.limits import RateLimit
 from emulator.spec import RequestParams, Upload
 from emulator.state import WebhookConfig
 from emulator.users import SimulatedUser
@@ -57,9 +58,15 @@ def create_app(api: BotApi | None = None, *, token: str = DEFAULT_TOKEN) -> web.
     return app
 
 
-def run_standalone(host: str = "127.0.0.1", port: int = 8081, token: str = DEFAULT_TOKEN) -> None:
-    """Serve the emulator until interrupted (blocking)."""
-    app = create_app(token=token)
+def run_standalone(
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    token: str = DEFAULT_TOKEN,
+    rate_limit: RateLimit | None = None,
+) -> None:
+    """Serve the emulator until interrupted (blocking); `rate_limit` enforces flood limits
+    (429 with retry_after) as Telegram does."""
+    app = create_app(BotApi(token, rate_limit=rate_limit) if rate_limit else None, token=token)
     print(f"Telegram Bot API emulator on http://{host}:{port} (token {token})")
     web.run_app(app, host=host, port=port, handler_cancellation=True, print=None)
 
