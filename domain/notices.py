@@ -65,6 +65,12 @@ class Notice(StrEnum):
     EVENT_INVITE = "event.invite"
     EVENT_REMINDER = "event.reminder"
     EVENT_MOVED_UP = "event.moved_up"
+    # Waiting-list care (domain/waiting.py): a newcomer's check at 2, 6 and 12 weeks, a
+    # reminder of an unfinished profile, and what coordinators hear about the list.
+    WAITING_CHECK = "waiting.check"
+    PROFILE_UNFINISHED = "profile.unfinished"
+    COORDINATOR_WAITING_LEFT = "coordinator.waiting_left"
+    COORDINATOR_NEWCOMER_BLOCKED = "coordinator.newcomer_blocked"
     # A direct reply Telegram could not take when it was made (an outage longer than the
     # retries): delivered later, as it was written.
     REPLY = "reply"

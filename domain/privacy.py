@@ -116,6 +116,16 @@ async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
             }
             for certificate in await uow.certificates.of_person(user.id)
         ],
+        # A coordinator's recordings of the key messages (their voice): which, not the sound,
+        # which stays on Telegram. /forget deletes them with the person (ON DELETE CASCADE).
+        "voice_recordings": [
+            {
+                "message": recording.message_key,
+                "language": recording.locale,
+                "recorded_at": _plain(recording.recorded_at),
+            }
+            for recording in await uow.voices.of_person(user.id)
+        ],
     }
 
 

@@ -4,7 +4,8 @@ A coordinator chooses a period (this month, the last full quarter, this year, or
 of their own); every figure is about their own programme only, in its time zone:
 
 - Recruits: people who joined (consented) in the period, by channel (`recruited_via`, the
-  deep link they came through) and role; coordinators are staff, not recruits.
+  deep link they came through) and role; coordinators are staff, not recruits. By
+  channel also how far they got: profiles confirmed and people matched (by now).
 - Waiting list: its length now, and the time to match of newcomers whose *first* pair
   started in the period (from joining the waiting list to the pair's start; a rematch
   keeps the first waiting date, so it would count the first pair's time twice).
@@ -202,6 +203,17 @@ class Recruits:
     channel: str | None  # the deep link's channel; None: came without one
     role: str | None  # None: has not chosen yet
     people: int
+
+
+@dataclass(frozen=True)
+class ChannelFunnel:
+    """How far the people who joined through one channel got: joined, confirmed their
+    profile, were matched (by now)."""
+
+    channel: str | None  # None: came without a link
+    recruits: int
+    onboarded: int
+    matched: int
 
 
 @dataclass(frozen=True)
@@ -419,6 +431,7 @@ class Report:
     by_language: list[GroupRow]
     by_municipality: list[GroupRow]
     pair_lines: list[PairLine]
+    channels: list[ChannelFunnel] = field(default_factory=list)
 
     @property
     def recruited(self) -> int:
@@ -552,7 +565,14 @@ async def build(
         by_language=by_language,
         by_municipality=by_municipality,
         pair_lines=pair_lines,
+        channels=_channels(await reports.channel_funnel(pid, start, end)),
     )
+
+
+def _channels(rows: list[tuple[str | None, int, int, int]]) -> list[ChannelFunnel]:
+    """Most recruits first, then by channel."""
+    funnels = [ChannelFunnel(*row) for row in rows]
+    return sorted(funnels, key=lambda f: (-f.recruits, f.channel or "~"))
 
 
 def _recruits(joined: list[tuple[int, str | None, str | None, int]]) -> list[Recruits]:

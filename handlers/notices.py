@@ -21,6 +21,7 @@ from handlers import (
     preference,
     privacy,
     proof,
+    waiting,
 )
 from handlers.notice_registry import NoticeFunction, collect
 from storage.models import Outbox
@@ -36,6 +37,7 @@ RENDERER_MODULES = (
     checkins,
     proof,
     preference,
+    waiting,
 )
 
 

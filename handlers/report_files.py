@@ -42,6 +42,7 @@ from handlers.texts import activity_label, end_reason_label, municipality_label
 TITLES = {
     "summary": __("Summary"),
     "recruits": __("Recruits by channel and role"),
+    "channels": __("Progress of recruits by channel"),
     "months": __("Month by month"),
     "waiting_list": __("Waiting list and time to match"),
     "pairs": __("Pairs by status now"),
@@ -102,6 +103,15 @@ def figure_tables(report: Report, locale: str) -> list[Table]:
             _title("recruits"),
             [_("Channel"), _("Role"), _("People")],
             [(channel_label(r.channel), role_label(r.role), r.people) for r in report.recruits],
+        ),
+        Table(
+            "channels",
+            _title("channels"),
+            [_("Channel"), _("People"), _("Profiles confirmed"), _("Matched")],
+            [
+                (channel_label(c.channel), c.recruits, c.onboarded, c.matched)
+                for c in report.channels
+            ],
         ),
         Table(
             "months",

@@ -208,6 +208,7 @@ def _people(report: Report, locale: str) -> str:
                 count=count(buddies, locale)
             ),
         ),
+        *_channels(report, locale),
         "⏳ "
         + _("Waiting for a buddy now: {count}.").format(
             count=count(report.matching.waiting_now, locale)
@@ -232,6 +233,24 @@ def _people(report: Report, locale: str) -> str:
             )
         )
     return "\n".join(lines)
+
+
+SHOWN_CHANNELS = 4  # the rest are in the spreadsheet
+
+
+def _channels(report: Report, locale: str) -> list[str]:
+    """The channels that brought most people: joined → profile confirmed → matched."""
+    if not report.channels:
+        return []
+    parts = [
+        isolate(channel_label(c.channel), locale)
+        + f" {count(c.recruits, locale)}→{count(c.onboarded, locale)}→{count(c.matched, locale)}"
+        for c in report.channels[:SHOWN_CHANNELS]
+    ]
+    return [
+        "🔗 "
+        + _("By channel (joined→profile done→matched): {list}.").format(list=" · ".join(parts))
+    ]
 
 
 def _pairs(report: Report, locale: str) -> str:

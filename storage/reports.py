@@ -235,6 +235,31 @@ class ReportRepository(Repository):
         )
         return [(int(month), channel, role, int(n)) for month, channel, role, n in rows]
 
+    async def channel_funnel(
+        self, programme_id: int, start: datetime, end: datetime
+    ) -> list[tuple[str | None, int, int, int]]:
+        """(channel, people, profiles confirmed, matched) of the people who joined in the
+        period, by the channel they came through: how far each channel's recruits got."""
+        in_a_pair = exists().where(or_(Pair.newcomer_id == User.id, Pair.buddy_id == User.id))
+        rows = await self._rows(
+            select(
+                User.recruited_via,
+                func.count(),
+                _count_if(User.profile_done_at.is_not(None)),
+                _count_if(in_a_pair),
+            )
+            .where(
+                User.programme_id == programme_id,
+                _in(User.created_at, start, end),
+                or_(User.role.is_(None), User.role.in_(RECRUIT_ROLES)),
+            )
+            .group_by(User.recruited_via)
+        )
+        return [
+            (channel, int(n), int(done or 0), int(matched or 0))
+            for channel, n, done, matched in rows
+        ]
+
     async def waiting_now(self, programme_id: int) -> int:
         """Newcomers on the waiting list now."""
         count = await self.session.scalar(

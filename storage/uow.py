@@ -16,6 +16,7 @@ from storage.coordination import CoordinationRepository
 from storage.db import SessionFactory
 from storage.meetups import HourRepository, MeetupRepository
 from storage.pairs import PairRepository
+from storage.recruitment import RecruitmentRepository
 from storage.reports import ReportRepository
 from storage.repositories import (
     AuditRepository,
@@ -26,6 +27,7 @@ from storage.repositories import (
 )
 from storage.staff import InviteRepository, NoteRepository
 from storage.support import CheckInRepository, ConcernRepository, InboxRepository
+from storage.voices import VoiceRepository
 
 # SQLite's "database is locked" (busy past its timeout); PostgreSQL's serialization failure,
 # deadlock and unique violation (another transaction took the key first).
@@ -90,6 +92,8 @@ class UnitOfWork:
     coordination = _Repositories(CoordinationRepository)
     certificates = _Repositories(CertificateRepository)
     reports = _Repositories(ReportRepository)
+    recruitment = _Repositories(RecruitmentRepository)
+    voices = _Repositories(VoiceRepository)
 
     def __init__(self, session_factory: SessionFactory) -> None:
         self._session_factory = session_factory
