@@ -17,6 +17,11 @@ RUN python -m venv /venv \
 
 # Runtime stage: only the virtual environment, run as an unprivileged user.
 FROM python:3.11-slim
+# Speech for the 🔊 button, offline (no network, no model): espeak-ng reads a message,
+# opusenc makes it the OGG/Opus voice note Telegram plays.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng opus-tools \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 buddybot
 COPY --from=build /venv /venv
 ENV PATH="/venv/bin:$PATH" \

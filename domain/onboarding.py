@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from domain import checkins
+from domain import checkins, programmes
 from domain.errors import DomainError
 from domain.langid import SUPPORTED_LANGUAGES
 from domain.municipalities import all_municipalities
@@ -133,6 +133,7 @@ async def register(
         interests=[],
         availability=[],
     )
+    programmes.apply_defaults(user, programme)
     return await uow.users.save(user)
 
 
@@ -176,6 +177,18 @@ def previous_step(user: User, step: Step) -> Step:
     """The question before `step` (the first one stays where it is)."""
     steps = steps_for(user.role)
     return steps[max(steps.index(step) - 1, 0)] if step in steps else steps[0]
+
+
+def suggest(user: User, step: Step) -> None:
+    """Before a question is first shown: the languages spoken get the contact language
+    ticked in advance (people speak the language they chose to read in), so "Done"
+    alone answers for most; it can be unticked like any other."""
+    if (
+        step is Step.LANGUAGES
+        and not current_value(user, step)
+        and user.contact_language in choices(step)
+    ):
+        user.languages = [user.contact_language]
 
 
 def finish_choices(user: User, step: Step) -> None:

@@ -31,6 +31,7 @@ def get_routers() -> list[Router]:
         fallback,
         hours,
         inbox,
+        links,
         meetups,
         menu,
         onboarding,
@@ -39,6 +40,8 @@ def get_routers() -> list[Router]:
         preference,
         privacy,
         voice,
+        voices,
+        waiting,
     )
 
     # The refusal of coordinators' commands and buttons to everyone else comes after every
@@ -57,6 +60,9 @@ def get_routers() -> list[Router]:
         _router_of(pair_messages),
         _router_of(checkins),
         _router_of(preference),
+        _router_of(waiting),  # "still looking?" and an unfinished profile's reminder
+        _router_of(links, "create_share_router"),  # a buddy's "Invite a buddy"
+        _router_of(voices),  # 🔊 for everyone, and the coordinators' recordings
         _router_of(voice),
         *coordinators,
         _router_of(broadcasts),

@@ -68,6 +68,9 @@ class MenuAction(StrEnum):
     PROGRESS = "progress"
     PAIR = "pair"
     HOME = "home"
+    MEETUPS = "meetups"
+    LOG = "log"
+    RESUME = "resume"  # start, or go on with the profile where it stopped
 
 
 class MenuCb(CallbackData, prefix="menu"):

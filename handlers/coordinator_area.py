@@ -17,6 +17,7 @@ def coordinator_routers() -> list[Router]:
         coordinator_proof,
         coordinator_refusals,
         coordinator_staff,
+        links,
         report,
     )
 
@@ -29,5 +30,6 @@ def coordinator_routers() -> list[Router]:
         coordinator_notes.create_router(),
         coordinator_proof.create_router(),
         report.create_router(),
+        links.create_router(),
         coordinator_refusals.create_router(),
     ]

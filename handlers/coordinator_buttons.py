@@ -23,8 +23,10 @@ from handlers.common import Handler, on_button
 from handlers.event_buttons import EvAction, EvCb
 from handlers.filters import WithMessage
 from handlers.inbox_buttons import StaffInboxCb
+from handlers.links_buttons import links_button
 from handlers.report_buttons import ReportCb, report_button
 from handlers.texts import end_reason_label
+from handlers.voice_buttons import voices_button
 from storage.models import CLOSED_PAIR, EndReason, Pair, PairStatus, User
 
 # Every coordinator command (the refusal router answers anybody else who sends one, and a
@@ -42,6 +44,8 @@ COORDINATOR_COMMANDS: tuple[str, ...] = (
     "events",
     "report",
     "verify",
+    "voices",
+    "links",
 )
 # End reasons by their index in an END_WITH_REASON button (an index keeps the data short).
 END_REASONS = [reason.value for reason in EndReason]
@@ -151,7 +155,8 @@ def home_keyboard() -> InlineKeyboardMarkup:
                 text="🎉 " + _("Events"), callback_data=EvCb(action=EvAction.LIST).pack()
             ),
         ],
-        [report_button()],
+        [report_button(), voices_button()],
+        [links_button()],
     )
 
 

@@ -95,10 +95,10 @@ async def anything_else_in_profile(
     await onboarding.start_resume(message, state, user, locale)
 
 
-async def anything_else(message: Message, state: FSMContext) -> None:
+async def anything_else(message: Message, state: FSMContext, uow: UnitOfWork) -> None:
     """Someone the bot does not know yet wrote something other than /start: greet them
     as /start would, so nobody has to type a command."""
-    await onboarding.begin(message, state)
+    await onboarding.begin(message, state, uow=uow)
 
 
 def create_router() -> Router:

@@ -33,9 +33,11 @@ from handlers.hours_form import (
 )
 from handlers.i18n import fmt_number
 from handlers.meetup_buttons import MISSED_REASONS, HourAction, HourCb, why_missed
+from handlers.meetup_notices import confirm_request
 from handlers.pickers import PickCb, PickKind, format_minutes
 from handlers.texts import activity_label
 from handlers.when_form import planned_start
+from storage.models import HourEntry, HourStatus
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     pass
@@ -61,6 +63,11 @@ async def meetup_happened(
     actor: Actor,
 ) -> None:
     meetup, _pair = await meetup_service.meetup_of(actor.uow, actor.user, callback_data.id)
+    noted = await service.noted_for_meetup(actor.uow, actor.user, meetup.id)
+    if noted is not None:
+        await message.edit_reply_markup(reply_markup=None)
+        await already_noted(message, actor, *noted)
+        return
     await actor.state.set_state(HoursForm.adjust)
     await actor.state.update_data(
         hours={"meetup_id": meetup.id, "minutes": meetup.duration_minutes}
@@ -69,6 +76,24 @@ async def meetup_happened(
     await message.answer(
         "⏱ " + _("How long did it last? Tap − or + to change, then the green button."),
         reply_markup=adjust_markup(meetup.duration_minutes, actor.locale),
+    )
+
+
+async def already_noted(
+    message: Message, actor: Actor, entry: HourEntry, params: dict[str, object]
+) -> None:
+    """The hours of this meetup are noted already: the other's entry to confirm (the same
+    question as their request), or what was noted; never a second entry or a warning."""
+    pending = entry.logged_by != actor.user.id and entry.status == HourStatus.PENDING.value
+    request = confirm_request(dict(params), actor.locale) if pending else None
+    if request is not None:
+        await message.answer(request.text, reply_markup=request.reply_markup)
+        return
+    await message.answer(
+        "✅ "
+        + _("The time of this meetup is noted already: {duration}.").format(
+            duration=format_minutes(entry.minutes, actor.locale)
+        )
     )
 
 

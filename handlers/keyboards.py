@@ -42,10 +42,13 @@ _COLUMNS = {
 }
 
 
-def language_picker(ctx: LanguageContext) -> InlineKeyboardMarkup:
-    """Every language in its own name, so nobody needs to read a foreign word."""
+def language_picker(
+    ctx: LanguageContext, codes: Sequence[str] = SUPPORTED_LANGUAGES
+) -> InlineKeyboardMarkup:
+    """Every language (of `codes`: those the person's programme offers) in its own name, so
+    nobody needs to read a foreign word."""
     builder = InlineKeyboardBuilder()
-    for code in SUPPORTED_LANGUAGES:
+    for code in codes:
         builder.button(text=endonym(code), callback_data=LanguageCb(code=code, ctx=ctx))
     builder.adjust(3)
     return builder.as_markup()
@@ -75,7 +78,9 @@ def yes_or_no(
 
 
 def consent() -> InlineKeyboardMarkup:
-    return yes_or_no(ConsentCb, "✅ " + _("I agree"), _("Not now"), columns=2)
+    markup = yes_or_no(ConsentCb, "✅ " + _("I agree"), _("Not now"), columns=2)
+    more = _menu_button("🔒 " + _("More about your data"), MenuAction.PRIVACY)
+    return InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, [more]])
 
 
 def step_keyboard(
@@ -165,7 +170,11 @@ def activity_kinds(
     return InlineKeyboardMarkup(inline_keyboard=[*rows, cancel_row])
 
 
-def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
+def main_menu(
+    *, has_pair: bool = False, extra: Sequence[list[InlineKeyboardButton]] = ()
+) -> InlineKeyboardMarkup:
+    """The member's menu; `extra` rows (what only this person can do now) under its
+    grid of buttons."""
     builder = InlineKeyboardBuilder()
     if has_pair:
         builder.button(
@@ -180,6 +189,8 @@ def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
     builder.button(text="🔒 " + _("My data"), callback_data=MenuCb(action=MenuAction.PRIVACY))
     builder.button(text="❓ " + _("Help"), callback_data=MenuCb(action=MenuAction.HELP))
     builder.adjust(2)
+    for row in extra:
+        builder.row(*row)
     # Reaching a person is never more than one tap away.
     for row in reach_buttons():
         builder.row(*row)
@@ -188,3 +199,45 @@ def main_menu(*, has_pair: bool = False) -> InlineKeyboardMarkup:
 
 def forget_confirm() -> InlineKeyboardMarkup:
     return yes_or_no(ForgetCb, "🗑 " + _("Yes, erase my data"), _("No, keep it"), columns=1)
+
+
+def _menu_button(text: str, action: MenuAction) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=MenuCb(action=action).pack())
+
+
+def help_member(*, has_pair: bool) -> InlineKeyboardMarkup:
+    """/help of a member: a button for each thing they can do now, and a way to a person."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if has_pair:
+        rows += [
+            [
+                _menu_button("📅 " + _("Plan a meetup"), MenuAction.MEETUP),
+                _menu_button("🗓 " + _("Our meetups"), MenuAction.MEETUPS),
+            ],
+            [
+                _menu_button("✍️ " + _("Note our hours"), MenuAction.LOG),
+                _menu_button("⏱ " + _("Our hours"), MenuAction.PROGRESS),
+            ],
+            [_menu_button("🤝 " + _("My buddy pair"), MenuAction.PAIR)],
+        ]
+    rows += [
+        [
+            _menu_button("👤 " + _("My profile"), MenuAction.PROFILE),
+            _menu_button("🌐 " + _("Language"), MenuAction.LANGUAGE),
+        ],
+        [_menu_button("🔒 " + _("My data"), MenuAction.PRIVACY)],
+        *reach_buttons(),
+        [_menu_button("🏠 " + _("Menu"), MenuAction.HOME)],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def help_newcomer() -> InlineKeyboardMarkup:
+    """/help of someone who has not finished (or not begun) their profile: go on, or
+    change the language."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_menu_button("▶️ " + _("Continue"), MenuAction.RESUME)],
+            [_menu_button("🌐 " + _("Language"), MenuAction.LANGUAGE)],
+        ]
+    )

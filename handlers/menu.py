@@ -7,19 +7,29 @@ from typing import TYPE_CHECKING
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.staff import is_coordinator
+from domain import pairs as pair_service
+from domain.staff import is_admin, is_coordinator
+from handlers import keyboards
 from handlers.actor import Acting
+from handlers.admin_buttons import admin_button
 from handlers.callbacks import LanguageCb, LanguageContext, MenuAction, MenuCb
 from handlers.common import on_button
-from handlers.coordinator_buttons import home_keyboard
+from handlers.coordinator_buttons import home_keyboard, with_rows
 from handlers.filters import Registered, WithMessage
-from handlers.hours import progress_command
-from handlers.inbox_buttons import reach_buttons
-from handlers.meetups import meetup_command
-from handlers.onboarding import language_command_member, language_saved, start_member
+from handlers.hours import log_command, progress_command
+from handlers.meetups import meetup_command, meetups_command
+from handlers.onboarding import (
+    begin_pressed,
+    consent_more,
+    language_command,
+    language_command_member,
+    language_saved,
+    start_member,
+    start_resume,
+)
 from handlers.onboarding_screens import (
     Onboarding,
     show_summary,
@@ -32,38 +42,27 @@ if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.uow import UnitOfWork
 
 
-def help_text() -> str:
-    return "\n".join(
-        [
-            "<b>" + _("How can I help?") + "</b>",
-            "",
-            "/start – " + _("your place in the programme and the menu"),
-            "/profile – " + _("see or change your answers"),
-            "/meetup – " + _("plan a meetup together"),
-            "/meetups – " + _("your planned meetups"),
-            "/log – " + _("note time you spent together"),
-            "/progress – " + _("your hours toward the goal"),
-            "/language – " + _("change the language"),
-            "/privacy – " + _("what we keep and why"),
-            "/mydata – " + _("download everything we keep about you"),
-            "/forget – " + _("erase your data"),
-            "",
-            _("If something goes wrong, write to a coordinator: tap a button below."),
-        ]
-    )
-
-
-async def help_command(message: Message, user: User | None = None) -> None:
-    """What the person can do and how to reach a coordinator; a coordinator gets their own
-    tools instead of the newcomer's list."""
+async def help_command(message: Message, uow: UnitOfWork, user: User | None = None) -> None:
+    """What the person can do now, as buttons (nobody has to type a command): a member's
+    tools and a way to a coordinator; someone still in their profile goes on with it; a
+    coordinator gets their own tools."""
+    title = "<b>" + _("How can I help?") + "</b>\n\n"
     if is_coordinator(user):
+        tools = home_keyboard()
+        if is_admin(user):  # the admin's way to every programme
+            tools = with_rows(tools, [admin_button()])
+        await message.answer(title + _("Your coordinator tools are below."), reply_markup=tools)
+        return
+    if user is None or user.profile_done_at is None:
         await message.answer(
-            "<b>" + _("How can I help?") + "</b>\n\n" + _("Your coordinator tools are below."),
-            reply_markup=home_keyboard(),
+            title + _("Tap the button to go on. I will ask a few short questions."),
+            reply_markup=keyboards.help_newcomer(),
         )
         return
+    has_pair = await pair_service.pair_of(uow, user) is not None
     await message.answer(
-        help_text(), reply_markup=InlineKeyboardMarkup(inline_keyboard=reach_buttons())
+        title + _("Tap what you want to do. For anything else, write to a coordinator."),
+        reply_markup=keyboards.help_member(has_pair=has_pair),
     )
 
 
@@ -93,6 +92,8 @@ MENU_SCREENS = (
     (MenuAction.MEETUP, meetup_command),
     (MenuAction.PROGRESS, progress_command),
     (MenuAction.HOME, home),
+    (MenuAction.MEETUPS, meetups_command),
+    (MenuAction.LOG, log_command),
 )
 
 
@@ -108,6 +109,20 @@ def create_router() -> Router:
         router.callback_query.register(
             on_button(screen), MenuCb.filter(F.action == action), *member
         )
+    # /help of someone whose profile is not done: go on, or change the language.
+    resume, language = (
+        MenuCb.filter(F.action == MenuAction.RESUME),
+        MenuCb.filter(F.action == MenuAction.LANGUAGE),
+    )
+    for screen, filters in (
+        (start_resume, (resume, Registered())),
+        (language_command_member, (language, Registered())),
+        (language_command, (language,)),
+        # "🔒 More about your data" under the consent, before anything is kept.
+        (consent_more, (MenuCb.filter(F.action == MenuAction.PRIVACY),)),
+    ):
+        router.callback_query.register(on_button(screen), *filters, WithMessage())
+    router.callback_query.register(begin_pressed, resume, WithMessage())
     router.callback_query.register(
         language_saved,
         LanguageCb.filter(F.ctx == LanguageContext.MENU),

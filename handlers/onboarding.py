@@ -17,10 +17,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from domain import onboarding as service
+from domain import programmes
 from domain.clock import Clock
 from domain.detection import DetectorProcess
 from domain.errors import DomainError
+from domain.langid import SUPPORTED_LANGUAGES
 from domain.profile import MULTI_SELECT, Step, steps_for
+from domain.voices import VoiceKey
+from handlers import keyboards
 from handlers.callbacks import (
     PICK_OTHER,
     Answer,
@@ -47,7 +51,9 @@ from handlers.onboarding_screens import (
     show_summary,
     summary_text,
 )
+from handlers.privacy import privacy_command
 from handlers.texts import error_text
+from handlers.voice_buttons import listen_row
 from storage.models import User
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
@@ -78,40 +84,70 @@ async def start_resume(message: Message, state: FSMContext, user: User, locale: 
     await go_to_step(message, state, user, locale, edit=False)
 
 
-async def start(message: Message, command: CommandObject, state: FSMContext) -> None:
+async def start(
+    message: Message, command: CommandObject, state: FSMContext, uow: UnitOfWork
+) -> None:
     """Someone new: remember where they came from, and agree on a language first."""
-    await begin(message, state, command.args)
+    await begin(message, state, command.args, uow=uow)
 
 
-async def begin(message: Message, state: FSMContext, payload: str | None = None) -> None:
+async def begin(
+    message: Message,
+    state: FSMContext,
+    payload: str | None = None,
+    sender: TelegramUser | None = None,
+    uow: UnitOfWork | None = None,
+) -> None:
     """The first screen for someone new, whether they sent /start (with the deep link's
-    payload) or anything else: nobody has to know the command."""
+    payload), anything else, or tapped a button (`sender`: who tapped; a button's message
+    is the bot's own): nobody has to know the command."""
     recruitment = service.parse_start_payload(payload)
     await state.set_state(Onboarding.language)
     await state.update_data(recruit=recruitment.as_data())
-    sender = message.from_user
+    sender = sender or message.from_user
     known = (await state.get_data()).get("language") or supported_locale(
         sender.language_code if sender else None
     )
-    if known:
-        await show_language_confirm(message, known, edit=False)
+    offered = await _offered(state, uow)
+    if known and known in offered:
+        listen = await listen_row(uow, None, VoiceKey.WELCOME, known) if uow else []
+        await show_language_confirm(message, known, edit=False, listen=listen)
     else:
         await show_language_picker(
-            message, ctx=LanguageContext.ONBOARDING, edit=False, unknown=True
+            message, ctx=LanguageContext.ONBOARDING, edit=False, unknown=not known, codes=offered
         )
 
 
-async def language_command_member(message: Message) -> None:
-    await show_language_picker(message, ctx=LanguageContext.MENU, edit=False)
+async def _offered(state: FSMContext, uow: UnitOfWork | None) -> tuple[str, ...]:
+    """The languages offered by the programme the person's link named (or the default)."""
+    if uow is None:
+        return SUPPORTED_LANGUAGES
+    recruitment = service.Recruitment.from_data((await state.get_data()).get("recruit"))
+    return await programmes.languages_for(uow, recruitment.programme_slug)
 
 
-async def language_command(message: Message, state: FSMContext) -> None:
+async def begin_pressed(
+    callback: CallbackQuery, message: Message, state: FSMContext, uow: UnitOfWork
+) -> None:
+    """ "Continue" under /help, from someone the bot does not know yet."""
+    await callback.answer()
+    await begin(message, state, sender=callback.from_user, uow=uow)
+
+
+async def language_command_member(message: Message, uow: UnitOfWork, user: User) -> None:
+    offered = await programmes.languages_of(uow, user)
+    await show_language_picker(message, ctx=LanguageContext.MENU, edit=False, codes=offered)
+
+
+async def language_command(message: Message, state: FSMContext, uow: UnitOfWork) -> None:
     await state.set_state(Onboarding.language)
-    await show_language_picker(message, ctx=LanguageContext.ONBOARDING, edit=False)
+    offered = await _offered(state, uow)
+    await show_language_picker(message, ctx=LanguageContext.ONBOARDING, edit=False, codes=offered)
 
 
-async def other_language(message: Message) -> None:
-    await show_language_picker(message, ctx=LanguageContext.ONBOARDING, edit=True)
+async def other_language(message: Message, state: FSMContext, uow: UnitOfWork) -> None:
+    offered = await _offered(state, uow)
+    await show_language_picker(message, ctx=LanguageContext.ONBOARDING, edit=True, codes=offered)
 
 
 async def language_saved(
@@ -134,17 +170,28 @@ async def language_saved(
     )
     if code is None:
         return
-    if callback_data.ctx is LanguageContext.ONBOARDING:
-        await go_to_step(message, state, user, code, edit=True)
-        return
-    await message.edit_text(
-        "✅ "
-        + _("From now on I will write to you in this language: {language}").format(
-            language=endonym(code)
-        )
+    changed = "✅ " + _("From now on I will write to you in this language: {language}").format(
+        language=endonym(code)
     )
+    if callback_data.ctx is LanguageContext.ONBOARDING:
+        await go_to_step(message, state, user, code, edit=True, note=changed)
+        return
+    await message.edit_text(changed)
     if user.profile_done_at is not None:
         await show_home(message, uow, user, code)
+        return
+    await ask_again(message, state, user, code)
+
+
+async def ask_again(message: Message, state: FSMContext, user: User, locale: str) -> None:
+    """Half-way through the profile: the question that was waiting comes again (in the
+    language just chosen), so nobody is left wondering what to do next."""
+    data = await state.get_data()
+    editing = data.get("editing") and await state.get_state() == Onboarding.profile.state
+    if editing and data.get("step") in {step.value for step in Step}:
+        await show_step(message, user, Step(data["step"]), locale, edit=False)
+        return
+    await go_to_step(message, state, user, locale, edit=False)
 
 
 async def language_chosen(
@@ -153,27 +200,37 @@ async def language_chosen(
     message: Message,
     state: FSMContext,
     i18n: I18n,
+    uow: UnitOfWork,
     locale: str,
 ) -> None:
-    """Someone new picked a language: kept in the conversation until they consent."""
+    """Someone new picked a language (one their programme offers): kept in the
+    conversation until they consent."""
+    offered = await _offered(state, uow)
     code = await language_switched(
-        callback, i18n, locale, lambda: service.contact_language(callback_data.code)
+        callback,
+        i18n,
+        locale,
+        lambda: programmes.offered(service.contact_language(callback_data.code), offered),
     )
     if code is None:
         return
     await state.update_data(language=code)
     await state.set_state(Onboarding.consent)
-    await show_consent(message, edit=True)
+    listen = await listen_row(uow, None, VoiceKey.CONSENT, code)
+    await show_consent(message, edit=True, listen=listen)
 
 
-async def language_typed(message: Message, i18n: I18n, detector: DetectorProcess) -> None:
+async def language_typed(
+    message: Message, i18n: I18n, detector: DetectorProcess, uow: UnitOfWork
+) -> None:
     """Someone typed instead of tapping: their words tell us their language."""
     sender: TelegramUser | None = message.from_user
     prior = sender.language_code if sender else None
     detection = await detector.detect(message.text or "", prior=prior)
     if detection.sure and detection.language:
         i18n.current_locale = detection.language
-        await show_language_confirm(message, detection.language, edit=False)
+        listen = await listen_row(uow, None, VoiceKey.WELCOME, detection.language)
+        await show_language_confirm(message, detection.language, edit=False, listen=listen)
         return
     await show_language_picker(
         message,
@@ -212,7 +269,8 @@ async def consent_given(
 async def consent_refused(message: Message, state: FSMContext) -> None:
     await state.clear()  # nothing personal was stored, and now nothing is kept at all
     await message.edit_text(
-        _("No problem. Nothing about you was saved. If you change your mind, just send /start.")
+        _("No problem. Nothing about you was saved. If you change your mind, just send /start."),
+        reply_markup=keyboards.help_newcomer(),
     )
 
 
@@ -222,8 +280,17 @@ async def stale_button(callback: CallbackQuery, locale: str) -> None:
     await callback.answer(error_text("stale_button", {}, locale))
 
 
-async def consent_typed(message: Message) -> None:
-    await show_consent(message, edit=False)
+async def consent_more(message: Message, state: FSMContext, uow: UnitOfWork, locale: str) -> None:
+    """ "🔒 More about your data" under the consent: the privacy notice, then the question
+    again below it, so the answer is one tap away."""
+    await privacy_command(message)
+    if await state.get_state() == Onboarding.consent.state:
+        await consent_typed(message, uow, locale)
+
+
+async def consent_typed(message: Message, uow: UnitOfWork, locale: str) -> None:
+    listen = await listen_row(uow, None, VoiceKey.CONSENT, locale)
+    await show_consent(message, edit=False, listen=listen)
 
 
 # --- profile steps -------------------------------------------------------------------------
@@ -235,7 +302,8 @@ async def step_stopped(message: Message, state: FSMContext) -> None:
         _(
             "Okay, we stop here for now. Your answers are saved. Send /start when you "
             "want to continue, or /forget to erase them."
-        )
+        ),
+        reply_markup=keyboards.help_newcomer(),
     )
 
 

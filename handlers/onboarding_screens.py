@@ -4,6 +4,7 @@ handlers/onboarding.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aiogram.fsm.context import FSMContext
@@ -14,12 +15,16 @@ from aiogram.utils.i18n import gettext as _
 
 from domain import onboarding as service
 from domain import pairs as pair_service
+from domain.langid import SUPPORTED_LANGUAGES
 from domain.profile import Step, steps_for
+from domain.voices import VoiceKey
 from handlers import keyboards
 from handlers.callbacks import LanguageContext
 from handlers.common import q
 from handlers.i18n import endonym, is_rtl, isolate
 from handlers.texts import choice_label, field_title, role_name, step_question
+from handlers.voice_buttons import Rows, listen_row
+from handlers.waiting_buttons import member_rows
 from storage.models import Role, User, UserStatus
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
@@ -42,7 +47,7 @@ async def _send_or_edit(
         await target.answer(text, reply_markup=markup)
 
 
-def _greeting() -> str:
+def greeting() -> str:
     return _(
         "Hello! 👋 I am the buddy bot. I help people who are new in Brussels to meet a "
         "buddy: someone who lives here and likes to show you the city and practise Dutch "
@@ -50,13 +55,21 @@ def _greeting() -> str:
     )
 
 
-async def show_language_confirm(target: Message, code: str, *, edit: bool) -> None:
+def _with(markup: InlineKeyboardMarkup, rows: Rows) -> InlineKeyboardMarkup:
+    """`markup` with `rows` (the 🔊 row, when there is one) at the bottom."""
+    return InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, *rows])
+
+
+async def show_language_confirm(
+    target: Message, code: str, *, edit: bool, listen: Rows = ()
+) -> None:
     text = (
-        _greeting()
+        greeting()
         + "\n\n"
         + _("Shall we continue in this language: {language}?").format(language=endonym(code))
     )
-    await _send_or_edit(target, text, keyboards.language_confirm(code), edit=edit)
+    markup = _with(keyboards.language_confirm(code), listen)
+    await _send_or_edit(target, text, markup, edit=edit)
 
 
 # The header of the picker for someone whose language is not known yet: the same line in
@@ -76,36 +89,43 @@ def multilingual(message: str) -> str:
 
 
 async def show_language_picker(
-    target: Message, *, ctx: LanguageContext, edit: bool, note: str = "", unknown: bool = False
+    target: Message,
+    *,
+    ctx: LanguageContext,
+    edit: bool,
+    note: str = "",
+    unknown: bool = False,
+    codes: Sequence[str] = SUPPORTED_LANGUAGES,
 ) -> None:
-    """Every language by its own name. The line above is in the current language, or, for
-    someone whose language is not known (`unknown`), in several languages and scripts."""
+    """Every language (of `codes`, those the programme offers) by its own name. The line
+    above is in the current language, or, for someone whose language is not known
+    (`unknown`), in several languages and scripts."""
     header = multilingual("Choose your language:") if unknown else _("Choose your language:")
     text = (note + "\n\n" if note else "") + "🌐 " + header
-    await _send_or_edit(target, text, keyboards.language_picker(ctx), edit=edit)
+    await _send_or_edit(target, text, keyboards.language_picker(ctx, codes), edit=edit)
 
 
-async def show_consent(target: Message, *, edit: bool) -> None:
-    text = "\n\n".join(
+def consent_text() -> str:
+    return "\n\n".join(
         [
             "<b>" + _("Before we start") + "</b>",
+            # Short enough for 60 words in every language; the rest (what we keep, /mydata,
+            # /forget) is behind "🔒 More".
             _(
-                "To find a good buddy for you, I will ask a few short questions: your first "
-                "name, where you live, the languages you speak, what you like to do and when "
-                "you are free."
+                "I will ask a few short questions: your first name, where you live, your "
+                "languages, what you like to do and when you are free."
             ),
             _(
                 "Only the coordinators of the buddy programme see your answers. We never ask "
                 "about your papers, religion, health or who you love."
             ),
-            _(
-                "You can see everything we keep about you with /mydata and erase it at any "
-                "time with /forget."
-            ),
             _("Do you agree?"),
         ]
     )
-    await _send_or_edit(target, text, keyboards.consent(), edit=edit)
+
+
+async def show_consent(target: Message, *, edit: bool, listen: Rows = ()) -> None:
+    await _send_or_edit(target, consent_text(), _with(keyboards.consent(), listen), edit=edit)
 
 
 async def show_step(
@@ -124,7 +144,7 @@ async def show_step(
     markup = keyboards.step_keyboard(
         step, service.choices(step), chosen, locale, can_go_back=step is not first
     )
-    text = (note + "\n\n" if note else "") + step_question(step)
+    text = (note + "\n\n" if note else "") + step_question(step, user.role)
     await _send_or_edit(target, text, markup, edit=edit)
 
 
@@ -174,6 +194,11 @@ async def status_text(uow: UnitOfWork, user: User, locale: str) -> str:
             "A coordinator will introduce you to someone who fits you.",
             waiting,
         ).format(count=q(waiting, locale))
+    if user.role == Role.NEWCOMER.value and user.status == UserStatus.PAUSED.value:
+        return _(
+            "You paused your search for a buddy; your place is kept. Tap “I'm ready again” "
+            "when you want us to look again."
+        )
     if user.status == UserStatus.MATCHED.value:
         return _("Welcome back, {name}! You have a buddy pair.").format(
             name=q(user.first_name or "", locale)
@@ -184,7 +209,9 @@ async def status_text(uow: UnitOfWork, user: User, locale: str) -> str:
 async def show_home(target: Message, uow: UnitOfWork, user: User, locale: str) -> None:
     text = await status_text(uow, user, locale) + "\n\n" + _("What would you like to do?")
     has_pair = await pair_service.pair_of(uow, user) is not None
-    await target.answer(text, reply_markup=keyboards.main_menu(has_pair=has_pair))
+    listen = await listen_row(uow, user, VoiceKey.PROGRAMME, locale) if not has_pair else []
+    markup = _with(keyboards.main_menu(has_pair=has_pair, extra=member_rows(user)), listen)
+    await target.answer(text, reply_markup=markup)
 
 
 async def go_to_step(
@@ -206,4 +233,5 @@ async def go_to_step(
         return
     await state.set_state(Onboarding.profile)
     await state.update_data(step=step.value)
+    service.suggest(user, step)
     await show_step(target, user, step, locale, edit=edit, note=note)

@@ -149,7 +149,12 @@ def choice_label(step: Step, value: str, locale: str) -> str:
             return value
 
 
-def step_question(step: Step) -> str:
+def step_question(step: Step, role: str | None = None) -> str:
+    if step is Step.GENDER and role != "buddy":
+        return _(
+            "Are you a woman or a man? Then I can write to you in the right form. "
+            "You may choose “I prefer not to say”."
+        )
     questions = {
         Step.ROLE: _("Are you new in Brussels, or would you like to be a buddy for a newcomer?"),
         Step.NAME: _("What is your first name? Please type it below."),
@@ -197,6 +202,7 @@ def error_text(key: str, params: dict[str, object], locale: str) -> str:
         "profile_incomplete": _("A few answers are still missing."),
         "role_fixed": _("Your role cannot be changed here. Please ask a coordinator."),
         "stale_button": _("This button is no longer active."),
+        "channel_name": _("Please type a name of at least two letters or digits."),
         "need_one": _("Please choose at least one."),
         "not_registered": _("Please send /start first."),
         "coordinators_only": _("This is only for coordinators."),
@@ -301,6 +307,11 @@ def reason_text(key: str, params: dict[str, str | int], locale: str) -> str:
             return _("buddy gender preference respected")
         case "waiting_time":
             weeks = int(params.get("weeks", 0))
+            days = int(params.get("days", 0))
+            if weeks == 0 and days:  # waiting counts by the day (domain.matching)
+                return ngettext("waiting for {count} day", "waiting for {count} days", days).format(
+                    count=isolate(days, locale)
+                )
             return ngettext("waiting for {count} week", "waiting for {count} weeks", weeks).format(
                 count=isolate(weeks, locale)
             )

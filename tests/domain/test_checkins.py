@@ -132,6 +132,7 @@ async def test_the_onboarding_check_in_is_made_once_and_waits_for_quiet_hours(
         person = await world.member(uow, nadia.id)
         person.profile_done_at = None
         person.dutch_level, person.gender_preference = "beginner", "none"
+        person.gender = "woman"
         await uow.commit()
     for _ in range(2):
         await world.act(nadia.id, lambda uow, me: onboarding.confirm_profile(uow, me, night))

@@ -38,6 +38,7 @@ def _answer_newcomer(person: User) -> None:
     service.toggle(person, Step.INTERESTS, "sport")
     service.toggle(person, Step.AVAILABILITY, "weekend")
     service.set_single(person, Step.DUTCH_LEVEL, "beginner")
+    service.set_single(person, Step.GENDER, "woman")
     service.set_single(person, Step.GENDER_PREFERENCE, "none")
 
 
@@ -106,7 +107,11 @@ async def test_next_step_walks_the_newcomer_questions_in_order(
         assert service.next_step(person) is Step.MUNICIPALITY
         service.set_single(person, Step.MUNICIPALITY, "21015")
         assert service.next_step(person) is Step.LANGUAGES
+        # The contact language (French) comes ticked when the question is shown.
+        service.suggest(person, Step.LANGUAGES)
+        assert person.languages == ["fr"]
         # Ticking and unticking leaves the question open; "Done" needs one choice.
+        service.toggle(person, Step.LANGUAGES, "fr")
         service.toggle(person, Step.LANGUAGES, "ar")
         service.toggle(person, Step.LANGUAGES, "ar")
         assert service.next_step(person) is Step.LANGUAGES
@@ -123,6 +128,8 @@ async def test_next_step_walks_the_newcomer_questions_in_order(
         service.toggle(person, Step.INTERESTS, "sport")
         service.toggle(person, Step.AVAILABILITY, "weekend")
         service.set_single(person, Step.DUTCH_LEVEL, "beginner")
+        assert service.next_step(person) is Step.GENDER  # for the grammatical form
+        service.set_single(person, Step.GENDER, "unsaid")
         assert service.next_step(person) is Step.GENDER_PREFERENCE
         service.set_single(person, Step.GENDER_PREFERENCE, "none")
         assert service.next_step(person) is None
@@ -138,6 +145,7 @@ async def test_a_buddy_from_a_deep_link_starts_at_the_name_and_is_asked_about_ca
         _answer_newcomer(person)
         person.role = Role.BUDDY.value
         person.gender_preference = None
+        person.gender = None
         assert service.next_step(person) is Step.GENDER
         service.set_single(person, Step.GENDER, "unsaid")
         assert service.next_step(person) is Step.CAPACITY

@@ -25,6 +25,16 @@ def buttons_data(message: BotMessage) -> list[str]:
     return [data_of(b) for row in message.inline_keyboard for b in row]
 
 
+def ticked(message: BotMessage) -> set[str]:
+    """The values of a multi-select question shown as chosen (✅) on this keyboard."""
+    return {
+        data_of(b).rsplit(":", 1)[-1]
+        for row in message.inline_keyboard
+        for b in row
+        if str(b.get("text", "")).startswith("✅")
+    }
+
+
 def latest_with_keyboard(user: SimulatedUser) -> BotMessage:
     for message in reversed(user.messages):
         if message.inline_keyboard:
@@ -101,6 +111,9 @@ async def onboard(
     await say(user, name)
     await tap(user, f"step:municipality:{municipality}")
     for code in languages:
+        if code not in ticked(latest_with_keyboard(user)):  # the contact language comes ticked
+            await tap(user, f"step:languages:{code}")
+    for code in ticked(latest_with_keyboard(user)) - set(languages):
         await tap(user, f"step:languages:{code}")
     await tap(user, "step:languages:_done")
     for kind in interests:
@@ -111,8 +124,8 @@ async def onboard(
     await tap(user, "step:availability:_done")
     await tap(user, f"step:dutch_level:{dutch_level}")
     effective_role = role or ("buddy" if (start_args or "").startswith("bd-") else "newcomer")
+    await tap(user, f"step:gender:{gender}")
     if effective_role == "buddy":
-        await tap(user, f"step:gender:{gender}")
         await tap(user, f"step:capacity:{capacity}")
     else:
         await tap(user, f"step:gender_preference:{gender_preference}")

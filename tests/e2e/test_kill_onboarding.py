@@ -66,14 +66,14 @@ async def test_kill_9_after_every_acknowledgement_loses_no_answer(
         ("step:role:newcomer", has("role", "newcomer")),
         ("name:Zofia", has("first_name", "Zofia")),
         ("step:municipality:21015", has("municipality", "21015")),
-        ("step:languages:pl", has("languages", "pl")),
-        ("step:languages:fr", has("languages", "fr")),
+        ("step:languages:pl", has("languages", "pl")),  # French, the contact language, is ticked
         ("step:languages:_done", has("languages", "fr")),
         ("step:interests:sport", has("interests", "sport")),
         ("step:interests:_done", has("interests", "sport")),
         ("step:availability:weekend", has("availability", "weekend")),
         ("step:availability:_done", has("availability", "weekend")),
         ("step:dutch_level:beginner", has("dutch_level", "beginner")),
+        ("step:gender:woman", has("gender", "woman")),
         ("step:gender_preference:none", has("gender_preference", "none")),
         ("sum:confirm:", lambda u, _d: u is not None and u.profile_done_at is not None),
     ]
