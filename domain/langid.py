@@ -38,12 +38,19 @@ from typing import Literal
 from lingua import Language, LanguageDetectorBuilder
 from lingua import LanguageDetector as _LinguaDetector
 
+from domain.languages import (
+    language,
+    language_for_tag,
+    offered_codes,
+    registered_codes,
+    registry,
+)
 from domain.scripts import (
-    SCRIPT_CANDIDATES,
     has_foreign_letters,
     lingua_input,
     looks_amharic,
     rule_language,
+    script_candidates,
     words_of,
 )
 
@@ -57,9 +64,9 @@ __all__ = [
     "normalize_language_code",
 ]
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = (
-    "nl", "en", "fr", "ar", "tr", "ro", "uk", "ru", "es", "pl", "fa", "ti",
-)  # fmt: skip
+# The offered contact languages, in the registry's order (locales/languages.toml): a
+# detection only ever names one of these.
+SUPPORTED_LANGUAGES: tuple[str, ...] = offered_codes()
 
 AccuracyMode = Literal["high", "low"]
 
@@ -75,20 +82,25 @@ AccuracyMode = Literal["high", "low"]
 # high accuracy is the default; the memory is paid once per process.
 DEFAULT_MODE: AccuracyMode = "high"
 
-_LINGUA_LANGUAGES: dict[str, Language] = {
-    "nl": Language.DUTCH,
-    "en": Language.ENGLISH,
-    "fr": Language.FRENCH,
-    "ar": Language.ARABIC,
-    "tr": Language.TURKISH,
-    "ro": Language.ROMANIAN,
-    "uk": Language.UKRAINIAN,
-    "ru": Language.RUSSIAN,
-    "es": Language.SPANISH,
-    "pl": Language.POLISH,
-    "fa": Language.PERSIAN,
-}
-_CODE_OF: dict[Language, str] = {lang: code for code, lang in _LINGUA_LANGUAGES.items()}
+
+def _lingua_languages(codes: tuple[str, ...]) -> dict[str, Language]:
+    """The lingua models for `codes`, by the registry's `lingua` field."""
+    return {
+        lang.code: getattr(Language, lang.lingua)
+        for lang in registry()
+        if lang.lingua and lang.code in codes
+    }
+
+
+def _variant_of(found: Detection, prior_code: str | None) -> Detection:
+    """A regional variant the text cannot tell apart from its parent (Dari, fa_AF, and
+    Persian) is the client's choice: Persian detected for a Dari client is Dari."""
+    if found.language is None or prior_code is None or prior_code == found.language:
+        return found
+    entry = language(prior_code)
+    if entry is not None and entry.fallback == found.language:
+        return Detection(prior_code, found.confidence, found.sure)
+    return found
 
 
 @dataclass(frozen=True)
@@ -108,31 +120,6 @@ class Detection:
 
 # --- language codes ---------------------------------------------------------
 
-# Codes Telegram clients (IETF tags) may send for a supported language under
-# another name: Dari and the Persian macrolanguage are Persian here.
-_CODE_ALIASES: dict[str, str] = {
-    "prs": "fa",
-    "pes": "fa",
-    "fas": "fa",
-    "per": "fa",
-    "tir": "ti",
-    "nld": "nl",
-    "dut": "nl",
-    "eng": "en",
-    "fra": "fr",
-    "fre": "fr",
-    "ara": "ar",
-    "arb": "ar",
-    "tur": "tr",
-    "ron": "ro",
-    "rum": "ro",
-    "mo": "ro",
-    "ukr": "uk",
-    "rus": "ru",
-    "spa": "es",
-    "pol": "pl",
-}
-
 
 def normalize_language_code(code: str | None) -> str | None:
     """Map a Telegram ``language_code`` (an IETF tag) to a supported code.
@@ -140,11 +127,7 @@ def normalize_language_code(code: str | None) -> str | None:
     "en-GB" -> "en", "fa-IR" -> "fa", "prs" (Dari) -> "fa"; an unsupported
     language ("pt-BR") or nothing gives None.
     """
-    if not code:
-        return None
-    primary = code.strip().replace("_", "-").split("-", 1)[0].lower()
-    primary = _CODE_ALIASES.get(primary, primary)
-    return primary if primary in SUPPORTED_LANGUAGES else None
+    return language_for_tag(code, SUPPORTED_LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -173,6 +156,10 @@ class _Thresholds:
         return needed - self.prior_bonus if agrees_with_prior else needed
 
 
+# How many times likelier than the likeliest decoy language the top answer must be to
+# be sure (bench/langid.py --languages offered, foreign texts).
+_DECOY_MARGIN = 1.5
+
 _THRESHOLDS: dict[AccuracyMode, _Thresholds] = {
     "high": _Thresholds(
         many_candidates=(0.75, 0.65, 0.60),
@@ -196,13 +183,33 @@ class LanguageDetector:
     models (see :data:`DEFAULT_MODE`): use :func:`get_detector`.
     """
 
-    def __init__(self, mode: AccuracyMode = DEFAULT_MODE, *, preload: bool = True) -> None:
-        """Build the lingua detector; ``preload`` loads every model now."""
+    def __init__(
+        self,
+        mode: AccuracyMode = DEFAULT_MODE,
+        *,
+        preload: bool = True,
+        languages: tuple[str, ...] | None = None,
+        decoys: tuple[str, ...] | None = None,
+    ) -> None:
+        """Build the lingua detector; ``preload`` loads every model now. ``languages``
+        (default: the offered ones) are the only answers it may give; the benchmark and
+        tests pass every registered language to measure the ones not offered yet.
+        ``decoys`` (default: the registered languages not in ``languages``) are detected
+        too, so that a Bulgarian or Portuguese text is recognised as such and answered
+        "unsure" instead of being taken for Russian or Spanish."""
         if mode not in _THRESHOLDS:
             raise ValueError(f"unknown accuracy mode {mode!r}")
         self.mode: AccuracyMode = mode
+        self.languages: tuple[str, ...] = languages or SUPPORTED_LANGUAGES
+        if decoys is None:
+            decoys = tuple(code for code in registered_codes() if code not in self.languages)
+        # Everything detected: the answers, then the decoys.
+        self._known: tuple[str, ...] = (*self.languages, *decoys)
         self._thresholds = _THRESHOLDS[mode]
-        builder = LanguageDetectorBuilder.from_languages(*_LINGUA_LANGUAGES.values())
+        self._candidates = script_candidates(self._known)
+        lingua_languages = _lingua_languages(self._known)
+        self._code_of = {lang: code for code, lang in lingua_languages.items()}
+        builder = LanguageDetectorBuilder.from_languages(*lingua_languages.values())
         if mode == "low":
             builder = builder.with_low_accuracy_mode()
         if preload:
@@ -219,41 +226,57 @@ class LanguageDetector:
         choice lowers the confidence needed a little; it never makes a text
         sure on its own.
         """
-        prior_code = normalize_language_code(prior)
+        prior_code = language_for_tag(prior, self.languages)
+        found = _variant_of(self._detect(text, prior_code), prior_code)
+        if found.language is not None and found.language not in self.languages:
+            # A decoy won: the text is in a language the bot does not speak (yet).
+            return Detection(prior_code, 0.0, False)
+        return found
+
+    def _detect(self, text: str, prior_code: str | None) -> Detection:
         found = words_of(text)
         if found is None:
             return Detection(None, 0.0, False)
         script, words = found.script, found.words
-        candidates = SCRIPT_CANDIDATES.get(script)
-        ruled = rule_language(script, words)
+        candidates = self._candidates.get(script)
+        ruled = rule_language(script, words, self._known, self.languages)
         if ruled == "ti" and looks_amharic(words):
             return Detection("ti", 0.5, False)
-        if ruled is not None and not has_foreign_letters(script, words):
+        if ruled is not None and not has_foreign_letters(script, words, self._known):
             return Detection(ruled, 1.0, True)
         if candidates is None:
             return Detection(None, 0.0, False)
 
-        lingua_text, trusted = lingua_input(script, words)
-        scores = self._scores(lingua_text, candidates)
-        top = max(scores, key=lambda code: scores[code])
+        lingua_text, trusted = lingua_input(script, words, self._known)
+        every = self._scores(lingua_text, candidates)
+        top = max(every, key=lambda code: every[code])
+        # The thresholds were tuned over the answers: weigh the answers among
+        # themselves, and let a decoy close behind the top one make it unsure.
+        scores = {code: v for code, v in every.items() if code in self.languages} or every
+        decoy = max((v for code, v in every.items() if code not in scores), default=0.0)
+        total = sum(scores.values()) or 1.0
+        scores = {code: v / total for code, v in scores.items()}
         thresholds = self._thresholds
         needed = thresholds.confidence_needed(
-            len(words), len(candidates), agrees_with_prior=top == prior_code
+            len(words), len(scores), agrees_with_prior=top == prior_code
         )
         if (
             trusted
             and not found.romanized
             and found.letters >= thresholds.min_letters
+            and top in scores
             and scores[top] >= needed
+            and every[top] >= _DECOY_MARGIN * decoy
         ):
             return Detection(top, scores[top], True)
+        top = max(scores, key=lambda code: scores[code])
         if prior_code in scores:
             # Unsure: the client language wins unless lingua all but rules it out.
             weighted = {
                 code: value * (thresholds.prior_weight if code == prior_code else 1.0)
                 for code, value in scores.items()
             }
-            total = sum(weighted.values())
+            total = sum(weighted.values()) or 1.0
             best = max(weighted, key=lambda code: weighted[code])
             return Detection(best, weighted[best] / total, False)
         return Detection(top, scores[top], False)
@@ -262,7 +285,7 @@ class LanguageDetector:
         """lingua's confidence values over ``candidates``, summing to 1."""
         values = {code: 0.0 for code in candidates}
         for value in self._lingua.compute_language_confidence_values(text):
-            code = _CODE_OF.get(value.language)
+            code = self._code_of.get(value.language)
             if code in values:
                 values[code] = value.value
         total = sum(values.values())

@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from domain.errors import DomainError
-from domain.langid import SUPPORTED_LANGUAGES
+from domain.languages import registered_codes
 from domain.matching import ACTIVITY_KINDS, AVAILABILITY_SLOTS, GENDERS
 
 # The activity kinds, availability slots and genders are the ones matching scores on.
@@ -15,7 +15,9 @@ AVAILABILITY = AVAILABILITY_SLOTS
 DUTCH_LEVELS = ("none", "beginner", "conversation", "fluent")
 GENDER_PREFERENCES = ("none", "woman", "man")
 CAPACITIES = ("1", "2", "3")
-SPOKEN_LANGUAGES = SUPPORTED_LANGUAGES
+# Every registered language, offered or not: a buddy who speaks Lingala helps a Lingala
+# speaker even before the bot writes Lingala (locales/languages.toml).
+SPOKEN_LANGUAGES = registered_codes()
 ELSEWHERE = "other"
 NAME_MAX = 40  # letters: longer than any first name, shorter than a sentence
 NAME_WORDS = 3  # "Anna", "Mohammed Ali", "Marie-Claire de"; more is a sentence
@@ -31,7 +33,7 @@ class Step(enum.StrEnum):
     INTERESTS = "interests"
     AVAILABILITY = "availability"
     DUTCH_LEVEL = "dutch_level"
-    GENDER = "gender"  # buddies: their own gender, optional
+    GENDER = "gender"  # everyone's own gender, optional: wording, and for buddies matching
     GENDER_PREFERENCE = "gender_preference"  # newcomers: the buddy they prefer, optional
     CAPACITY = "capacity"  # buddies: how many newcomers at once
 
@@ -53,7 +55,9 @@ def steps_for(role: str | None) -> tuple[Step, ...]:
     )
     if role == "buddy":
         return (*common, Step.GENDER, Step.CAPACITY)
-    return (*common, Step.GENDER_PREFERENCE)
+    # A newcomer's own gender lets the messages address them in the right grammatical
+    # form (Arabic, French, Ukrainian...); "I prefer not to say" keeps them neutral.
+    return (*common, Step.GENDER, Step.GENDER_PREFERENCE)
 
 
 _LINK = re.compile(r"(https?:|www\.|t\.me|\.com\b|\.be\b|@|/)", re.IGNORECASE)

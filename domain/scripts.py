@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
+from domain.languages import offered_codes, registry
+
 # --- scripts and letter rules -----------------------------------------------
 
 
@@ -21,11 +23,18 @@ class _Script(Enum):
     OTHER = "other"
 
 
-SCRIPT_CANDIDATES: dict[_Script, tuple[str, ...]] = {
-    _Script.LATIN: ("nl", "en", "fr", "tr", "ro", "es", "pl"),
-    _Script.CYRILLIC: ("uk", "ru"),
-    _Script.ARABIC: ("ar", "fa"),
-}
+def script_candidates(offered: tuple[str, ...]) -> dict[_Script, tuple[str, ...]]:
+    """The offered languages lingua knows, by script, in the registry's order (Latin: nl
+    en fr tr ro es pl ...). Languages lingua lacks (Tigrinya, Amharic, Pashto, Dari,
+    Kurdish, Lingala) are decided by the letter and word rules below."""
+    found: dict[_Script, list[str]] = {}
+    for lang in registry():
+        if lang.lingua and lang.code in offered:
+            found.setdefault(_Script(lang.script), []).append(lang.code)
+    return {script: tuple(codes) for script, codes in found.items()}
+
+
+SCRIPT_CANDIDATES: dict[_Script, tuple[str, ...]] = script_candidates(offered_codes())
 
 
 # Arabic script leaves out short vowels and Ethiopic writes a syllable per
@@ -58,22 +67,59 @@ def _script_of(char: str) -> _Script:
 # Serbian, Macedonian, Bulgarian; Pashto, Urdu, Sorani Kurdish).
 _FOREIGN_LETTERS: dict[_Script, frozenset[str]] = {
     _Script.LATIN: frozenset("ßäãõåæøðþřěůčšžőűāēīūėųįľĺŕġħ"),
-    _Script.CYRILLIC: frozenset("ўђћџјљњѓќѕ"),
+    _Script.CYRILLIC: frozenset("ўђћџјљњѓќѕѝ"),
     _Script.ARABIC: frozenset("ټډړږښګڼۍېځڅٹڈڑںےہۂۃھڕڵۆێە"),
 }
+# Letters of those that belong to a registered language: foreign only while it is not
+# offered (a Pashto text is "foreign" until Pashto is offered, then it is Pashto).
+_OWN_LETTERS: dict[str, frozenset[str]] = {
+    "pt": frozenset("ãõ"),
+    "bg": frozenset("ѝ"),
+    # Pashto's own letters (ټ ډ ړ ږ ښ ګ ڼ ځ څ ۍ ې): Persian and Arabic have none of them.
+    "ps": frozenset("ټډړږښګڼۍېځڅ"),
+}
+_PASHTO_ONLY = _OWN_LETTERS["ps"]
+# Decoys: frequent words of unsupported languages people in Brussels write (German,
+# Hungarian, Belarusian) that no registered language uses. A text with one is never
+# sure: lingua would otherwise read "danke schön" as Turkish and "Дзякуй" as Ukrainian.
+_DECOY_WORDS = frozenset(
+    """
+    ich nicht und wir uns ist danke bitte schön sehr auch geht haben habe wohne bin
+    mein meine dein heute gut guten jetzt immer samstag sonntag treffen bibliothek
+    köszönöm szépen vagy hogy vagyok lakom éve igen nem köszi szia
+    дзякуй вельмі калі ласка добры дзень жыву мяне цябе
+    """.split()
+)
+# Everyday Pashto words written without Pashto's own letters (I, you, am, is, when,
+# yes, thank you, tomorrow, why, here, there): Persian does not use them.
+_PASHTO_WORDS = frozenset("زه یم یې دی ده کله هو مننه سبا ولې دلته هلته".split())
 # Amharic shares the Ethiopic script with Tigrinya. Tigrinya alone writes the
 # ቐ and ኸ series and ኣ for a word-initial a; these everyday Amharic words
 # (is, are, how, thank you, yes, I, fine, what) are not Tigrinya.
 _TIGRINYA_LETTERS = frozenset(
     [chr(cp) for cp in range(0x1250, 0x125E)] + [chr(cp) for cp in range(0x12B8, 0x12C6)] + ["ኣ"]
 )
-_AMHARIC_WORDS = frozenset("ነው ናቸው ነህ ነሽ ነኝ እንዴት አመሰግናለሁ አዎ እኔ ደህና ምን".split())
-
+_AMHARIC_WORDS = frozenset(
+    """ነው ናቸው ነህ ነሽ ነኝ እንዴት አመሰግናለሁ አዎ እኔ ደህና ምን ነዎት እፈልጋለሁ
+    አለ የለም ይህ ያ እና ግን ብቻ ጋር ውስጥ ነገ ዛሬ ትናንት ጥሩ ስሜ ስምህ ስምሽ እባክህ
+    እባክሽ እባክዎ መቼ የት እንደ ሁሉ ለምን ስራ ወደ እዚህ እዚያ አሁን ደግሞ በጣም ጓደኛ""".split()
+)
+# Amharic verb endings Tigrinya does not have: first person singular and plural
+# ("እፈልጋለሁ", "እንችላለን"), perfect "-ኛል"/"-ናል".
+_AMHARIC_ENDINGS = ("ለሁ", "ላለን", "ኛል", "ናል")
+# Everyday Tigrinya words that Amharic does not use (is, are, how, thank you, yes, I,
+# what, good, today, tomorrow, where, when, please, name): when Amharic is offered too,
+# a Tigrinya text without Tigrinya-only letters needs one of these to be sure.
+_TIGRINYA_WORDS = frozenset(
+    """እዩ እየ እዮም ከመይ የቐንየለይ የቐንየልና እወ ኣነ እንታይ ጽቡቕ ሎሚ ጽባሕ
+    ኣበይ መዓስ በጃኻ በጃኺ ሽመይ ሽምካ ሽምኪ ደሓን ኣሎኹ ኣለኹ የለን ምሳኻ ምሳኺ""".split()
+)
 _UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = frozenset("ыэёЫЭЁ")
 # Russian writes ъ only before е ё ю я ("объявление"); Bulgarian writes it
 # as a vowel anywhere ("съм"), and Bulgarian is not supported.
 _BULGARIAN_HARD_SIGN = re.compile(r"ъ(?![еёюяЕЁЮЯ])", re.IGNORECASE)
+_RUSSIAN_HARD_SIGN = re.compile(r"ъ(?=[еёюяЕЁЮЯ])", re.IGNORECASE)
 # What a Persian keyboard types for ye and kaf, and letters Arabic lacks.
 # چ and گ are left out: Gulf and Iraqi Arabic write them too.
 _PERSIAN_ONLY = frozenset("پژکی")
@@ -186,39 +232,134 @@ def _has_any(words: Iterable[str], chars: frozenset[str]) -> bool:
     return any(ch in chars for word in words for ch in word)
 
 
-def rule_language(script: _Script, words: tuple[str, ...]) -> str | None:
-    """A language that the letters alone decide, or None."""
+def rule_language(
+    script: _Script,
+    words: tuple[str, ...],
+    offered: tuple[str, ...] | None = None,
+    answers: tuple[str, ...] | None = None,
+) -> str | None:
+    """A language of `offered` (the languages detected, decoys included) that the letters
+    (or, for languages lingua lacks, frequent words) alone decide, or None.
+
+    Ethiopic script is Tigrinya unless Amharic is among the `answers` (the languages
+    the bot may answer in): while Amharic is not, an Amharic text is "Tigrinya, unsure"
+    (see looks_amharic); once it is, Tigrinya needs letters or words of its own."""
+    offered = offered_codes() if offered is None else offered
+    ruled = _rule(script, words, offered, offered if answers is None else answers)
+    return ruled if ruled in offered else None
+
+
+def _rule(
+    script: _Script, words: tuple[str, ...], offered: tuple[str, ...], answers: tuple[str, ...]
+) -> str | None:
     if script is _Script.ETHIOPIC:
+        if "am" in answers:
+            if looks_amharic(words):
+                return "am"
+            # Both offered: Tigrinya needs its own letters or words to be decided.
+            return "ti" if _looks_tigrinya(words) else None
         return "ti"  # whether it is sure: see looks_amharic
     if script is _Script.CYRILLIC:
         uk, ru = _has_any(words, _UKRAINIAN_ONLY), _has_any(words, _RUSSIAN_ONLY)
         if uk != ru:
             return "uk" if uk else "ru"
+        if "bg" in offered and not (uk or ru):
+            if _is_bulgarian(words):
+                return "bg"
+            if any(_RUSSIAN_HARD_SIGN.search(w) for w in words):
+                return "ru"  # "объявление": Bulgarian writes ъ only as a vowel
     if script is _Script.ARABIC:
+        if "ps" in offered and (
+            _has_any(words, _PASHTO_ONLY) or any(w in _PASHTO_WORDS for w in words)
+        ):
+            return "ps"
         fa, ar = _has_any(words, _PERSIAN_ONLY), _has_any(words, _ARABIC_ONLY)
         if fa != ar:
             return "fa" if fa else "ar"
+    if script is _Script.LATIN:
+        return _latin_word_rule(words, offered)
+    return None
+
+
+def _looks_tigrinya(words: tuple[str, ...]) -> bool:
+    if _has_any(words, _TIGRINYA_LETTERS):
+        return True
+    return any(word.strip("።፣፤፥፧?!") in _TIGRINYA_WORDS for word in words)
+
+
+def _is_bulgarian(words: tuple[str, ...]) -> bool:
+    return any(_BULGARIAN_HARD_SIGN.search(w) or "ѝ" in w.lower() for w in words)
+
+
+# Kurmanji and Lingala: lingua has no model for them. Frequent words that the other
+# Latin-script languages do not use (checked against the bench data of every offered
+# language) decide; a text needs two of them, or one in a text of one or two words.
+_KURMANJI_WORDS = frozenset(
+    """
+    ez tu em hûn ew çawa çawan baş spas supas silav rojbaş êvarbaş şevbaş erê
+    na ne heye tune dixwazim dixwazî dikarim nizanim dizanim navê min kurdî hevalê
+    hevalno niha sibê duh îro kengî li ku derê çi çima xêr bixêrhatî ji kerema xwe
+    ziman zimanê zarok malê xwe bi hev re dibe nabe gelek pir """.split()
+) - {"na", "ne", "li", "bi", "ku", "re", "tu", "em", "ew", "ez", "pir", "dibe", "nabe"}
+_LINGALA_WORDS = frozenset(
+    """
+    mbote mbote! malamu matondo nazali ozali azali tozali bozali bazali ngai yo
+    biso bino bango nalingi olingi alingi tolingi boni bolingo lelo lobi sikawa
+    nakoya okoya nakokende nayebi nayebaki te ndako mosala moninga baninga mwasi
+    mobali bana mama tata likambo nini wapi ndenge ntango mokolo mpe oyo ezali
+    nakoki okoki tokoki koya kokende mingi limbisa ndeko ngai""".split()
+) - {"te", "mama", "tata", "yo", "nini", "bana", "boni"}
+
+
+# Kurmanji writes ê î û (with ç ş) but never the accents of French, Portuguese,
+# Turkish or Albanian below: two words with its letters and none of those decide.
+_KURMANJI_LETTERS = frozenset("êîû")
+_NOT_KURMANJI = frozenset("éèàôùâëïüœöğıãõáíóúñ")
+
+
+def _latin_word_rule(words: tuple[str, ...], offered: tuple[str, ...]) -> str | None:
+    folded = [w.casefold().strip("!?.,") for w in words]
+    needed = 1 if len(folded) <= 2 else 2
+    for code, vocabulary in (("ku", _KURMANJI_WORDS), ("ln", _LINGALA_WORDS)):
+        if code in offered and sum(w in vocabulary for w in folded) >= needed:
+            return code
+    if "ku" in offered and not _has_any(folded, _NOT_KURMANJI):
+        if sum(any(ch in _KURMANJI_LETTERS for ch in w) for w in folded) >= 2:
+            return "ku"
     return None
 
 
 def looks_amharic(words: tuple[str, ...]) -> bool:
     if _has_any(words, _TIGRINYA_LETTERS):
         return False
-    return any(word.strip("።፣፤፥፧?!") in _AMHARIC_WORDS for word in words)
+    stripped = [word.strip("።፣፤፥፧?!") for word in words]
+    return any(w in _AMHARIC_WORDS or w.endswith(_AMHARIC_ENDINGS) for w in stripped)
 
 
-def has_foreign_letters(script: _Script, words: tuple[str, ...]) -> bool:
+def has_foreign_letters(
+    script: _Script, words: tuple[str, ...], offered: tuple[str, ...] | None = None
+) -> bool:
+    """Letters of a language the bot does not offer: such a text is never sure."""
+    offered = offered_codes() if offered is None else offered
     foreign = _FOREIGN_LETTERS.get(script)
     if foreign is None:
         return False
-    if script is _Script.CYRILLIC and any(_BULGARIAN_HARD_SIGN.search(w) for w in words):
+    for code, letters in _OWN_LETTERS.items():
+        if code in offered:
+            foreign = foreign - letters
+    if any(word.casefold() in _DECOY_WORDS for word in words):
+        return True
+    bulgarian = "bg" in offered
+    if script is _Script.CYRILLIC and not bulgarian and _is_bulgarian(words):
         return True
     return _has_any((word.lower() for word in words), foreign)
 
 
-def lingua_input(script: _Script, words: tuple[str, ...]) -> tuple[str, bool]:
+def lingua_input(
+    script: _Script, words: tuple[str, ...], offered: tuple[str, ...] | None = None
+) -> tuple[str, bool]:
     """The text to give lingua, and whether lingua's answer may be trusted."""
-    if has_foreign_letters(script, words):
+    if has_foreign_letters(script, words, offered):
         return " ".join(words), False
     if script is _Script.LATIN:
         return _DIAERESIS_AFTER_VOWEL.sub(lambda m: _strip_marks(m.group()), " ".join(words)), True

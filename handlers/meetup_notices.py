@@ -13,13 +13,15 @@ from aiogram.utils.i18n import ngettext
 from delivery.outbox import Rendered
 from domain.ics import meetup_calendar, meetup_uid
 from domain.notices import Notice
+from domain.voices import VoiceKey
 from handlers.common import q
 from handlers.coordinator_buttons import pair_file_markup, target_reached_markup
-from handlers.i18n import fmt_date, fmt_time, isolate
+from handlers.i18n import fmt_date, fmt_time, gendered, isolate
 from handlers.meetup_buttons import HourAction, HourCb, MeetAction, MeetCb
 from handlers.notice_registry import NoticeFunction, notice, zone
 from handlers.pickers import format_minutes
 from handlers.texts import activity_label
+from handlers.voice_buttons import listen_button_row
 
 
 def _when(params: dict[str, Any], locale: str) -> str:
@@ -61,13 +63,14 @@ def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 @notice(Notice.MEETUP_PROPOSED)
 def proposed(params: dict[str, Any], locale: str) -> Rendered:
-    name = _name(params, locale)
+    name, gender = _name(params, locale), params.get("gender")
     if params.get("changed"):
-        head = _("{name} proposes another time for your meetup:").format(name=name)
+        head = gendered("{name} proposes another time for your meetup:", about=gender)
     elif params.get("intro"):
-        head = _("{name} proposes your introduction meeting:").format(name=name)
+        head = gendered("{name} proposes your introduction meeting:", about=gender)
     else:
-        head = _("{name} proposes a meetup:").format(name=name)
+        head = gendered("{name} proposes a meetup:", about=gender)
+    head = head.format(name=name)
     meetup = int(params["meetup_id"])
     markup = _buttons(
         [("✅ " + _("Accept"), MeetCb(action=MeetAction.ACCEPT, id=meetup).pack())],
@@ -79,34 +82,35 @@ def proposed(params: dict[str, Any], locale: str) -> Rendered:
     return _above_summary(head, params, locale, markup)
 
 
-def _told_above_summary(icon: str, headline: Callable[[], str]) -> NoticeFunction:
-    """A notice "<icon> {name} did this" (the translated `headline()`) above the meetup's
-    summary."""
+def _told_above_summary(icon: str, headline: Callable[[str | None], str]) -> NoticeFunction:
+    """A notice "<icon> {name} did this" (the translated `headline(gender)`, in the form
+    for the named person's gender) above the meetup's summary."""
 
     def render(params: dict[str, Any], locale: str) -> Rendered:
-        head = headline().format(name=_name(params, locale))
+        head = headline(params.get("gender")).format(name=_name(params, locale))
         return _above_summary(icon + head, params, locale)
 
     return render
 
 
 accepted = notice(Notice.MEETUP_ACCEPTED)(
-    _told_above_summary("✅ ", lambda: _("{name} accepted the meetup."))
+    _told_above_summary("✅ ", lambda g: gendered("{name} accepted the meetup.", about=g))
 )
 
 
 @notice(Notice.MEETUP_DECLINED)
 def declined(params: dict[str, Any], locale: str) -> Rendered:
     return Rendered(
-        text=_("{name} cannot come at that time. Propose another time with /meetup.").format(
-            name=_name(params, locale)
-        ),
+        text=gendered(
+            "{name} cannot come at that time. Propose another time with /meetup.",
+            about=params.get("gender"),
+        ).format(name=_name(params, locale)),
         reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action=MeetAction.NEW).pack())]),
     )
 
 
 cancelled = notice(Notice.MEETUP_CANCELLED)(
-    _told_above_summary("✖ ", lambda: _("{name} cancelled the meetup:"))
+    _told_above_summary("✖ ", lambda g: gendered("{name} cancelled the meetup:", about=g))
 )
 
 
@@ -134,12 +138,17 @@ def calendar(params: dict[str, Any], locale: str) -> Rendered:
 
 @notice(Notice.MEETUP_REMINDER)
 def reminder(params: dict[str, Any], locale: str) -> Rendered:
-    name = _name(params, locale)
-    if params.get("which") == "day":
-        head = _("⏰ Tomorrow you meet {name}:").format(name=name)
+    name, reader = _name(params, locale), params.get("reader_gender")
+    which = params.get("which")
+    if which == "day":
+        head = gendered("⏰ Tomorrow you meet {name}:", to=reader)
+    elif which == "48h":
+        head = gendered("⏰ In two days you meet {name}:", to=reader)
     else:
-        head = _("⏰ Soon you meet {name}:").format(name=name)
-    return _above_summary(head, params, locale)
+        head = gendered("⏰ Soon you meet {name}:", to=reader)
+    listen = listen_button_row(VoiceKey.REMINDER, locale)
+    markup = InlineKeyboardMarkup(inline_keyboard=list(listen)) if listen else None
+    return _above_summary(head.format(name=name), params, locale, markup)
 
 
 @notice(Notice.MEETUP_ASK)
@@ -169,7 +178,9 @@ def _entry_summary(params: dict[str, Any], locale: str) -> str:
 @notice(Notice.HOURS_CONFIRM_REQUEST)
 def confirm_request(params: dict[str, Any], locale: str) -> Rendered:
     entry = int(params["entry_id"])
-    head = _("{name} noted time you spent together. Is this right?")
+    head = gendered(
+        "{name} noted time you spent together. Is this right?", about=params.get("gender")
+    )
     return Rendered(
         text=head.format(name=_name(params, locale)) + "\n\n" + _entry_summary(params, locale),
         reply_markup=_buttons(
@@ -183,7 +194,9 @@ def confirm_request(params: dict[str, Any], locale: str) -> Rendered:
 
 @notice(Notice.HOURS_CONFIRMED)
 def confirmed(params: dict[str, Any], locale: str) -> Rendered:
-    head = _("{name} confirmed your hours:").format(name=_name(params, locale))
+    head = gendered("{name} confirmed your hours:", about=params.get("gender")).format(
+        name=_name(params, locale)
+    )
     return Rendered(text="✅ " + head + " " + _entry_summary(params, locale))
 
 
@@ -191,7 +204,9 @@ def confirmed(params: dict[str, Any], locale: str) -> Rendered:
 def disputed(params: dict[str, Any], locale: str) -> Rendered:
     entry = int(params["entry_id"])
     return Rendered(
-        text=_("{name} says this is not right:").format(name=_name(params, locale))
+        text=gendered("{name} says this is not right:", about=params.get("gender")).format(
+            name=_name(params, locale)
+        )
         + " "
         + _entry_summary(params, locale)
         + "\n"

@@ -10,21 +10,28 @@ from aiogram.utils.i18n import gettext as _
 
 from delivery.outbox import Rendered
 from domain.notices import Notice
+from domain.voices import VoiceKey
 from handlers.common import q
-from handlers.i18n import fmt_date
+from handlers.i18n import fmt_date, gendered
 from handlers.inbox_buttons import write_buttons
 from handlers.meetup_buttons import MeetAction, MeetCb
 from handlers.notice_registry import notice, zone
 from handlers.texts import activity_list, end_reason_label, language_list
+from handlers.voice_buttons import listen_button_row
 
 
 @notice(Notice.PAIR_INTRODUCTION)
 def introduction(params: dict[str, Any], locale: str) -> Rendered:
     other = q(params.get("other_name") or "?", locale)
     if params.get("role") == "buddy":
-        lines = [_("🤝 Good news! You are now the buddy of {name}.").format(name=other)]
+        lines = [
+            gendered("🤝 Good news! You are now the buddy of {name}.", to=params.get("gender"))
+        ]
     else:
-        lines = [_("🤝 Good news! {name} will be your buddy.").format(name=other)]
+        lines = [
+            gendered("🤝 Good news! {name} will be your buddy.", about=params.get("other_gender"))
+        ]
+    lines[0] = lines[0].format(name=other)
     if params.get("languages"):
         lines.append(
             _("You can speak {languages} together.").format(
@@ -52,6 +59,7 @@ def introduction(params: dict[str, Any], locale: str) -> Rendered:
             locale,
         ),
         [plan],
+        *listen_button_row(VoiceKey.INTRODUCTION, locale),
     ]
     return Rendered(
         text="\n\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
