@@ -66,11 +66,28 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
     emulator.add_argument("--token", default=None)
-    commands.add_parser("demo", help="play the scripted demo conversation and exit")
+    demo = commands.add_parser(
+        "demo",
+        help="a playground with several people and a clock you move (+1d, +2h)",
+    )
+    demo.add_argument("--database", default=None, help="a simulation's database file to go on")
+    demo.add_argument("--scripted", action="store_true", help="play the short scripted demo")
+    simulate = commands.add_parser(
+        "simulate", help="simulate a whole programme and measure the coordinator's week"
+    )
+    simulate.add_argument("--duos", type=int, default=150)
+    simulate.add_argument("--months", type=int, default=6)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--database", default=None, help="where to leave the database")
     commands.add_parser("chat", help="chat with the bot from this terminal (local emulator)")
-    catalogs = commands.add_parser("i18n", help="message catalogs: extract, update, compile, init")
-    catalogs.add_argument("action", choices=["extract", "update", "compile", "init"])
-    catalogs.add_argument("locale", nargs="?", help="with init: the new language code")
+    catalogs = commands.add_parser(
+        "i18n", help="message catalogs: extract, update, compile, init, add-language, replural"
+    )
+    catalogs.add_argument(
+        "action", choices=["extract", "update", "compile", "init", "add-language", "replural"]
+    )
+    catalogs.add_argument("locale", nargs="?", help="with init/add-language: the language code")
+    add_catalog_language_options(catalogs)
     return parser
 
 
@@ -91,6 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG_ERROR
 
 
+def add_catalog_language_options(parser: argparse.ArgumentParser) -> None:
+    """`i18n add-language CODE`: what Babel's CLDR data cannot say about a language."""
+    parser.add_argument("--name", help="add-language: its name in its own script")
+    parser.add_argument("--english", help="add-language: its English name")
+    parser.add_argument("--script", help="add-language: latin, cyrillic, arabic or ethiopic")
+    parser.add_argument("--lingua", help="add-language: lingua's Language name, if it knows it")
+    parser.add_argument("--telegram", help="add-language: Telegram's two-letter code")
+    parser.add_argument("--espeak", help="add-language: the espeak-ng voice")
+    parser.add_argument("--alias", action="append", default=[], help="add-language: other codes")
+    parser.add_argument("--fallback", help="add-language: offered language to use meanwhile")
+
+
 def _command(args: argparse.Namespace, command: str, settings: Settings) -> int:
     configure_logging(settings)
 
@@ -107,8 +136,10 @@ def _command(args: argparse.Namespace, command: str, settings: Settings) -> int:
         run_standalone(args.host, args.port, args.token or LOCAL_TOKEN)
         return 0
     if command == "i18n":
-        from bot.catalogs import run_catalog_command
+        from bot.catalogs import run_catalog_command, run_language_command
 
+        if args.action in {"add-language", "replural"}:
+            return run_language_command(args)
         return run_catalog_command(args.action, args.locale)
     if command == "run" and not settings.uses_emulator:
         check_webhook(settings)
@@ -116,6 +147,14 @@ def _command(args: argparse.Namespace, command: str, settings: Settings) -> int:
     # fail half-way through the migrations or the catalog compilation.
     check_database_folder(settings)
     check_data_dir(settings)
+    if command == "simulate":
+        from bot.simulation import run_cli
+
+        return run_cli(settings, args)
+    if command == "demo" and not args.scripted:
+        from bot.playground import run_demo
+
+        return asyncio.run(run_demo(settings, database=args.database))
     if command in ("demo", "chat") or (command == "run" and settings.uses_emulator):
         from bot.playground import run_playground
 
