@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
@@ -27,6 +28,7 @@ from domain.clock import Clock, SystemClock
 from domain.detection import shared_detector
 from domain.langid import SUPPORTED_LANGUAGES
 from domain.languages import registry
+from domain.waiting import UNFINISHED_ERASE_DAYS
 from handlers import admin, build_router
 from handlers.i18n import create_i18n
 from storage.db import SessionFactory, create_engine, create_session_factory
@@ -53,7 +55,11 @@ def create_fsm_storage(settings: Settings, session_factory: SessionFactory) -> B
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url)
+        # A conversation nobody touched for as long as an unfinished profile is kept
+        # (domain.waiting) expires in Redis itself: a stranger's chosen language and
+        # half-typed answers are not kept forever (on the database, the planner erases them).
+        kept = timedelta(days=UNFINISHED_ERASE_DAYS)
+        return RedisStorage.from_url(settings.redis_url, state_ttl=kept, data_ttl=kept)
     return SqlStorage(session_factory)
 
 

@@ -40,6 +40,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
 from delivery.ratelimit import BACKGROUND, counts_as_message
+from domain.detection import DetectorProcess
 from storage.models import Outbox, OutboxStatus
 
 if TYPE_CHECKING:
@@ -88,6 +89,13 @@ class Metrics:
             "1 while this instance runs the periodic jobs",
             registry=self.registry,
         )
+        self.detector_loads = Gauge(
+            "buddybot_detector_loads",
+            "Language detector processes started since this instance started (each one "
+            "builds the models: about 400 MB for a while)",
+            registry=self.registry,
+        )
+        self.detector_loads.set_function(lambda: DetectorProcess.loads)
 
 
 class UpdateMetrics:

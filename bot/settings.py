@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # without a question; it starts again when someone of unknown language writes.
     detector_idle_seconds: float = Field(default=900.0, gt=0)
     log_level: str = "INFO"
+    # "json": one JSON object a line (time, level, logger, message) for log collectors.
+    log_format: Literal["text", "json"] = "text"
     # Seconds start-up keeps retrying the database, Redis and Telegram before giving up.
     startup_timeout: float = Field(default=120.0, ge=0)
     # GET /healthz and GET /metrics (bot.ops): on the webhook server, and in polling mode

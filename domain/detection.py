@@ -29,6 +29,8 @@ READY = "ready"
 class DetectorProcess:
     """The child process that holds the language models; one per bot process."""
 
+    loads = 0  # detector processes started in this process, ever
+
     def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
         self.idle_seconds = idle_seconds
         self._process: asyncio.subprocess.Process | None = None
@@ -79,6 +81,7 @@ class DetectorProcess:
         if self._process is not None and self._process.returncode is None:
             return self._process
         self._ready = False
+        DetectorProcess.loads += 1  # the models are built anew in the child: a metric
         self._process = process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "domain.detection",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,

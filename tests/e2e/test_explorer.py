@@ -2,8 +2,10 @@
 send junk (words, a voice note, a sticker, a photo) along the way.
 
 It asserts, for every press and every message: the button is answered (never a silent
-spinner), no "something went wrong", no message over 60 words, no request Telegram would
-refuse, and a screen with buttons on every answer to junk (no dead end).
+spinner), no "something went wrong", no message over 60 words, no message or button in
+English to someone of another language (runs of four English words of the catalog), no
+request Telegram would refuse, and a screen with buttons on every answer to junk (no
+dead end).
 
 Bounds (CI's whole suite stays under ten minutes): onboarding with junk at each question in
 all twelve languages; then, for a newcomer in a pair, a breadth-first walk from the home
@@ -15,12 +17,15 @@ language. Its counts are printed at the end (pytest -s shows them).
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from domain.langid import SUPPORTED_LANGUAGES
 from emulator import BotMessage, Emulator, SimulatedUser
@@ -28,6 +33,8 @@ from tests.conftest import COORDINATOR_ID, RunningBot
 from tests.e2e.helpers import buttons_data, seed_pair
 
 pytestmark = [pytest.mark.long, pytest.mark.timeout(240)]
+
+LOCALES = Path(__file__).resolve().parents[2] / "locales"
 
 WORD_LIMIT = 60
 DEPTH = 3
@@ -66,6 +73,7 @@ class Findings:
     errors: list[str] = field(default_factory=list)
     too_long: list[str] = field(default_factory=list)
     dead_ends: list[str] = field(default_factory=list)
+    wrong_language: list[str] = field(default_factory=list)
 
     def failures(self) -> dict[str, list[str]]:
         return {
@@ -73,6 +81,7 @@ class Findings:
             "errors": self.errors,
             "over 60 words": self.too_long,
             "dead ends": self.dead_ends,
+            "messages in another language": self.wrong_language,
         }
 
 
@@ -130,13 +139,43 @@ def changed(user: SimulatedUser, before: dict[int, tuple[int, bool]]) -> list[Bo
     ]
 
 
+_SOURCE_BREAKS = re.compile(r"\{[^}]*\}|<[^>]+>|[\n“”\"()]")
+
+
+@functools.cache
+def english_tells(code: str) -> tuple[str, ...]:
+    """Runs of four or more English words from the messages this language translates
+    differently: one of them in a message to a person of this language means a message
+    reached them untranslated (names, places and numbers are never four English words)."""
+    with (LOCALES / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    tells = set()
+    for message in catalog:
+        if not message.id or message.context or isinstance(message.id, tuple):
+            continue
+        if not message.string or message.string == message.id:
+            continue
+        for part in _SOURCE_BREAKS.split(message.id):
+            words = part.split()
+            if len(words) >= 4:
+                tells.add(" ".join(words))
+    return tuple(sorted(tells, key=len, reverse=True))
+
+
 def check(found: Findings, where: str, messages: list[BotMessage]) -> None:
+    code = where.split(" ", 1)[0]
     for message in messages:
         text = message.text or message.caption or ""
         if text.startswith(OOPS):
             found.errors.append(f"{where}: {text[:80]}")
         if len(text.split()) > WORD_LIMIT:
             found.too_long.append(f"{where}: {len(text.split())} words: {text[:60]}")
+        flat = " ".join(text.split())
+        labels = " ".join(b.get("text", "") for row in message.inline_keyboard for b in row)
+        for tell in english_tells(code) if code != "en" else ():
+            if tell in flat or tell in labels:
+                found.wrong_language.append(f"{where}: English {tell!r} in {flat[:60]!r}")
+                break
 
 
 def is_answered(user: SimulatedUser, query: str, since: int) -> bool:

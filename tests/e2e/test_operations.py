@@ -18,6 +18,7 @@ from bot.config import ConfigError
 from bot.settings import Settings
 from delivery.ratelimit import counts_as_message
 from domain.clock import FrozenClock
+from domain.detection import DetectorProcess
 from emulator import Emulator
 from tests.conftest import TOKEN, RunningBot
 from tests.e2e.test_webhook import free_port
@@ -92,6 +93,8 @@ async def test_polling_side_server_reports_health_and_metrics_matching_the_emula
     assert values[("buddybot_handler_seconds_count", (("kind", "message"),))] == 3
     assert ("buddybot_outbox_backlog", ()) in values
     assert values[("buddybot_jobs_leader", ())] == 1
+    # Everyone here had a phone language: no detector was started for them.
+    assert values[("buddybot_detector_loads", ())] == DetectorProcess.loads
 
 
 async def test_a_second_poller_is_refused_naming_the_setting(

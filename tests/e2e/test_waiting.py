@@ -129,7 +129,11 @@ async def test_unfinished_profiles_are_reminded_once_and_erased_at_30_days(
     await tap(zed, "lang:en:onb")  # and never consents
     eve_row = await person(settings.database_url, eve.id)
     assert eve_row is not None and eve_row.profile_done_at is None
-    assert await _left_of(settings.database_url, zed.id, None) > 0
+    if settings.redis_url:
+        # Conversations live in Redis: a stranger's expires there after 30 quiet days.
+        assert 0 < await _redis_ttl(settings.redis_url, zed.id) <= 30 * 24 * 3600
+    else:
+        assert await _left_of(settings.database_url, zed.id, None) > 0
 
     clock.set(today + timedelta(days=2, hours=2))
     await plan_and_deliver(running_bot)
@@ -148,6 +152,19 @@ async def test_unfinished_profiles_are_reminded_once_and_erased_at_30_days(
     # The scan: no person row, no conversation record, no message addressed to either.
     assert await _left_of(settings.database_url, eve.id, eve_row.id) == 0
     assert await _left_of(settings.database_url, zed.id, None) == 0
+
+
+async def _redis_ttl(redis_url: str, telegram_id: int) -> int:
+    """The shortest time to live of the Redis conversation keys of this Telegram user."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"*:{telegram_id}:*")]
+        assert keys, "no conversation in Redis"
+        return min([int(await client.ttl(key)) for key in keys])
+    finally:
+        await client.aclose()
 
 
 async def _left_of(database_url: str, telegram_id: int, person_id: int | None) -> int:
