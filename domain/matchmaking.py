@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import matching
+from domain import matching, voices
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import push
@@ -125,7 +125,9 @@ async def propose_all(uow: UnitOfWork, coordinator: User, now: datetime) -> list
     ]
 
 
-def _introduce(uow: UnitOfWork, pair: Pair, newcomer: User, buddy: User, now: datetime) -> None:
+async def _introduce(
+    uow: UnitOfWork, pair: Pair, newcomer: User, buddy: User, now: datetime
+) -> None:
     shared_languages = sorted(set(newcomer.languages or []) & set(buddy.languages or []))
     shared_interests = sorted(set(newcomer.interests or []) & set(buddy.interests or []))
     for person, other in ((newcomer, buddy), (buddy, newcomer)):
@@ -144,6 +146,7 @@ def _introduce(uow: UnitOfWork, pair: Pair, newcomer: User, buddy: User, now: da
                 "other_username": other.username,
                 "languages": shared_languages,
                 "interests": shared_interests,
+                "voice": await voices.recorded_for(uow, person, voices.VoiceKey.INTRODUCTION),
             },
             due=now,
             dedup_key=f"pair:{pair.id}:intro:{person.id}",
@@ -198,7 +201,7 @@ async def _make_pair(
             matched_by=coordinator.telegram_id,
         )
     )
-    _introduce(uow, pair, newcomer, buddy, now)
+    await _introduce(uow, pair, newcomer, buddy, now)
     uow.audit.by(
         coordinator,
         "pair.created",

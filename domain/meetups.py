@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from domain import voices
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import person_tz, push
@@ -208,6 +209,7 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
             due=now,
             dedup_key=f"{prefix}:ics:{member.id}",
         )
+        voice = await voices.recorded_for(uow, member, voices.VoiceKey.REMINDER)
         for name, before in reminders:
             moment = meetup.starts_at - before
             if moment <= now:
@@ -216,7 +218,7 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
                 uow,
                 member,
                 Notice.MEETUP_REMINDER,
-                details | {"which": name},
+                details | {"which": name, "voice": voice},
                 due=moment,
                 dedup_key=f"{prefix}:rem-{name}:{member.id}",
                 event_starts_at=meetup.starts_at,

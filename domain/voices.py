@@ -43,6 +43,15 @@ async def recording(uow: UnitOfWork, programme_id: int, key: str, locale: str) -
     return found.file_id if found else None
 
 
+async def recorded_for(uow: UnitOfWork, person: User, key: VoiceKey) -> bool:
+    """Whether a coordinator of the person's programme recorded `key` in their contact
+    language. Asked when a notice is queued (it is rendered without the database), so
+    its 🔊 button shows where only a recording can speak."""
+    return (
+        await uow.voices.find(person.programme_id, key.value, person.contact_language) is not None
+    )
+
+
 async def recorded_keys(uow: UnitOfWork, coordinator: User, locale: str) -> set[str]:
     """Which key messages have a recording in `locale` (the library screen)."""
     require_coordinator(coordinator)

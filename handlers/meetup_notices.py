@@ -146,7 +146,7 @@ def reminder(params: dict[str, Any], locale: str) -> Rendered:
         head = gendered("⏰ In two days you meet {name}:", to=reader)
     else:
         head = gendered("⏰ Soon you meet {name}:", to=reader)
-    listen = listen_button_row(VoiceKey.REMINDER, locale)
+    listen = listen_button_row(VoiceKey.REMINDER, locale, recorded=bool(params.get("voice")))
     markup = InlineKeyboardMarkup(inline_keyboard=list(listen)) if listen else None
     return _above_summary(head.format(name=name), params, locale, markup)
 

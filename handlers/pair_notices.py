@@ -59,7 +59,7 @@ def introduction(params: dict[str, Any], locale: str) -> Rendered:
             locale,
         ),
         [plan],
-        *listen_button_row(VoiceKey.INTRODUCTION, locale),
+        *listen_button_row(VoiceKey.INTRODUCTION, locale, recorded=bool(params.get("voice"))),
     ]
     return Rendered(
         text="\n\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)

@@ -48,9 +48,9 @@ Rows = Sequence[list[InlineKeyboardButton]]
 
 def listen_button_row(key: VoiceKey, locale: str, *, recorded: bool = False) -> Rows:
     """The 🔊 button as a keyboard row, or no row where there is nothing to play: no
-    recording of `key` in `locale` and no offline voice for the language. Notices (which
-    are rendered without the database) pass no `recorded`: there, the offline voice
-    decides."""
+    recording of `key` in `locale` and no offline voice for the language. Notices are
+    rendered without the database: whether a recording existed is in their params
+    (domain.voices.recorded_for, asked when they were queued)."""
     if not recorded and not SPEECH.can_speak(locale):
         return []
     label = "🔊 " + _("Listen")
