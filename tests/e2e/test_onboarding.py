@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from domain.detection import ANSWER_SECONDS
 from emulator import Emulator
 from storage.models import FsmRecord, User
 from tests.conftest import RunningBot
@@ -79,7 +80,9 @@ async def test_newcomer_without_language_code_types_ukrainian(
     picker = await user.next_message()
     assert "lang:uk:onb" in buttons_data(picker)  # unsure: the picker of endonyms
     assert "Українська" in [b["text"] for r in picker.inline_keyboard for b in r]
-    answer = await say(user, "Привіт, я хочу знайти друга в Брюсселі")
+    # The first words typed after a start wait for the detector's models to be built
+    # (started at /start): seconds on two busy cores, up to domain.detection's limit.
+    answer = await say(user, "Привіт, я хочу знайти друга в Брюсселі", timeout=ANSWER_SECONDS)
     assert "lang:uk:onb" in buttons_data(answer)
     assert script_share(answer.text or "", "CYRILLIC") > 0.5, answer.text
     await tap(user, "lang:uk:onb")
