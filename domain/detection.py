@@ -60,7 +60,11 @@ class DetectorProcess:
 
     async def detect(self, text: str, prior: str | None = None) -> Detection:
         """The language of `text` (see `domain.langid.LanguageDetector.detect`); unsure
-        and without a language when the child cannot answer."""
+        and without a language when the child cannot answer. Text without a letter
+        ("123", "?", an emoji) tells no language: answered at once, without waiting for
+        the models."""
+        if not any(character.isalpha() for character in text):
+            return Detection(None, 0.0, False)
         try:
             async with self._lock:
                 process = await self._started()

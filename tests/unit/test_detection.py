@@ -65,3 +65,14 @@ def test_the_idle_time_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         assert shared_detector().idle_seconds == 42.5  # the bot's one child, as set
     finally:
         shared_detector(IDLE_SECONDS)
+
+
+@pytest.mark.parametrize("text", ["123", "?!", "👋🙂", "  "])
+async def test_text_without_letters_is_unsure_at_once_without_starting_the_models(
+    text: str,
+) -> None:
+    detector = DetectorProcess()
+    loads = DetectorProcess.loads
+    answer = await detector.detect(text)
+    assert (answer.language, answer.sure) == (None, False)
+    assert DetectorProcess.loads == loads and not detector.ready  # no child was started
