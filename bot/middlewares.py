@@ -17,7 +17,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.methods import SendMessage
 from aiogram.types import (
-    CallbackQuery,
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -363,11 +362,3 @@ class LocaleMiddleware(I18nMiddleware):
             if detection.sure and detection.language:
                 return detection.language
         return self.i18n.default_locale
-
-
-def callback_or_message(event: TelegramObject) -> Message | CallbackQuery | None:
-    if isinstance(event, Update):
-        return event.message or event.callback_query
-    if isinstance(event, Message | CallbackQuery):
-        return event
-    return None

@@ -332,14 +332,3 @@ async def history(uow: UnitOfWork, coordinator: User, now: datetime) -> list[Del
     broadcasts = await uow.broadcasts.recent(coordinator.programme_id, HISTORY)
     counts = await uow.broadcasts.counts([b.id for b in broadcasts], now)
     return [_delivery(b, counts[b.id]) for b in broadcasts]
-
-
-def languages_with_versions(texts: Mapping[str, Any]) -> list[str]:
-    return sorted(code for code in texts if code != BASE_LANGUAGE)
-
-
-def fallback_languages(audience: Audience, texts: Sequence[str]) -> list[str]:
-    """Languages of the audience that will get the Dutch text under a note."""
-    return sorted(
-        code for code in audience.by_language if code != BASE_LANGUAGE and code not in texts
-    )

@@ -19,7 +19,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import DomainError
@@ -385,11 +385,6 @@ async def summary(uow: UnitOfWork, admin: User) -> list[ProgrammeFigures]:
             )
         )
     return result
-
-
-def stored_keys() -> list[str]:
-    """Every settings key a programme may hold (for readers and tests)."""
-    return [f.name for f in fields(ProgrammeSettings)]
 
 
 # --- what people of a programme see -----------------------------------------------------

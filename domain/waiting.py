@@ -407,7 +407,3 @@ async def stop(uow: UnitOfWork, person: User, now: datetime) -> None:
             },
             due=now,
         )
-
-
-def is_paused_newcomer(person: User) -> bool:
-    return person.role == Role.NEWCOMER.value and person.status == UserStatus.PAUSED.value

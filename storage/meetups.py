@@ -157,15 +157,6 @@ class HourRepository(RowRepository[HourEntry]):
         )
         return [(status, kind, source, int(total or 0)) for status, kind, source, total in rows]
 
-    async def confirmed_by_source(self, pair_id: int) -> dict[str, int]:
-        """Confirmed minutes of the pair by who typed them in ("person", "coordinator")."""
-        rows = await self.session.execute(
-            select(HourEntry.source, func.sum(HourEntry.minutes))
-            .where(HourEntry.pair_id == pair_id, HourEntry.status == HourStatus.CONFIRMED.value)
-            .group_by(HourEntry.source)
-        )
-        return {source: int(total or 0) for source, total in rows.all()}
-
     async def count_of(self, pair_id: int) -> int:
         """How many entries the pair's ledger holds, whatever their status."""
         count = await self.session.scalar(

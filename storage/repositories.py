@@ -217,15 +217,6 @@ class UserRepository(RowRepository[User]):
             update(User).where(User.telegram_id == telegram_id).values(reachable=reachable)
         )
 
-    async def coordinators(self, programme_id: int) -> Sequence[User]:
-        result = await self.session.scalars(
-            select(User).where(
-                User.programme_id == programme_id,
-                User.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]),
-            )
-        )
-        return result.all()
-
     async def forget_staff_traces(self, telegram_id: int) -> None:
         """Columns that remember which coordinator did something hold a Telegram id, not a
         person row: an erased coordinator must leave it in none of them."""
