@@ -81,14 +81,21 @@ class OutboxRepository(Repository):
         ids = list((await self.session.scalars(due)).all())
         if not ids:
             return []
-        await self.session.execute(
+        # Only the rows this very statement took: another round of the same worker (a
+        # second `run_once` in the same process) may have taken some between the two
+        # statements, and its claims carry the same name.
+        taken = await self.session.scalars(
             update(Outbox)
             .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.PENDING.value)
             .values(status=OutboxStatus.SENDING.value, claimed_by=worker, claimed_at=now)
+            .returning(Outbox.id)
         )
+        ids = list(taken.all())
+        if not ids:
+            return []
         rows = await self.session.scalars(
             select(Outbox)
-            .where(Outbox.id.in_(ids), Outbox.claimed_by == worker)
+            .where(Outbox.id.in_(ids))
             .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
             .execution_options(populate_existing=True)
         )
