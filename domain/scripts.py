@@ -80,19 +80,27 @@ _OWN_LETTERS: dict[str, frozenset[str]] = {
 }
 _PASHTO_ONLY = _OWN_LETTERS["ps"]
 # Decoys: frequent words of unsupported languages people in Brussels write (German,
-# Hungarian, Belarusian) that no registered language uses. A text with one is never
-# sure: lingua would otherwise read "danke schön" as Turkish and "Дзякуй" as Ukrainian.
+# Hungarian, Belarusian, Croatian/Bosnian/Serbian, Sorani "thanks") that no registered
+# language uses. A text with one is never sure: lingua would otherwise read "danke schön"
+# as Turkish and "Дзякуй" as Ukrainian.
 _DECOY_WORDS = frozenset(
     """
     ich nicht und wir uns ist danke bitte schön sehr auch geht haben habe wohne bin
     mein meine dein heute gut guten jetzt immer samstag sonntag treffen bibliothek
     köszönöm szépen vagy hogy vagyok lakom éve igen nem köszi szia
+    entschuldigung tschüss später
     дзякуй вельмі калі ласка добры дзень жыву мяне цябе
+    hvala laku noć molim
+    سوپاس
     """.split()
 )
-# Everyday Pashto words written without Pashto's own letters (I, you, am, is, when,
-# yes, thank you, tomorrow, why, here, there): Persian does not use them.
-_PASHTO_WORDS = frozenset("زه یم یې دی ده کله هو مننه سبا ولې دلته هلته".split())
+# Everyday Pashto words written without Pashto's own letters (I, am, is, when, yes, thank
+# you, tomorrow, today, yesterday, why, here, there, that; home, brother, sister, father,
+# mother, child): Persian does not use them, or only in another, rare sense (کور "blind",
+# مور "ant"). Not ده or دا ("is", "this"): Egyptian Arabic writes them for "this".
+_PASHTO_WORDS = frozenset(
+    "زه یم یې دی کله هو مننه سبا نن پرون ولې دلته هلته هغه کور ورور خور پلار مور ماشوم".split()
+)
 # Amharic shares the Ethiopic script with Tigrinya. Tigrinya alone writes the
 # ቐ and ኸ series and ኣ for a word-initial a; these everyday Amharic words
 # (is, are, how, thank you, yes, I, fine, what) are not Tigrinya.
@@ -107,13 +115,22 @@ _AMHARIC_WORDS = frozenset(
 # Amharic verb endings Tigrinya does not have: first person singular and plural
 # ("እፈልጋለሁ", "እንችላለን"), perfect "-ኛል"/"-ናል".
 _AMHARIC_ENDINGS = ("ለሁ", "ላለን", "ኛል", "ናል")
-# Everyday Tigrinya words that Amharic does not use (is, are, how, thank you, yes, I,
-# what, good, today, tomorrow, where, when, please, name): when Amharic is offered too,
-# a Tigrinya text without Tigrinya-only letters needs one of these to be sure.
+# Everyday Tigrinya words that Amharic does not use or spells otherwise (copula and
+# "there is", prepositions, question words, days, time, family, food, everyday adjectives):
+# when Amharic is offered too, a Tigrinya text needs one of these, or Tigrinya's letters.
 _TIGRINYA_WORDS = frozenset(
-    """እዩ እየ እዮም ከመይ የቐንየለይ የቐንየልና እወ ኣነ እንታይ ጽቡቕ ሎሚ ጽባሕ
-    ኣበይ መዓስ በጃኻ በጃኺ ሽመይ ሽምካ ሽምኪ ደሓን ኣሎኹ ኣለኹ የለን ምሳኻ ምሳኺ""".split()
+    """እዩ እየ እዮም እያ ኢኻ ኢኺ ኢና ኢኹም ኣሎ ኣለኹ ኣሎኹ ኣለኻ ኣለኺ የለን የብሉን የብለይን
+    ምስ ናብ ካብ ኣብ እዚ እቲ እታ እዛ እዞም እቶም ከመይ እንታይ ኣበይ መዓስ ኣየናይ ክንደይ ስለምንታይ
+    መን ሎሚ ጽባሕ ትማሊ ደሓር ሕጂ ኩሉ ኩሎም ገለ ብዙሕ ቁሩብ ጽቡቕ ሕማቕ የቐንየለይ የቐንየልና
+    ይቕሬታ እወ ኣይፋልን ደሓን ሰኑይ ሰሉስ ሓሙስ ዓርቢ ቀዳም ሰንበት ሰሙን መዓልቲ ንግሆ ምሸት ለይቲ
+    ስራሕ ገዛ ትምህርቲ ቤት-ትምህርቲ ቤተ-መጻሕፍቲ ዓርከይ ዓርኪ ዓርካ ፈታዊ ቆልዑ ቆልዓ ቡን ሻሂ ባኒ
+    ዕዳጋ ኣደ ኣቦ ሓው ሓብቲ ኩዕሶ ቆጸራ ብርግጽ ብጣዕሚ ሕያዋይ ጽብቕቲ ምብሳል ምሕንባስ ተረዲኡኒ
+    በጃኻ በጃኺ ሽመይ ሽምካ ሽምኪ ምሳኻ ምሳኺ""".split()
 )
+# Amharic writes the laryngeal-a with the first order (ሀ ሐ አ ዐ); Tigrinya tells ä from a
+# after them and writes ሓ; it also writes vowel letters inside a word where Amharic
+# glides or geminates (ተረዲኡኒ, ቆልዑ: ኡ ኢ ኤ ኦ after a consonant).
+_TIGRINYA_INNER_VOWELS = frozenset("ኡኢኤኦ")
 _UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = frozenset("ыэёЫЭЁ")
 # Russian writes ъ only before е ё ю я ("объявление"); Bulgarian writes it
@@ -254,10 +271,11 @@ def _rule(
 ) -> str | None:
     if script is _Script.ETHIOPIC:
         if "am" in answers:
-            if looks_amharic(words):
-                return "am"
-            # Both offered: Tigrinya needs its own letters or words to be decided.
-            return "ti" if _looks_tigrinya(words) else None
+            # Both offered: each needs evidence of its own and none of the other's.
+            amharic, tigrinya = looks_amharic(words), _looks_tigrinya(words)
+            if amharic != tigrinya:
+                return "am" if amharic else "ti"
+            return None
         return "ti"  # whether it is sure: see looks_amharic
     if script is _Script.CYRILLIC:
         uk, ru = _has_any(words, _UKRAINIAN_ONLY), _has_any(words, _RUSSIAN_ONLY)
@@ -269,6 +287,8 @@ def _rule(
             if any(_RUSSIAN_HARD_SIGN.search(w) for w in words):
                 return "ru"  # "объявление": Bulgarian writes ъ only as a vowel
     if script is _Script.ARABIC:
+        if "fa_AF" in offered and _looks_dari(words):
+            return "fa_AF"
         if "ps" in offered and (
             _has_any(words, _PASHTO_ONLY) or any(w in _PASHTO_WORDS for w in words)
         ):
@@ -281,10 +301,32 @@ def _rule(
     return None
 
 
+# Dari (Afghan Persian) vocabulary that Iranian Persian does not use in everyday chat
+# (thanks, school, Dutch, children, car, university, hospital, "I am", yes, no, now,
+# tomorrow, talk, brother, please), and its Iranian counterparts: a text with the first
+# and none of the second is Dari. Prefixes catch suffixed forms (اولادهایم, موترم).
+_DARI_WORDS = frozenset(
+    "تشکر مکتب هالند هالندی اولاد موتر پوهنتون شفاخانه استم استی استین بلی نی حالی صبا"
+    " گپ بیادر مهربانی ببینی جور".split()
+)
+_DARI_PREFIXES = ("اولاد", "موتر", "هالند", "مکتب", "پوهنتون", "شفاخانه")
+_IRANIAN_WORDS = frozenset(
+    "مرسی خیلی الان ماشین مدرسه هلند هلندی بیمارستان دانشگاه چطوری میخوام می‌خوام".split()
+)
+
+
+def _looks_dari(words: tuple[str, ...]) -> bool:
+    stripped = [word.strip("؟?!.،") for word in words]
+    if any(w in _IRANIAN_WORDS for w in stripped):
+        return False
+    return any(w in _DARI_WORDS or w.startswith(_DARI_PREFIXES) for w in stripped)
+
+
 def _looks_tigrinya(words: tuple[str, ...]) -> bool:
-    if _has_any(words, _TIGRINYA_LETTERS):
+    if _has_any(words, _TIGRINYA_LETTERS | {"ሓ"}):
         return True
-    return any(word.strip("።፣፤፥፧?!") in _TIGRINYA_WORDS for word in words)
+    stripped = [word.strip("።፣፤፥፧?!") for word in words]
+    return any(w in _TIGRINYA_WORDS or _has_any((w[1:],), _TIGRINYA_INNER_VOWELS) for w in stripped)
 
 
 def _is_bulgarian(words: tuple[str, ...]) -> bool:
@@ -317,14 +359,25 @@ _KURMANJI_LETTERS = frozenset("êîû")
 _NOT_KURMANJI = frozenset("éèàôùâëïüœöğıãõáíóúñ")
 
 
+# Romanian's s and t with a comma below (not Turkish's cedilla ş): no other language.
+_ROMANIAN_ONLY = frozenset("șțȘȚ")
+
+
 def _latin_word_rule(words: tuple[str, ...], offered: tuple[str, ...]) -> str | None:
+    if "ro" in offered and _has_any(words, _ROMANIAN_ONLY):
+        return "ro"
     folded = [w.casefold().strip("!?.,") for w in words]
+    if "ku" in offered and any("xw" in w for w in folded):
+        return "ku"  # xwe, xweş, xwarin, xwişk: no other Latin-script language writes xw
     needed = 1 if len(folded) <= 2 else 2
     for code, vocabulary in (("ku", _KURMANJI_WORDS), ("ln", _LINGALA_WORDS)):
         if code in offered and sum(w in vocabulary for w in folded) >= needed:
             return code
     if "ku" in offered and not _has_any(folded, _NOT_KURMANJI):
         if sum(any(ch in _KURMANJI_LETTERS for ch in w) for w in folded) >= 2:
+            return "ku"
+        # "ez" (I) beside a word with ê î û ş: Hungarian's "ez" never has those letters.
+        if "ez" in folded and _has_any(folded, _KURMANJI_LETTERS | {"ş"}):
             return "ku"
     return None
 
@@ -358,14 +411,17 @@ def has_foreign_letters(
 def lingua_input(
     script: _Script, words: tuple[str, ...], offered: tuple[str, ...] | None = None
 ) -> tuple[str, bool]:
-    """The text to give lingua, and whether lingua's answer may be trusted."""
+    """The text to give lingua, and whether lingua's answer may be trusted. Bulgarian
+    writes щ too: once it is among `offered`, words with щ go to lingua as they are
+    (and domain.langid keeps such a text from being sure Russian)."""
+    offered = offered_codes() if offered is None else offered
     if has_foreign_letters(script, words, offered):
         return " ".join(words), False
     if script is _Script.LATIN:
         return _DIAERESIS_AFTER_VOWEL.sub(lambda m: _strip_marks(m.group()), " ".join(words)), True
     if script is _Script.ARABIC:
         return " ".join(words).translate(_HAMZA_ALEF), True
-    if script is _Script.CYRILLIC:
+    if script is _Script.CYRILLIC and "bg" not in offered:
         plain = tuple(word for word in words if "щ" not in word.lower())
         if plain:
             return " ".join(plain), True

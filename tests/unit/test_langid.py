@@ -17,7 +17,11 @@ from domain.langid import (
     normalize_language_code,
 )
 
-BENCH_DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "langid.tsv"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "data"
+# The twelve languages of langid.tsv (at least 40 texts of each kind), then issue 15's
+# ten of langid_new.tsv (15 words, 10 pairs, 10 sentences; Dari has its own texts).
+BENCH_FILES = (BENCH / "langid.tsv", BENCH / "langid_new.tsv")
+FIRST_TWELVE = ("nl", "en", "fr", "ar", "tr", "ro", "uk", "ru", "es", "pl", "fa", "ti")
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,7 @@ def _same(a: Detection, b: Detection) -> bool:
 def test_supported_languages_in_product_order() -> None:
     assert SUPPORTED_LANGUAGES == (
         "nl", "en", "fr", "ar", "tr", "ro", "uk", "ru", "es", "pl", "fa", "ti",
+        "bg", "pt", "it", "so", "ps", "am", "fa_AF", "ln", "ku", "sq",
     )  # fmt: skip
 
 
@@ -53,12 +58,23 @@ def test_detection_is_immutable(detector: LanguageDetector) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["ሰላም", "የቐንየለይ", "መዓስ ንራኸብ?", "ሰላም Sara 👋", "ⶀⶁ", "ꬁꬂ"],
+    ["የቐንየለይ", "መዓስ ንራኸብ?", "ሰላም ከመይ ኣለኺ Sara 👋", "ሓሙስ", "ሎሚ ምሸት", "ተረዲኡኒ"],
 )
-def test_ethiopic_script_is_tigrinya_and_sure(detector: LanguageDetector, text: str) -> None:
+def test_tigrinya_letters_and_words_make_tigrinya_sure(
+    detector: LanguageDetector, text: str
+) -> None:
+    # ቐ ኸ ኣ ሓ, vowel letters inside a word, or everyday Tigrinya words.
     assert detector.detect(text) == Detection("ti", 1.0, True)
-    # A client language does not argue with the script.
-    assert detector.detect(text, prior="en").language == "ti"
+    # A client language does not argue with the letters, not even Amharic.
+    assert detector.detect(text, prior="am") == Detection("ti", 1.0, True)
+
+
+@pytest.mark.parametrize("text", ["ሰላም", "ሰላም Sara 👋", "ቤት", "ከተማ", "ⶀⶁ", "ꬁꬂ"])
+def test_ethiopic_both_languages_write_is_unsure(detector: LanguageDetector, text: str) -> None:
+    # Shared words ("peace", "house", "town") and rare letters: the client decides.
+    assert detector.detect(text) == Detection("ti", 0.5, False)
+    assert detector.detect(text, prior="am") == Detection("am", 0.5, False)
+    assert detector.detect(text, prior="ti-ER") == Detection("ti", 0.5, False)
 
 
 @pytest.mark.parametrize(
@@ -175,9 +191,14 @@ def test_ambiguous_short_texts_are_unsure(detector: LanguageDetector, text: str)
     assert not detector.detect(text).sure
 
 
-@pytest.mark.parametrize("text", ["እንዴት ነህ?", "ደህና ነኝ", "አመሰግናለሁ", "ስሜ ሳራ ነው።"])
-def test_amharic_is_not_sure_tigrinya(detector: LanguageDetector, text: str) -> None:
-    assert detector.detect(text) == Detection("ti", 0.5, False)
+@pytest.mark.parametrize(
+    "text", ["እንዴት ነህ?", "ደህና ነኝ", "አመሰግናለሁ", "ስሜ ሳራ ነው።", "ነገ እንገናኝ", "እመጣለሁ"]
+)
+def test_amharic_words_make_amharic_sure(detector: LanguageDetector, text: str) -> None:
+    # Issue 15: "ሰላም" typed in Amharic was taken for Tigrinya. Amharic words and verb
+    # endings decide, whatever the client says.
+    assert detector.detect(text) == Detection("am", 1.0, True)
+    assert detector.detect(text, prior="ti") == Detection("am", 1.0, True)
 
 
 def test_tigrinya_letters_outweigh_an_amharic_looking_word(detector: LanguageDetector) -> None:
@@ -189,11 +210,12 @@ def test_tigrinya_letters_outweigh_an_amharic_looking_word(detector: LanguageDet
     "text",
     [
         "Ich spiele gern Fußball.",  # German ß
-        "Eu moro em Bruxelas, até amanhã.",  # Portuguese ã
+        "danke schön",  # German words
+        "Děkuji moc, uvidíme se zítra.",  # Czech ě í
         "Я жыву ў Брусэлі.",  # Belarusian ў (and і)
-        "Аз съм добре.",  # Bulgarian ъ as a vowel
         "شکریہ",  # Urdu heh goal (and Persian kaf)
-        "زه په بروکسل کې اوسېږم",  # Pashto letters (and Persian ye)
+        "من لە بروکسل دەژیم",  # Sorani ە
+        "سوپاس",  # Sorani "thanks"
     ],
 )
 def test_letters_of_unsupported_languages_make_it_unsure(
@@ -202,8 +224,23 @@ def test_letters_of_unsupported_languages_make_it_unsure(
     assert not detector.detect(text).sure
 
 
+@pytest.mark.parametrize(
+    "text", ["Entschuldigung", "Guten Morgen", "Ich komme morgen zum Treffen.", "Wie geht es dir?"]
+)
+def test_german_is_detected_as_a_decoy_and_never_answered(
+    detector: LanguageDetector, text: str
+) -> None:
+    # lingua alone reads "Entschuldigung" as Dutch at 0.89; with German among its models
+    # the answer is unsure, and never German (the bot does not speak it).
+    for prior in (None, "nl", "de-DE"):
+        found = detector.detect(text, prior)
+        assert not found.sure and found.language != "de", (text, prior, found)
+
+
 def test_latin_i_after_an_apostrophe_stays_latin(detector: LanguageDetector) -> None:
-    result = detector.detect("Je pense qu'il vient d'ici demain.")
+    # Not read as a Cyrillic і: French, though with Italian offered lingua hesitates.
+    assert detector.detect("Je pense qu'il vient d'ici demain.").language == "fr"
+    result = detector.detect("Je pense qu'il vient d'ici demain, je te l'ai dit hier soir.")
     assert (result.language, result.sure) == ("fr", True)
 
 
@@ -226,7 +263,7 @@ def test_prior_decides_an_unclear_text_but_stays_unsure(detector: LanguageDetect
     assert with_nl.confidence > 0.11
     with_en = detector.detect("hallo", prior="en-GB")
     assert (with_en.language, with_en.sure) == ("en", False)
-    assert _same(detector.detect("hallo", prior="pt-BR"), alone)
+    assert _same(detector.detect("hallo", prior="de-DE"), alone)  # German: not offered
 
 
 def test_prior_far_from_the_evidence_is_ignored(detector: LanguageDetector) -> None:
@@ -252,7 +289,7 @@ def test_low_accuracy_mode_builds_and_detects() -> None:
     low = LanguageDetector("low", preload=False)
     assert low.mode == "low"
     assert low.detect("Ik ga morgen met mijn buurvrouw naar de bibliotheek.").language == "nl"
-    assert low.detect("ሰላም") == Detection("ti", 1.0, True)
+    assert low.detect("የቐንየለይ") == Detection("ti", 1.0, True)
 
 
 def test_unknown_mode_is_refused() -> None:
@@ -270,13 +307,19 @@ def test_unknown_mode_is_refused() -> None:
         ("fr_BE", "fr"),
         ("FA-ir", "fa"),
         ("fa-IR", "fa"),
-        ("prs", "fa"),
+        ("prs", "fa_AF"),
+        ("fa-AF", "fa_AF"),
         ("ti-ER", "ti"),
+        ("am", "am"),
+        ("am-ET", "am"),
+        ("ps-AF", "ps"),
+        ("kmr", "ku"),
         ("ar-MA", "ar"),
         (" ru ", "ru"),
-        ("pt", None),
-        ("pt-BR", None),
+        ("pt", "pt"),
+        ("pt-BR", "pt"),
         ("de", None),
+        ("sw", None),
         ("", None),
         (None, None),
     ],
@@ -286,8 +329,11 @@ def test_normalize_language_code(code: str | None, expected: str | None) -> None
 
 
 def _bench_rows() -> list[dict[str, str]]:
-    with BENCH_DATA.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    rows: list[dict[str, str]] = []
+    for path in BENCH_FILES:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows += csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return rows
 
 
 def test_bench_data_covers_every_language_and_kind() -> None:
@@ -299,8 +345,14 @@ def test_bench_data_covers_every_language_and_kind() -> None:
         elif row["kind"] == "pair":
             assert len(row["text"].split()) == 2, row
     for lang in SUPPORTED_LANGUAGES:
+        if lang == "fa_AF":
+            assert counts[lang, "dari"] >= 10  # measured apart: see bench/langid.py
+            continue
         for kind in ("word", "pair", "sentence"):
-            assert counts[lang, kind] >= 40, (lang, kind)
+            assert counts[lang, kind] >= (40 if lang in FIRST_TWELVE else 10), (lang, kind)
+    # Texts in languages the bot does not speak, to check they are never sure.
+    foreign = {row["lang"] for row in _bench_rows() if row["kind"] == "foreign"}
+    assert len(foreign - set(SUPPORTED_LANGUAGES)) >= 8
 
 
 def test_precision_when_sure_on_bench_data(detector: LanguageDetector) -> None:
@@ -310,8 +362,13 @@ def test_precision_when_sure_on_bench_data(detector: LanguageDetector) -> None:
     wrong: list[tuple[str, str, Detection]] = []
     for row in _bench_rows():
         result = detector.detect(row["text"])
+        if row["kind"] == "dari":
+            continue  # Dari is told from Persian by a few words only: see test_langid_languages
         if row["kind"] == "foreign":
-            continue  # languages the product lacks: reported by the bench, not a property
+            if row["lang"] not in SUPPORTED_LANGUAGES:
+                # German, Swahili, Sorani...: never taken for a language the bot speaks.
+                assert not result.sure, row
+            continue
         if row["kind"] in ("neutral", "romanized"):
             # Neither has a language we can read from the letters: never sure.
             assert not result.sure, row

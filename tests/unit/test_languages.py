@@ -45,11 +45,12 @@ def test_every_list_of_languages_reads_the_registry() -> None:
     assert RTL_LANGUAGES == {"ar", "fa", "ps", "fa_AF"}
 
 
-def test_the_new_languages_are_registered_but_not_offered_until_translated() -> None:
-    assert len(registered_codes()) >= 22
+def test_the_new_languages_are_offered_with_complete_catalogs() -> None:
+    """Issue 15's ten are switched on, and offered_codes() re-checks each catalog."""
+    assert len(registered_codes()) == len(offered_codes()) == 22
     for code in NEW_LANGUAGES:
-        assert code in registered_codes()
-        assert code not in offered_codes(), f"{code}: offered with an empty catalog"
+        assert next(lang for lang in registry() if lang.code == code).offered
+        assert code in offered_codes(), f"{code}: its catalog is not complete"
 
 
 @pytest.mark.parametrize("code", [lang.code for lang in registry()])
@@ -68,16 +69,20 @@ def test_babel_has_dates_and_plurals_for_every_language(code: str) -> None:
 
 
 def test_dari_and_kurmanji_codes_and_fallbacks() -> None:
-    # Dari is fa_AF in CLDR (Afghan month names); until offered a Dari client gets Persian.
+    # Dari is fa_AF in CLDR (Afghan month names); a Dari client gets Dari, and would get
+    # Persian should the Dari catalog ever not be offered.
     assert "مارچ" in format_date(date(2026, 3, 5), "long", locale="fa_AF")
-    assert normalize_language_code("prs") == "fa"
-    assert normalize_language_code("fa-AF") == "fa"
+    assert normalize_language_code("prs") == "fa_AF"
+    assert normalize_language_code("fa-AF") == "fa_AF"
+    assert normalize_language_code("fa-IR") == "fa"
+    assert language_for_tag("prs", offered=("nl", "fa")) == "fa"
     assert language_for_tag("prs", offered=("nl", "fa", "fa_AF")) == "fa_AF"
     assert language_for_tag("fa-AF", offered=("nl", "fa", "fa_AF")) == "fa_AF"
     assert language_for_tag("fa-IR", offered=("nl", "fa", "fa_AF")) == "fa"
     assert language_for_tag("kmr", offered=("nl", "ku")) == "ku"
-    assert normalize_language_code("so") is None  # not offered yet
+    assert normalize_language_code("so") == "so"
     assert language_for_tag("so-SO", offered=("nl", "so")) == "so"
+    assert language_for_tag("so", offered=("nl",)) is None  # registered, not offered
 
 
 # --- offered only when complete -----------------------------------------------------------
