@@ -36,6 +36,8 @@ SIZES: dict[str, tuple[list[str], list[str]]] = {
     "report": (["--people", "20000", "--repeats", "2"], ["--people", "2000", "--repeats", "1"]),
     "pipeline": ([], ["--people", "200"]),
     "waiting": ([], ["--people", "3000"]),
+    "offers": ([], ["--offers", "5000", "--repeats", "10"]),
+    "role_change": ([], ["--pairs", "4000", "--repeats", "2"]),
     "programme": (["--duos", "30", "--months", "3"], ["--duos", "4", "--months", "1"]),
 }
 

@@ -39,7 +39,7 @@ from delivery.ratelimit import FloodControl, RateLimiter
 from delivery.reports import BroadcastReporter
 from delivery.shared_limit import SharedRateLimiter
 from delivery.telegram import create_bot
-from domain import checkins, concerns, hours, waiting
+from domain import checkins, concerns, dutch_practice, feedback, hours, waiting
 from domain.clock import Clock, SystemClock
 from domain.notify import use_programme_timezone
 from handlers.broadcasts import progress_text
@@ -104,6 +104,12 @@ class BotApp:
             self.plan_waiting, "interval", hours=3, id="plan-waiting", replace_existing=True
         )
         self.scheduler.add_job(
+            self.plan_dutch_tips, "interval", hours=6, id="plan-dutch-tips", replace_existing=True
+        )
+        self.scheduler.add_job(
+            self.plan_feedback, "interval", hours=1, id="plan-feedback", replace_existing=True
+        )
+        self.scheduler.add_job(
             self.remind_concerns,
             "interval",
             minutes=15,
@@ -163,6 +169,26 @@ class BotApp:
             planned = await waiting.plan(uow, self.clock.now())
             await uow.commit()
         if planned.queued:
+            self.outbox.poke()
+
+    async def plan_feedback(self) -> None:
+        """ "How was it?" to people who went to an event that just ended (meetups are
+        asked about when their hours are confirmed)."""
+        async with UnitOfWork(self.database.session_factory) as uow:
+            asked = await feedback.plan(uow, self.clock.now())
+            await uow.commit()
+        if asked:
+            self.outbox.poke()
+
+    async def plan_dutch_tips(self) -> None:
+        """Each buddy of an active pair: one tip a month for practising Dutch with their
+        newcomer (domain/dutch_practice.py; deduplicated per buddy and month)."""
+        async with UnitOfWork(self.database.session_factory) as uow:
+            queued = await dutch_practice.plan_tips(
+                uow, self.clock.now(), ZoneInfo(self.settings.timezone)
+            )
+            await uow.commit()
+        if queued:
             self.outbox.poke()
 
     async def remind_concerns(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from domain import dutch_practice
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import push
@@ -73,11 +74,19 @@ def next_question(check_in: CheckIn) -> int | None:
 
 
 async def open_check_in(
-    uow: UnitOfWork, person: User, moment: CheckInMoment, pair: Pair | None, now: datetime
+    uow: UnitOfWork,
+    person: User,
+    moment: CheckInMoment,
+    pair: Pair | None,
+    now: datetime,
+    role: str | None = None,
 ) -> CheckIn | None:
     """Make the person's check-in for this moment (once) and send its first question;
-    None when there is nothing to ask (already made, or a role without questions)."""
-    if person.role not in CORE:
+    None when there is nothing to ask (already made, or a role without questions).
+    `role`: the one they had in `pair` (a newcomer may have become a buddy since,
+    domain/role_change.py); their role now when not given."""
+    role = role or person.role
+    if role not in CORE:
         return None
     key = f"{person.id}:{moment.value}:{pair.id if pair else 0}"
     if await uow.check_ins.by_key(key) is not None:
@@ -86,10 +95,10 @@ async def open_check_in(
         programme_id=person.programme_id,
         person_id=person.id,
         pair_id=pair.id if pair else None,
-        role=person.role,
+        role=role,
         moment=moment.value,
         key=key,
-        questions=questions_for(person.role, moment),
+        questions=questions_for(role, moment),
         answers={},
         created_at=now,
     )
@@ -100,7 +109,7 @@ async def open_check_in(
         uow,
         person,
         Notice.CHECKIN_ASK,
-        {"check_in_id": check_in.id, "moment": moment.value, "role": person.role, "question": 0},
+        {"check_in_id": check_in.id, "moment": moment.value, "role": role, "question": 0},
         due=due,
         dedup_key=f"checkin:{check_in.id}",
     )
@@ -110,12 +119,13 @@ async def open_check_in(
 async def open_for_pair(
     uow: UnitOfWork, pair: Pair, moment: CheckInMoment, now: datetime
 ) -> list[CheckIn]:
-    """The check-in of both people of a pair (those still here)."""
+    """The check-in of both people of a pair (those still here), each in the role they
+    had in it."""
     made = []
-    for person_id in (pair.newcomer_id, pair.buddy_id):
+    for person_id, role in ((pair.newcomer_id, Role.NEWCOMER), (pair.buddy_id, Role.BUDDY)):
         person = await uow.users.get(person_id) if person_id else None
         if person is not None and person.reachable:
-            check_in = await open_check_in(uow, person, moment, pair, now)
+            check_in = await open_check_in(uow, person, moment, pair, now, role.value)
             if check_in is not None:
                 made.append(check_in)
     return made
@@ -144,6 +154,8 @@ async def answer(
         person.status = UserStatus.INACTIVE.value
     if next_question(check_in) is None:
         check_in.answered_at = now
+        # More Dutch for a newcomer whose confidence grew by the 20-hour check-in.
+        await dutch_practice.after_check_in(uow, person, check_in, now)
     return check_in
 
 

@@ -244,7 +244,8 @@ async def _plan_reminder(uow: UnitOfWork, event: Event, person: User, now: datet
             uow,
             person,
             Notice.EVENT_REMINDER,
-            _notice_params(event),
+            # The time shown in the person's own time zone.
+            _notice_params(event) | {"tz": str(person_tz(person))},
             due=due,
             dedup_key=key,
             event_starts_at=event.starts_at,

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from domain import checkins, pairs, staff
+from domain import checkins, feedback, first_meeting, pairs, placements, staff
 from domain.clock import month_bounds
 from domain.errors import DomainError
 from domain.meetups import MAX_MINUTES, MIN_MINUTES, ends_at, mark, meetup_of, other_person
@@ -116,10 +116,16 @@ async def log(
     now: datetime,
     meetup_id: int | None = None,
     corrects: HourEntry | None = None,
+    organisation_id: int | None = None,
 ) -> HourEntry:
-    """Record time spent together; the other person is asked to confirm it."""
+    """Record time spent together; the other person is asked to confirm it. With an
+    `organisation_id`, volunteering as a duo with that host (domain/placements.py)."""
     pair = await _pair_of(uow, person)
     end = check_span(started_at, minutes, kind, now)
+    if organisation_id is not None:
+        await placements.require_host(uow, pair, organisation_id)
+        if kind != placements.VOLUNTEERING:
+            raise DomainError("invalid_choice")
     if meetup_id is not None:
         meetup = await uow.meetups.get(meetup_id)
         # Another pair's meetup is answered like any foreign id: it does not exist here.
@@ -140,6 +146,7 @@ async def log(
         logged_by=person.id,
         status=HourStatus.PENDING.value,
         corrects_id=corrects.id if corrects else None,
+        organisation_id=organisation_id,
         created_at=now,
     )
     if corrects is not None:
@@ -216,6 +223,7 @@ async def meetup_did_not_happen(
     if await uow.hours.for_meetup(meetup.id) is not None:
         raise DomainError("already_logged_by_other")
     await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
+    await first_meeting.withdraw(uow, meetup)  # nor questions about a first meeting
     mark(meetup, MeetupStatus.MISSED if reason == "no_show" else MeetupStatus.CANCELLED, now)
     if reason == "no_show":
         for coordinator in await staff.coordinators_of(uow, pair.programme_id):
@@ -245,6 +253,9 @@ async def confirm(uow: UnitOfWork, person: User, entry_id: int, now: datetime) -
         push(uow, logger, Notice.HOURS_CONFIRMED, _entry_params(entry, person, logger), due=now)
     members = [m for m in (logger, person) if m is not None]
     await celebrate(uow, pair, members, before, after, now)
+    meetup = await uow.meetups.get(entry.meetup_id) if entry.meetup_id else None
+    if meetup is not None:
+        await feedback.after_meetup(uow, meetup, members, now)  # "how was it?"
     return entry
 
 
@@ -320,6 +331,7 @@ async def correct(
         now=now,
         meetup_id=entry.meetup_id,
         corrects=entry,
+        organisation_id=entry.organisation_id,
     )
 
 
@@ -361,13 +373,16 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
             await uow.hours.last_activity(pair.id),
         ]
         last = max(m for m in moments if m is not None)
+        if now - last < nudge_after:
+            continue
+        members = [await uow.users.get(i) for i in (pair.newcomer_id, pair.buddy_id) if i]
+        people = [member for member in members if member is not None]
+        last = max([last, *(m for m in map(_back_from_away, people) if m is not None)])
         quiet = now - last
         if quiet < nudge_after:
             continue
         stamp = last.date().isoformat()
         params = {"pair_id": pair.id, "days": quiet.days}
-        members = [await uow.users.get(i) for i in (pair.newcomer_id, pair.buddy_id) if i]
-        people = [member for member in members if member is not None]
         queued += await _tell_each(
             uow, people, Notice.PAIR_NUDGE, params, now, f"nudge:{pair.id}:{stamp}"
         )
@@ -382,6 +397,15 @@ async def plan_nudges(uow: UnitOfWork, now: datetime) -> int:
                 f"quiet:{pair.id}:{stamp}",
             )
     return queued
+
+
+def _back_from_away(person: User) -> datetime | None:
+    """The start of the day a person comes back from a holiday pause: a pair is not
+    silent while one of them is away, so the silence counts from there (a day still to
+    come keeps the pair from being nudged or reported meanwhile)."""
+    if person.away_until is None:
+        return None
+    return datetime.combine(person.away_until, time(), tzinfo=person_tz(person))
 
 
 async def _quiet_limits(uow: UnitOfWork, programme_id: int) -> tuple[timedelta, timedelta]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from domain import voices
+from domain import first_meeting, voices
 from domain.errors import DomainError
 from domain.notices import Notice
 from domain.notify import person_tz, push
@@ -122,7 +122,9 @@ async def propose(
     """A new meetup proposed by `person`; the other person is asked to accept it."""
     pair = await active_pair(uow, person)
     _check_plan(starts_at, minutes, kind, now)
-    first = await uow.meetups.count_for_pair(pair.id) == 0
+    # Their introduction, unless another meetup is planned or took place already (one
+    # declined, cancelled or missed leaves the role to the next).
+    first = await first_meeting.nothing_planned_yet(uow, pair.id)
     meetup = Meetup(
         programme_id=pair.programme_id,
         pair_id=pair.id,
@@ -162,6 +164,7 @@ async def change(
         raise DomainError("meetup_closed")
     _check_plan(starts_at, minutes, kind, now)
     await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
+    await first_meeting.withdraw(uow, meetup)
     meetup.starts_at = starts_at
     meetup.duration_minutes = minutes
     meetup.place = validate_place(place)
@@ -234,6 +237,7 @@ async def accept(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
         )
     if proposer is not None:
         push(uow, proposer, Notice.MEETUP_ACCEPTED, _details(meetup, person, proposer), due=now)
+    await first_meeting.plan(uow, meetup, pair, now)  # the guide before, questions after
     return meetup
 
 
@@ -257,6 +261,7 @@ async def cancel(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
         raise DomainError("meetup_closed")
     was_accepted = meetup.status == MeetupStatus.ACCEPTED.value
     await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
+    await first_meeting.withdraw(uow, meetup)
     mark(meetup, MeetupStatus.CANCELLED, now)
     meetup.sequence += 1
     other = await other_person(uow, pair, person)

@@ -26,6 +26,10 @@ class Notice(StrEnum):
     MEETUP_CALENDAR = "meetup.calendar"
     MEETUP_REMINDER = "meetup.reminder"
     MEETUP_ASK = "meetup.ask"
+    # The first meeting: a conversation guide before it, two questions after it
+    # (domain/first_meeting.py).
+    FIRST_MEETING_GUIDE = "first_meeting.guide"
+    FIRST_MEETING_ASK = "first_meeting.ask"
     HOURS_CONFIRM_REQUEST = "hours.confirm_request"
     HOURS_CONFIRMED = "hours.confirmed"
     HOURS_DISPUTED = "hours.disputed"
@@ -71,9 +75,32 @@ class Notice(StrEnum):
     PROFILE_UNFINISHED = "profile.unfinished"
     COORDINATOR_WAITING_LEFT = "coordinator.waiting_left"
     COORDINATOR_NEWCOMER_BLOCKED = "coordinator.newcomer_blocked"
+    # Duo volunteering (domain/placements.py): a pair applies for a host's placement, a
+    # coordinator confirms or declines; the pair and the host's staff hear about it.
+    COORDINATOR_PLACEMENT_APPLIED = "coordinator.placement_applied"
+    PLACEMENT_APPLIED = "placement.applied"  # to the other member of the pair
+    PLACEMENT_CONFIRMED = "placement.confirmed"
+    PLACEMENT_DECLINED = "placement.declined"
+    HOST_PLACEMENT_APPLIED = "host.placement_applied"
+    HOST_PLACEMENT_CONFIRMED = "host.placement_confirmed"
+    # How was it? One tap after a meetup or an event (domain/feedback.py), and a 🙁 with
+    # a word, or a spoken word, passed on to the coordinators.
+    FEEDBACK_ASK = "feedback.ask"
+    COORDINATOR_FEEDBACK = "coordinator.feedback"
+    # A newcomer asks to become a buddy (domain/role_change.py): the request to the
+    # coordinators, with their two buttons, and the decision back to the person.
+    COORDINATOR_ROLE_CHANGE_REQUEST = "coordinator.role_change_request"
+    ROLE_CHANGE_CONFIRMED = "role_change.confirmed"
+    ROLE_CHANGE_DECLINED = "role_change.declined"
     # A direct reply Telegram could not take when it was made (an outage longer than the
     # retries): delivered later, as it was written.
     REPLY = "reply"
+    # Dutch practice (domain/dutch_practice.py): a newcomer moved to "more Dutch" after
+    # the 20-hour check-in, a buddy's monthly tip, and "something unclear?" about one of
+    # the bot's messages, to the coordinators.
+    DUTCH_MORE = "dutch.more"
+    DUTCH_TIP = "dutch.tip"
+    COORDINATOR_UNCLEAR = "coordinator.unclear"
 
     @classmethod
     def of(cls, key: str) -> Notice | None:

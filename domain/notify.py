@@ -1,5 +1,6 @@
 """Pushing a message to a person: an outbox row in the current transaction, held back
-during the person's quiet hours, dropped if it only makes sense before a deadline."""
+during the person's quiet hours (and, when not urgent, their quiet days: domain/quiet.py),
+dropped if it only makes sense before a deadline."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.notices import Notice
-from domain.quiet import next_allowed
+from domain.quiet import PersonalTime, next_allowed_for, personal_time
 from storage.models import Outbox, User
 from storage.uow import UnitOfWork
 
@@ -37,6 +38,17 @@ def person_tz(person: User) -> tzinfo:
     return ZoneInfo(person.timezone) if person.timezone else _programme_tz.get()
 
 
+def personal_time_of(person: User) -> PersonalTime:
+    """The person's quiet hours, days off and pause, in their own time zone."""
+    return personal_time(
+        person_tz(person),
+        person.quiet_from,
+        person.quiet_until,
+        person.days_off,
+        person.away_until,
+    )
+
+
 def push(
     uow: UnitOfWork,
     person: User,
@@ -54,12 +66,8 @@ def push(
     """Queue a message of this `kind` for `person`; see the module docstring."""
     when = due
     if respect_quiet_hours:
-        when = next_allowed(
-            due,
-            person_tz(person),
-            person.quiet_from,
-            person.quiet_until,
-            event_starts_at=event_starts_at,
+        when = next_allowed_for(
+            due, personal_time_of(person), kind=kind, event_starts_at=event_starts_at
         )
     payload = dict(params or {})
     if expires_at is not None:

@@ -13,8 +13,13 @@ Erasure (/forget) keeps the programme's numbers and nothing of the person:
   pairs, meetups, hours or Telegram id) are cancelled when not delivered yet, and lose
   their params, which carry names and places, in any case;
 - places they held at community events pass to the people waiting;
+- what they answered after a first meeting goes with them;
+- their feedback answers stay as anonymous counts: their words go, and so does what tied
+  an answer to them, a meetup or an event;
 - audit rows about them keep the action, with a pseudonym instead of the person;
 - the person row goes; hours stay as anonymous numbers of the pair (foreign keys SET NULL).
+- a partner's invite links lose their Telegram id; the offers they wrote are their
+  organisation's and stay (domain/offers.py).
 
 Audit rows of refused attempts never hold a Telegram id or what the person typed: a
 known person appears as an alias of their row (replaced by the pseudonym on erasure), a
@@ -27,12 +32,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from domain import events as event_service
-from domain import staff
+from domain import feedback as feedback_service
+from domain import placements, role_change, staff
 from domain.hours import COORDINATOR_SOURCE
 from domain.notices import Notice
 from domain.notify import person_tz, push
@@ -66,6 +72,11 @@ EXPORTED_FIELDS = (
     "capacity",
     "recruited_via",
     "timezone",
+    "quiet_from",
+    "quiet_until",
+    "days_off",
+    "away_until",
+    "dutch_practice",
     "consent_at",
     "profile_done_at",
     "waiting_since",
@@ -77,7 +88,7 @@ PLANNED = (MeetupStatus.PROPOSED.value, MeetupStatus.ACCEPTED.value)
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, datetime | date) else value
 
 
 async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
@@ -88,6 +99,8 @@ async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
         "programme": programme.name if programme else None,
         "profile": profile,
         "hours": await _hours(uow, user),
+        # A partner's organisation (its offers are the organisation's, not theirs).
+        "organisation": await _organisation(uow, user),
         # What they reported, without the words: those were only passed on by Telegram.
         "concerns": [
             {
@@ -108,6 +121,13 @@ async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
             }
             for check_in in await uow.check_ins.of_person(user.id)
         ],
+        # "How was it?" after meetups and events, with the words added.
+        "feedback": await feedback_service.export(uow, user),
+        # Asking to become a buddy, and the answer (erased with the person: ON DELETE CASCADE).
+        "role_changes": await role_change.of_person(uow, user),
+        # Their pairs' applications for duo volunteering (the host, never the partner's name);
+        # /forget keeps them only as the pair's anonymous numbers (applied_by SET NULL).
+        "placement_applications": await placements.export_of(uow, user),
         "proofs_of_participation": [
             {
                 "code": certificate.code,
@@ -126,7 +146,25 @@ async def export(uow: UnitOfWork, user: User) -> dict[str, Any]:
             }
             for recording in await uow.voices.of_person(user.id)
         ],
+        # Their answers after a first meeting (never shown to the partner); /forget deletes
+        # them with the person (ON DELETE CASCADE).
+        "first_meeting_answers": [
+            {
+                "question": row.question,
+                "answer": row.answer,
+                "answered_at": _plain(row.answered_at),
+            }
+            for row in await uow.first_meetings.of_person(user.id)
+        ],
     }
+
+
+async def _organisation(uow: UnitOfWork, user: User) -> str | None:
+    """The name of the organisation a partner speaks for, if any."""
+    if user.organisation_id is None:
+        return None
+    organisation = await uow.partners.organisation(user.organisation_id)
+    return organisation.name if organisation else None
 
 
 async def _hours(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
@@ -305,6 +343,7 @@ async def forget(uow: UnitOfWork, person: User, now: datetime) -> Erasure:
     for pair in open_pairs:
         await _end_pair(uow, pair, person, cancelled.get(pair.id, []), now)
     handed_on = await event_service.withdraw(uow, person, now)
+    await feedback_service.forget(uow, person)
     await uow.audit.pseudonymise(
         telegram_id=person.telegram_id,
         person_id=person.id,
@@ -312,6 +351,7 @@ async def forget(uow: UnitOfWork, person: User, now: datetime) -> Erasure:
         pseudonym=pseudonym,
     )
     await uow.users.forget_staff_traces(person.telegram_id)
+    await uow.partners.forget_telegram_id(person.telegram_id)  # invites made or used
     uow.audit.record(
         "person.erased",
         programme_id=person.programme_id,

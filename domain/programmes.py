@@ -70,6 +70,12 @@ NUMBERS: tuple[NumberSetting, ...] = (
     NumberSetting("waiting_alert_days", 28, 7, 182, 7),
     NumberSetting("unfinished_reminder_days", 2, 1, 14, 1),
     NumberSetting("unfinished_erase_days", 30, 7, 90, 1),
+    # A newcomer may ask to become a buddy after this many months in the programme (the
+    # bot does not know when they arrived in Belgium; joining the programme stands in
+    # for it), or sooner once their trajectory is completed (domain/role_change.py).
+    NumberSetting("buddy_after_months", 12, 3, 60, 3),
+    # "How was it?" after meetups and events: at most one question in so many days.
+    NumberSetting("feedback_every_days", 7, 1, 60, 1),
 )
 NUMBER_BY_KEY = {number.key: number for number in NUMBERS}
 # Hours before a meetup a reminder may go out (an admin ticks the ones the programme uses).
@@ -105,6 +111,8 @@ class ProgrammeSettings:
     waiting_alert_days: int = 28
     unfinished_reminder_days: int = 2
     unfinished_erase_days: int = 30
+    buddy_after_months: int = 12
+    feedback_every_days: int = 7
     waiting_check_weeks: tuple[int, ...] = DEFAULT_CHECK_WEEKS
     matching_weights: Mapping[str, float] = field(default_factory=dict)
 

@@ -22,6 +22,11 @@ of their own); every figure is about their own programme only, in its time zone:
   change, over the people who answered it both times (n); "skipped" is never a value, it
   is counted apart. The end evaluation (rating, would recommend) and the follow-ups 3 and
   6 months after the end (what they do now, still in contact) opened in the period.
+- Feedback: the "how was it?" questions after meetups and after events asked in the
+  period, by answer (😀 🙂 😐 🙁), not answered yet, and with a word; counts only.
+- Duo volunteering (domain/placements.py): duos linked to a host organisation in the
+  period (confirmed there, or confirmed hours there), how many organisations, and the
+  confirmed hours and duos by host. Organisations are named: they are not people.
 - By contact language and by municipality (the newcomer's, for a pair's figures).
 
 Small numbers: a count of 1 to 4 people in the tables by language or municipality is not
@@ -54,8 +59,11 @@ from typing import NamedTuple
 
 from domain.checkins import CORE, DOING_NOW
 from domain.errors import DomainError
+from domain.feedback import ANSWERS as FEEDBACK_ANSWERS
+from domain.placements import Volunteering, volunteering
 from domain.staff import require_coordinator
-from storage.models import CheckInMoment, PairStatus, Programme, Role, User
+from storage.feedback import AnswerCount
+from storage.models import CheckInMoment, FeedbackSubject, PairStatus, Programme, Role, User
 from storage.reports import Answered, FollowUps, PairRow, PlaceRow
 from storage.uow import UnitOfWork
 
@@ -69,6 +77,7 @@ ACTIVE_NOW = ("club_leisure", "volunteering", "course", "work")
 ROLES = (Role.NEWCOMER.value, Role.BUDDY.value)
 QUESTIONS: tuple[str, ...] = tuple(q for role in ROLES for q in CORE[role])
 FOLLOW_UPS = (CheckInMoment.MONTH_3.value, CheckInMoment.MONTH_6.value)
+FEEDBACK_SUBJECTS = (FeedbackSubject.MEETUP.value, FeedbackSubject.EVENT.value)
 # A custom period: from this day on, and at most this long.
 EARLIEST_DAY = date(2000, 1, 1)
 LONGEST_YEARS = 5
@@ -384,6 +393,26 @@ class Outflow:
 
 
 @dataclass(frozen=True)
+class FeedbackFigures:
+    """The "how was it?" questions about one subject (meetups or events) asked in the
+    period: how many got each answer (1 🙁, 2 😐, 3 🙂, 4 😀), how many none yet, and how
+    many answers came with a word."""
+
+    subject: str
+    answers: dict[int, int] = field(default_factory=dict)
+    unanswered: int = 0
+    comments: int = 0
+
+    @property
+    def answered(self) -> int:
+        return sum(self.answers.values())
+
+    @property
+    def asked(self) -> int:
+        return self.answered + self.unanswered
+
+
+@dataclass(frozen=True)
 class GroupRow:
     """One contact language or municipality (None: not known, or erased). A count of 1 to
     4 is None (shown "<5"); hours are None when 1 to 4 pairs did them."""
@@ -432,6 +461,8 @@ class Report:
     by_municipality: list[GroupRow]
     pair_lines: list[PairLine]
     channels: list[ChannelFunnel] = field(default_factory=list)
+    feedback: list[FeedbackFigures] = field(default_factory=list)
+    volunteering: Volunteering = field(default_factory=Volunteering)
 
     @property
     def recruited(self) -> int:
@@ -566,6 +597,8 @@ async def build(
         by_municipality=by_municipality,
         pair_lines=pair_lines,
         channels=_channels(await reports.channel_funnel(pid, start, end)),
+        feedback=_feedback(await uow.feedback.distribution(pid, start, end)),
+        volunteering=await volunteering(uow, pid, start, end),
     )
 
 
@@ -573,6 +606,25 @@ def _channels(rows: list[tuple[str | None, int, int, int]]) -> list[ChannelFunne
     """Most recruits first, then by channel."""
     funnels = [ChannelFunnel(*row) for row in rows]
     return sorted(funnels, key=lambda f: (-f.recruits, f.channel or "~"))
+
+
+def _feedback(rows: list[AnswerCount]) -> list[FeedbackFigures]:
+    """Meetups, then events, each with its answers by face (every face, 0 when none)."""
+    figures = []
+    for subject in FEEDBACK_SUBJECTS:
+        found = [row for row in rows if row.subject == subject]
+        figures.append(
+            FeedbackFigures(
+                subject=subject,
+                answers={
+                    face: sum(row.questions for row in found if row.answer == face)
+                    for face in FEEDBACK_ANSWERS
+                },
+                unanswered=sum(row.questions for row in found if row.answer is None),
+                comments=sum(row.comments for row in found),
+            )
+        )
+    return figures
 
 
 def _recruits(joined: list[tuple[int, str | None, str | None, int]]) -> list[Recruits]:

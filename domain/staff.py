@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from domain.errors import DomainError, NotAllowed
 from storage.models import Concern, CoordinatorInvite, Event, Pair, Role, User, UserStatus
@@ -24,6 +24,24 @@ Owned = TypeVar("Owned", User, Pair, Event, Concern)
 
 COORDINATOR_ROLES = frozenset({Role.COORDINATOR.value, Role.ADMIN.value})
 INVITE_VALID = timedelta(days=7)
+
+
+class OneTimeInvite(Protocol):
+    """What every one-time invite link has (a coordinator's, a partner organisation's)."""
+
+    expires_at: datetime
+    used_at: datetime | None
+
+
+def invite_token() -> str:
+    """A fresh token for a one-time deep link: unguessable, and only characters a
+    /start payload carries."""
+    return secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+
+
+def invite_open(invite: OneTimeInvite | None, now: datetime) -> bool:
+    """Whether an invite link still works: it exists, was never used and has not expired."""
+    return invite is not None and invite.used_at is None and invite.expires_at >= now
 
 
 class OtherProgramme(DomainError):
@@ -112,7 +130,7 @@ async def create_invite(
             raise DomainError("not_found")
     invite = CoordinatorInvite(
         programme_id=programme_id or coordinator.programme_id,
-        token=secrets.token_urlsafe(18).replace("-", "x").replace("_", "y"),
+        token=invite_token(),
         created_by=coordinator.telegram_id,
         created_at=now,
         expires_at=now + INVITE_VALID,
@@ -148,7 +166,7 @@ async def accept_invite(
     becomes their current one. A coordinator of another programme now coordinates both;
     a newcomer or buddy of another programme is refused (a person belongs to one)."""
     invite = await uow.invites.by_token(token)
-    if invite is None or invite.used_at is not None or invite.expires_at < now:
+    if invite is None or not invite_open(invite, now):
         raise DomainError("invite_invalid")
     person = await uow.users.by_telegram_id(telegram_id)
     if person is None:

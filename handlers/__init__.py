@@ -26,19 +26,29 @@ def get_routers() -> list[Router]:
         checkins,
         concerns,
         coordinator_area,
+        dutch_practice,
         errors,
         events,
         fallback,
+        feedback,
+        first_meeting,
         hours,
         inbox,
         links,
         meetups,
         menu,
+        my_time,
+        offers,
+        offers_ideas,
         onboarding,
         pair,
         pair_messages,
+        partners,
+        placements,
         preference,
         privacy,
+        role_change,
+        unclear,
         voice,
         voices,
         waiting,
@@ -55,11 +65,16 @@ def get_routers() -> list[Router]:
         _router_of(concerns, "create_group_router"),
         _router_of(inbox, "create_group_router"),
         # Steps that take whatever comes next (a voice note, a photo...), before any flow.
+        _router_of(unclear),  # "something unclear?": a reply to one of the bot's messages
         _router_of(inbox),
         _router_of(concerns),
         _router_of(pair_messages),
         _router_of(checkins),
+        _router_of(first_meeting),  # "did it feel right?" after the first meeting
+        _router_of(feedback),  # "how was it?" and the word that may follow
         _router_of(preference),
+        _router_of(role_change),  # "Become a buddy", and the coordinators' answer
+        _router_of(placements),  # duo volunteering: apply, decide, post a placement
         _router_of(waiting),  # "still looking?" and an unfinished profile's reminder
         _router_of(links, "create_share_router"),  # a buddy's "Invite a buddy"
         _router_of(voices),  # 🔊 for everyone, and the coordinators' recordings
@@ -68,13 +83,19 @@ def get_routers() -> list[Router]:
         _router_of(broadcasts),
         _router_of(events),
         *refusals,
+        _router_of(partners),  # a partner's invite link, /start and /help; organisations
+        _router_of(offers),  # activity offers of partners and coordinators
+        _router_of(my_time),  # 🌙 quiet hours, days off, away, time zone
         _router_of(onboarding),
         _router_of(menu),
+        _router_of(dutch_practice),
         _router_of(pair),
         _router_of(meetups),
+        _router_of(offers_ideas),  # 💡 ideas for pairs
         _router_of(hours),
         _router_of(events, "create_people_router"),
         _router_of(privacy),
+        _router_of(partners, "create_fallback_router"),
         _router_of(fallback),  # the catch-all: last
     ]
 

@@ -72,6 +72,8 @@ NUMBER_LABELS = {
     "waiting_alert_days": __("Long wait alert after (days)"),
     "unfinished_reminder_days": __("Unfinished profile reminder (days)"),
     "unfinished_erase_days": __("Unfinished profile erased (days)"),
+    "buddy_after_months": __("Newcomer may become a buddy after (months)"),
+    "feedback_every_days": __("At most one feedback question in (days)"),
 }
 WEIGHT_LABELS = {
     "shared_language": __("Shared language"),

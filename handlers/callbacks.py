@@ -71,6 +71,7 @@ class MenuAction(StrEnum):
     MEETUPS = "meetups"
     LOG = "log"
     RESUME = "resume"  # start, or go on with the profile where it stopped
+    IDEAS = "ideas"  # activity offers that fit the pair (handlers/offers_ideas.py)
 
 
 class MenuCb(CallbackData, prefix="menu"):
@@ -79,3 +80,23 @@ class MenuCb(CallbackData, prefix="menu"):
 
 class ForgetCb(CallbackData, prefix="forget"):
     answer: Answer
+
+
+class DutchAction(StrEnum):
+    SHOW = "show"  # the Dutch practice screen (under /language)
+    SET = "set"  # choose a level (`level`: off, normal, more)
+
+
+class DutchCb(CallbackData, prefix="nl"):
+    action: DutchAction
+    level: str = ""
+
+
+class UnclearAction(StrEnum):
+    ASK = "ask"  # "🗣️ Something unclear?": which message?
+    LAST = "last"  # the last notification the bot sent the person
+    STOP = "stop"
+
+
+class UnclearCb(CallbackData, prefix="unc"):
+    action: UnclearAction

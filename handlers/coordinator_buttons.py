@@ -24,6 +24,8 @@ from handlers.event_buttons import EvAction, EvCb
 from handlers.filters import WithMessage
 from handlers.inbox_buttons import StaffInboxCb
 from handlers.links_buttons import links_button
+from handlers.offers_buttons import organisations_button
+from handlers.placements_buttons import post_button
 from handlers.report_buttons import ReportCb, report_button
 from handlers.texts import end_reason_label
 from handlers.voice_buttons import voices_button
@@ -157,6 +159,8 @@ def home_keyboard() -> InlineKeyboardMarkup:
         ],
         [report_button(), voices_button()],
         [links_button()],
+        [post_button()],  # duo volunteering (handlers/placements.py)
+        [organisations_button()],  # partner organisations and offers (handlers/partners.py)
     )
 
 

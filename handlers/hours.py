@@ -11,14 +11,16 @@ from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain import certificates
+from domain import certificates, placements
 from domain import hours as service
 from domain import meetups as meetup_service
+from domain.dutch_practice import Screen as DutchScreen
 from domain.errors import DomainError
 from domain.profile import ACTIVITY_KINDS
 from handlers import proof
 from handlers.actor import Acting, Actor
 from handlers.button_table import ButtonTable
+from handlers.dutch_practice import with_dutch
 from handlers.filters import WithMessage
 from handlers.flow_answers import answered, form_closer, item_action, register_fallbacks, replied
 from handlers.hours_form import (
@@ -164,7 +166,9 @@ BUTTONS.on(HourAction.STOP)(form_closer(lambda: _("Okay, nothing was saved."), "
 @replied
 async def log_command(message: Message, actor: Actor) -> None:
     await meetup_service.active_pair(actor.uow, actor.user)
-    await WHEN.start(message, actor)
+    # Where the pair volunteers (confirmed placements): offered with the activity kinds.
+    hosts = await placements.hosts_of(actor.uow, actor.user)
+    await WHEN.start(message, actor, hosts=[[host.id, host.name] for host in hosts])
 
 
 @BUTTONS.on(HourAction.KIND)
@@ -217,7 +221,9 @@ async def progress_command(message: Message, actor: Actor) -> None:
         actor.uow, actor.user, current=(pair, progress.confirmed_minutes)
     )
     proof_markup = proof.proof_markup(proof_pair.id) if proof_pair else None
-    await message.answer(progress_text(progress, actor.locale), reply_markup=proof_markup)
+    text = progress_text(progress, actor.locale)
+    text = with_dutch(text, actor.user, DutchScreen.PROGRESS, actor.locale, actor.now().date())
+    await message.answer(text, reply_markup=proof_markup)
 
 
 def progress_text(progress: service.Progress, locale: str) -> str:

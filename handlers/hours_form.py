@@ -19,8 +19,9 @@ from handlers import keyboards
 from handlers.actor import Actor
 from handlers.meetup_buttons import HourAction, HourCb, hour_stop_row
 from handlers.pickers import PickCb, adjust_keyboard, format_minutes, parse_minutes
+from handlers.placements_buttons import host_log_rows
 from handlers.texts import error_text
-from handlers.when_form import WhenForm, ask_next
+from handlers.when_form import Picked, WhenForm
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     pass
@@ -144,6 +145,26 @@ async def adjust_stale(callback: CallbackQuery, locale: str) -> None:
 # --- /log ------------------------------------------------------------------------------
 
 
+def kind_markup(hosts: object, locale: str) -> InlineKeyboardMarkup:
+    """The activity kinds, and above them volunteering with each host where the pair's
+    application was confirmed (`hosts`: the [id, name] pairs kept when /log opened)."""
+    kinds = keyboards.activity_kinds(
+        lambda index: HourCb(action=HourAction.KIND, id=index), hour_stop_row()
+    )
+    rows = host_log_rows(hosts, locale) if isinstance(hosts, list) else []
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, *kinds.inline_keyboard])
+
+
+async def _ask_kind(picked: Picked) -> None:
+    """The last step of /log: what they did together."""
+    await picked.state.set_state(HoursForm.kind)
+    await picked.callback.answer()
+    await picked.message.edit_text(
+        "🎯 " + _("What did you do together?"),
+        reply_markup=kind_markup(picked.data.get("hosts"), picked.locale),
+    )
+
+
 WHEN = WhenForm(
     ctx=LOG,
     data_key="log",
@@ -159,11 +180,5 @@ WHEN = WhenForm(
         "duration": _("How long?"),
     },
     extra_rows=lambda: [hour_stop_row()],
-    done=ask_next(
-        HoursForm.kind,
-        lambda: "🎯 " + _("What did you do together?"),
-        lambda: keyboards.activity_kinds(
-            lambda index: HourCb(action=HourAction.KIND, id=index), hour_stop_row()
-        ),
-    ),
+    done=_ask_kind,
 )

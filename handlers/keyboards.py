@@ -15,6 +15,8 @@ from handlers.callbacks import (
     PICK_OTHER,
     Answer,
     ConsentCb,
+    DutchAction,
+    DutchCb,
     ForgetCb,
     LanguageCb,
     LanguageContext,
@@ -24,9 +26,13 @@ from handlers.callbacks import (
     StepCb,
     SummaryAction,
     SummaryCb,
+    UnclearAction,
+    UnclearCb,
 )
 from handlers.i18n import endonym
 from handlers.inbox_buttons import reach_buttons
+from handlers.my_time_buttons import my_time_button
+from handlers.role_change_buttons import become_button
 from handlers.texts import activity_label, choice_label, field_title
 
 _COLUMNS = {
@@ -51,7 +57,24 @@ def language_picker(
     for code in codes:
         builder.button(text=endonym(code), callback_data=LanguageCb(code=code, ctx=ctx))
     builder.adjust(3)
+    if ctx == LanguageContext.MENU:  # a registered person's /language: more about words
+        builder.row(*language_tools())
     return builder.as_markup()
+
+
+def language_tools() -> list[InlineKeyboardButton]:
+    """Under a registered person's /language: how much Dutch they see, and telling the
+    coordinators that a message is unclear (handlers/dutch_practice.py, handlers/unclear.py)."""
+    return [
+        InlineKeyboardButton(
+            text="🇳🇱 " + _("Dutch practice"),
+            callback_data=DutchCb(action=DutchAction.SHOW).pack(),
+        ),
+        InlineKeyboardButton(
+            text="🗣️ " + _("Something unclear?"),
+            callback_data=UnclearCb(action=UnclearAction.ASK).pack(),
+        ),
+    ]
 
 
 def language_confirm(code: str) -> InlineKeyboardMarkup:
@@ -150,6 +173,9 @@ def summary(steps: Sequence[Step], *, confirmed: bool) -> InlineKeyboardMarkup:
             callback_data=SummaryCb(action=SummaryAction.EDIT, field=step.value),
         )
     builder.adjust(2)
+    if confirmed:
+        # Quiet hours, days off, a pause, the time zone (handlers/my_time.py).
+        builder.row(my_time_button())
     label = "✅ " + (_("Looks good") if confirmed else _("Confirm"))
     builder.row(
         InlineKeyboardButton(
@@ -171,10 +197,13 @@ def activity_kinds(
 
 
 def main_menu(
-    *, has_pair: bool = False, extra: Sequence[list[InlineKeyboardButton]] = ()
+    *,
+    has_pair: bool = False,
+    extra: Sequence[list[InlineKeyboardButton]] = (),
+    become_buddy: bool = False,
 ) -> InlineKeyboardMarkup:
     """The member's menu; `extra` rows (what only this person can do now) under its
-    grid of buttons."""
+    grid of buttons; with `become_buddy`, "🤝 Become a buddy" (domain/role_change.py)."""
     builder = InlineKeyboardBuilder()
     if has_pair:
         builder.button(
@@ -184,6 +213,7 @@ def main_menu(
         builder.button(
             text="🤝 " + _("My buddy pair"), callback_data=MenuCb(action=MenuAction.PAIR)
         )
+        builder.button(text="💡 " + _("Ideas"), callback_data=MenuCb(action=MenuAction.IDEAS))
     builder.button(text="👤 " + _("My profile"), callback_data=MenuCb(action=MenuAction.PROFILE))
     builder.button(text="🌐 " + _("Language"), callback_data=MenuCb(action=MenuAction.LANGUAGE))
     builder.button(text="🔒 " + _("My data"), callback_data=MenuCb(action=MenuAction.PRIVACY))
@@ -191,6 +221,8 @@ def main_menu(
     builder.adjust(2)
     for row in extra:
         builder.row(*row)
+    if become_buddy:
+        builder.row(become_button())
     # Reaching a person is never more than one tap away.
     for row in reach_buttons():
         builder.row(*row)
@@ -218,7 +250,10 @@ def help_member(*, has_pair: bool) -> InlineKeyboardMarkup:
                 _menu_button("✍️ " + _("Note our hours"), MenuAction.LOG),
                 _menu_button("⏱ " + _("Our hours"), MenuAction.PROGRESS),
             ],
-            [_menu_button("🤝 " + _("My buddy pair"), MenuAction.PAIR)],
+            [
+                _menu_button("🤝 " + _("My buddy pair"), MenuAction.PAIR),
+                _menu_button("💡 " + _("Ideas"), MenuAction.IDEAS),
+            ],
         ]
     rows += [
         [

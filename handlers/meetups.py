@@ -14,19 +14,23 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import meetups as service
+from domain.dutch_practice import Screen as DutchScreen
 from domain.errors import DomainError
 from domain.profile import ACTIVITY_KINDS
 from handlers import keyboards
 from handlers.actor import Acting, Actor
 from handlers.button_table import ButtonTable
 from handlers.common import q
+from handlers.dutch_practice import with_dutch
+from handlers.dutch_practice_phrases import Confirmation
 from handlers.filters import WithMessage
 from handlers.flow_answers import answered, form_closer, item_action, register_fallbacks, replied
 from handlers.i18n import fmt_date, fmt_time
 from handlers.meetup_buttons import MeetAction, MeetCb, meet_stop_row, meetups_list, send_proposal
+from handlers.offers_buttons import ideas_in_form_button
 from handlers.pickers import format_minutes
 from handlers.texts import activity_label
-from handlers.when_form import WhenForm, ask_next, planned_start
+from handlers.when_form import Picked, WhenForm, ask_next, planned_start
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.models import Meetup
@@ -74,18 +78,50 @@ WHEN = WhenForm(
         "duration": _("How long will you meet?"),
     },
     extra_rows=lambda: [meet_stop_row()],
-    done=ask_next(
-        MeetupForm.place,
-        lambda: (
-            "📍 "
-            + _(
-                "Where will you meet? Type the place, for example a café, a library or a "
-                "community centre. For a first meeting, choose a public place."
-            )
-        ),
-        lambda: InlineKeyboardMarkup(inline_keyboard=[meet_stop_row()]),
-    ),
+    done=lambda picked: _when_done(picked),
 )
+
+
+def place_question() -> str:
+    return "📍 " + _(
+        "Where will you meet? Type the place, for example a café, a library or a "
+        "community centre. For a first meeting, choose a public place."
+    )
+
+
+# The place step: typed, or "💡 Ideas" (handlers/offers_ideas.py) fills place and activity.
+ask_place = ask_next(
+    MeetupForm.place,
+    place_question,
+    lambda: InlineKeyboardMarkup(inline_keyboard=[[ideas_in_form_button()], meet_stop_row()]),
+)
+
+
+async def _when_done(picked: Picked) -> None:
+    """The day, time and duration are picked: ask the place, unless an idea picked from
+    the menu already gave the place and the activity."""
+    if picked.data.get("place") and picked.data.get("kind"):
+        await picked.callback.answer()
+        await show_proposal(picked.message, picked.state, picked.data, picked.locale, picked.tz)
+        return
+    await ask_place(picked)
+
+
+async def show_proposal(
+    message: Message, state: FSMContext, data: dict[str, object], locale: str, tz: tzinfo
+) -> None:
+    """The proposal to send, in place of the form's message (the confirm step)."""
+    await state.set_state(MeetupForm.confirm)
+    starts = planned_start(data, tz)
+    summary = " · ".join(
+        [
+            fmt_date(starts, locale, tz, "full") + ", " + fmt_time(starts, locale, tz),
+            format_minutes(int(str(data["minutes"])), locale),
+            q(str(data["place"]), locale),
+            activity_label(str(data["kind"])),
+        ]
+    )
+    await message.edit_text(_("Your proposal:") + "\n" + summary, reply_markup=send_proposal())
 
 
 async def start_form(target: Message, actor: Actor, *, meetup_id: int = 0) -> None:
@@ -154,17 +190,7 @@ async def kind_chosen(
         raise DomainError("stale_button")
     data["kind"] = ACTIVITY_KINDS[index]
     await state.update_data(meet=data)
-    await state.set_state(MeetupForm.confirm)
-    starts = planned_start(data, tz)
-    summary = " · ".join(
-        [
-            fmt_date(starts, locale, tz, "full") + ", " + fmt_time(starts, locale, tz),
-            format_minutes(int(data["minutes"]), locale),
-            q(str(data["place"]), locale),
-            activity_label(str(data["kind"])),
-        ]
-    )
-    await message.edit_text(_("Your proposal:") + "\n" + summary, reply_markup=send_proposal())
+    await show_proposal(message, state, data, locale, tz)
 
 
 @BUTTONS.on(MeetAction.SEND)
@@ -187,8 +213,11 @@ async def send(callback: CallbackQuery, message: Message, actor: Actor) -> None:
         )  # fmt: skip
     await actor.state.set_state(None)
     await actor.state.update_data(meet=None)
+    sent = "📨 " + _("Sent! You will get a message when the other person answers.")
+    dutch = Confirmation.SENT  # "Verstuurd!" above it, for someone on "more Dutch"
+    day = now.date()
     await message.edit_text(
-        "📨 " + _("Sent! You will get a message when the other person answers.")
+        with_dutch(sent, actor.user, DutchScreen.MEETUP, actor.locale, day, confirmation=dutch)
     )
 
 
@@ -207,17 +236,32 @@ async def plan(
     await start_form(message, actor, meetup_id=callback_data.id)
 
 
-BUTTONS.on(MeetAction.ACCEPT)(
-    item_action(
-        service.accept,
-        lambda meetup, locale, tz: (
-            "✅ "
-            + _("Great, the meetup is planned! You will both get a calendar file and reminders.")
-            + "\n"
-            + meetup_line(meetup, locale, tz)
-        ),
+@BUTTONS.on(MeetAction.ACCEPT)
+async def accept(
+    callback: CallbackQuery, callback_data: MeetCb, message: Message, actor: Actor
+) -> None:
+    """Accept a proposal: the meetup is planned ("Afgesproken!" above it for someone on
+    "more Dutch", or a Dutch phrase under it)."""
+    meetup = await service.accept(actor.uow, actor.user, callback_data.id, actor.now())
+    await message.edit_reply_markup(reply_markup=None)
+    agreed = (
+        "✅ "
+        + _("Great, the meetup is planned! You will both get a calendar file and reminders.")
+        + "\n"
+        + meetup_line(meetup, actor.locale, actor.tz)
     )
-)
+    await message.answer(
+        with_dutch(
+            agreed,
+            actor.user,
+            DutchScreen.MEETUP,
+            actor.locale,
+            actor.now().date(),
+            confirmation=Confirmation.AGREED,
+        )
+    )
+
+
 BUTTONS.on(MeetAction.DECLINE)(
     item_action(
         service.decline,

@@ -11,6 +11,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from domain import pairs as pair_service
+from domain.clock import Clock
 from domain.staff import is_admin, is_coordinator
 from handlers import keyboards
 from handlers.actor import Acting
@@ -67,10 +68,10 @@ async def help_command(message: Message, uow: UnitOfWork, user: User | None = No
 
 
 async def home(
-    message: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str
+    message: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str, clock: Clock
 ) -> None:
     """ "🏠 Menu": whatever step was open is left, and the person's home screen shows."""
-    await start_member(message, state, uow, user, locale)
+    await start_member(message, state, uow, user, locale, clock)
 
 
 async def profile_command(message: Message, state: FSMContext, user: User, locale: str) -> None:

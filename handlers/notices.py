@@ -14,13 +14,19 @@ from domain.notices import Notice
 from handlers import (
     checkins,
     community_notices,
+    dutch_practice,
+    feedback_notices,
+    first_meeting_notices,
     inbox_notices,
     kept_replies,
     meetup_notices,
     pair_notices,
+    placements_notices,
     preference,
     privacy,
     proof,
+    role_change,
+    unclear,
     waiting,
 )
 from handlers.notice_registry import NoticeFunction, collect
@@ -38,6 +44,12 @@ RENDERER_MODULES = (
     proof,
     preference,
     waiting,
+    first_meeting_notices,
+    placements_notices,
+    dutch_practice,
+    unclear,
+    feedback_notices,
+    role_change,
 )
 
 

@@ -73,10 +73,15 @@ IN_ONBOARDING = F.ctx == LanguageContext.ONBOARDING
 
 
 async def start_member(
-    message: Message, state: FSMContext, uow: UnitOfWork, user: User, locale: str
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    user: User,
+    locale: str,
+    clock: Clock | None = None,
 ) -> None:
     await state.clear()
-    await show_home(message, uow, user, locale)
+    await show_home(message, uow, user, locale, clock)
 
 
 async def start_resume(message: Message, state: FSMContext, user: User, locale: str) -> None:

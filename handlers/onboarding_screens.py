@@ -15,12 +15,16 @@ from aiogram.utils.i18n import gettext as _
 
 from domain import onboarding as service
 from domain import pairs as pair_service
+from domain import role_change
+from domain.clock import Clock, SystemClock
+from domain.dutch_practice import Screen as DutchScreen
 from domain.langid import SUPPORTED_LANGUAGES
 from domain.profile import Step, steps_for
 from domain.voices import VoiceKey
 from handlers import keyboards
 from handlers.callbacks import LanguageContext
 from handlers.common import q
+from handlers.dutch_practice import with_dutch
 from handlers.i18n import endonym, is_rtl, isolate
 from handlers.texts import choice_label, field_title, role_name, step_question
 from handlers.voice_buttons import Rows, listen_row
@@ -206,11 +210,21 @@ async def status_text(uow: UnitOfWork, user: User, locale: str) -> str:
     return _("Welcome back, {name}!").format(name=q(user.first_name or "", locale))
 
 
-async def show_home(target: Message, uow: UnitOfWork, user: User, locale: str) -> None:
+async def show_home(
+    target: Message, uow: UnitOfWork, user: User, locale: str, clock: Clock | None = None
+) -> None:
+    """The member's home: where they stand, and their menu. `clock`: the update's (the
+    real time when a caller has none)."""
     text = await status_text(uow, user, locale) + "\n\n" + _("What would you like to do?")
+    text = with_dutch(text, user, DutchScreen.HOME, locale)  # at most one Dutch phrase
     has_pair = await pair_service.pair_of(uow, user) is not None
     listen = await listen_row(uow, user, VoiceKey.PROGRAMME, locale) if not has_pair else []
-    markup = _with(keyboards.main_menu(has_pair=has_pair, extra=member_rows(user)), listen)
+    now = (clock or SystemClock()).now()
+    become_buddy = not has_pair and await role_change.may_ask(uow, user, now)
+    menu = keyboards.main_menu(
+        has_pair=has_pair, extra=member_rows(user), become_buddy=become_buddy
+    )
+    markup = _with(menu, listen)
     await target.answer(text, reply_markup=markup)
 
 

@@ -12,12 +12,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain import change_requests
 from domain.clock import Clock
+from domain.dutch_practice import Screen as DutchScreen
 from domain.errors import DomainError
 from domain.pairs import pair_of
 from handlers.callbacks import MenuAction, MenuCb
 from handlers.common import on_button, q
+from handlers.dutch_practice import with_dutch
 from handlers.filters import Registered, WithMessage
 from handlers.inbox_buttons import write_buttons
+from handlers.placements_buttons import volunteer_button
 from storage.models import PairStatus, User
 from storage.uow import UnitOfWork
 
@@ -64,6 +67,9 @@ async def my_pair(message: Message, uow: UnitOfWork, user: User, locale: str) ->
         if other is not None and pair.status == PairStatus.ACTIVE.value
         else []
     )
+    if pair.status == PairStatus.ACTIVE.value:
+        write = [*write, [volunteer_button()]]  # duo volunteering (handlers/placements.py)
+    text = with_dutch(text, user, DutchScreen.PAIR, locale)
     await message.answer(text, reply_markup=request_keyboard(write))
 
 

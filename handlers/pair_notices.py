@@ -12,6 +12,7 @@ from delivery.outbox import Rendered
 from domain.notices import Notice
 from domain.voices import VoiceKey
 from handlers.common import q
+from handlers.first_meeting_notices import change_request_reason
 from handlers.i18n import fmt_date, gendered
 from handlers.inbox_buttons import write_buttons
 from handlers.meetup_buttons import MeetAction, MeetCb
@@ -102,6 +103,9 @@ def ended(params: dict[str, Any], locale: str) -> Rendered:
 def change_request(params: dict[str, Any], locale: str) -> Rendered:
     name = q(params.get("name") or "?", locale)
     pair_id = int(params.get("pair_id", 0))
+    from_first_meeting = change_request_reason(params, locale)
+    if from_first_meeting is not None:
+        return Rendered(text="📨 " + from_first_meeting + "\n/pairs")
     if params.get("kind") == "end":
         text = _("{name} asks to end their buddy pair (pair #{pair}).")
     else:

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from domain.checkins import DOING_NOW
 from domain.reports import MIN_CELL, GroupRow, PairLine, Report
 from domain.spreadsheet import Cell, Table
+from handlers.feedback_buttons import FACES
 from handlers.i18n import endonym
 from handlers.report_texts import (
     SMALL,
@@ -53,6 +54,8 @@ TITLES = {
     "before_after": __("Before and after: the same people at their first check-in and at the end"),
     "end_evaluation": __("End evaluation"),
     "outflow": __("After the trajectory: what people do now"),
+    "feedback": __("Feedback after meetups, events"),
+    "volunteering": __("Duo volunteering by host organisation"),
     "by_language": __("By contact language"),
     "by_municipality": __("By municipality (of the newcomer, for pairs)"),
     "pairs_pseudonymised": __("Pairs (pseudonymised)"),
@@ -218,6 +221,8 @@ def figure_tables(report: Report, locale: str) -> list[Table]:
         ),
         _evaluation(report),
         _outflow(report),
+        _feedback(report),
+        _volunteering(report),
         _groups(
             "by_language",
             _("Contact language"),
@@ -324,6 +329,55 @@ def _outflow(report: Report) -> Table:
                 _share(o.contact_share),
             )
             for o in report.outflow
+        ],
+    )
+
+
+def _typed(text: str) -> str:
+    """A name someone typed, never read as a formula by a spreadsheet program."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _volunteering(report: Report) -> Table:
+    """Each host organisation's duos and confirmed hours in the period, then all of them
+    (a duo with two hosts counts once there)."""
+    figures = report.volunteering
+    return Table(
+        "volunteering",
+        _title("volunteering"),
+        [_("Host organisation"), _("Duos"), _("Confirmed hours")],
+        [
+            *((_typed(host.name), host.duos, _hours(host.minutes)) for host in figures.hosts),
+            (
+                _("All organisations ({count})").format(count=figures.organisations),
+                figures.duos,
+                _hours(figures.minutes),
+            ),
+        ],
+    )
+
+
+def _feedback(report: Report) -> Table:
+    """The answers to "how was it?" by face; the questions asked in the period."""
+    return Table(
+        "feedback",
+        _title("feedback"),
+        [
+            _("After"),
+            *FACES.values(),
+            _("Not answered"),
+            _("Questions asked"),
+            _("Answers with a word"),
+        ],
+        [
+            (
+                _("Events") if figures.subject == "event" else _("Meetups"),
+                *(figures.answers.get(value, 0) for value in FACES),
+                figures.unanswered,
+                figures.asked,
+                figures.comments,
+            )
+            for figures in report.feedback
         ],
     )
 

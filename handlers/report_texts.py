@@ -14,7 +14,8 @@ from aiogram.utils.i18n import ngettext
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
-from domain.reports import MIN_CELL, Change, Outflow, Period, Report
+from domain.reports import MIN_CELL, Change, FeedbackFigures, Outflow, Period, Report
+from handlers.feedback_buttons import FACES
 from handlers.i18n import isolate
 from handlers.texts import Labels, error_text, role_name
 
@@ -175,13 +176,18 @@ def failed_text() -> str:
 
 def summary_messages(report: Report, locale: str) -> list[str]:
     """The short summary in the chat: four messages, each under 60 words (the chart and
-    the files hold the rest)."""
-    return [
+    the files hold the rest), and a fifth when people were asked how it was."""
+    messages = [
         _people(report, locale),
         _pairs(report, locale),
         _changes(report.changes, locale),
         _after(report, locale),
     ]
+    if any(figures.asked for figures in report.feedback):
+        messages.append(_feedback(report.feedback, locale))
+    if report.volunteering.duos or report.volunteering.organisations:
+        messages.append(_volunteering(report, locale))
+    return messages
 
 
 def spreadsheet_caption() -> str:
@@ -331,6 +337,51 @@ def _after(report: Report, locale: str) -> str:
         )
     if not lines:
         return "🚀 " + _("No follow-up answers (3 and 6 months after the end) yet.")
+    return "\n".join(lines)
+
+
+def _feedback(feedback: list[FeedbackFigures], locale: str) -> str:
+    """The answers to "how was it?", face by face, after meetups and after events."""
+    lines = ["🗳 <b>" + _("How was it?") + "</b>"]
+    for figures in feedback:
+        faces = " · ".join(
+            f"{face} {count(figures.answers.get(value, 0), locale)}"
+            for value, face in FACES.items()
+        )
+        text = (
+            _("After events: {faces}; {unanswered} not answered.")
+            if figures.subject == "event"
+            else _("After meetups: {faces}; {unanswered} not answered.")
+        )
+        lines.append(text.format(faces=faces, unanswered=count(figures.unanswered, locale)))
+    return "\n".join(lines)
+
+
+SHOWN_HOSTS = 3  # the hosts with most hours; the rest are in the spreadsheet
+
+
+def _volunteering(report: Report, locale: str) -> str:
+    """Duo volunteering: duos and organisations linked, and the hosts with most hours."""
+    figures = report.volunteering
+    lines = [
+        "🙋 "
+        + _("Duo volunteering: {duos} with {organisations}; {hours} confirmed hours.").format(
+            duos=ngettext("{count} duo", "{count} duos", figures.duos).format(
+                count=count(figures.duos, locale)
+            ),
+            organisations=ngettext(
+                "{count} organisation", "{count} organisations", figures.organisations
+            ).format(count=count(figures.organisations, locale)),
+            hours=number(figures.minutes / 60, locale),
+        )
+    ]
+    lines += [
+        "· "
+        + _("{host}: {hours} h").format(
+            host=isolate(html.escape(host.name), locale), hours=number(host.minutes / 60, locale)
+        )
+        for host in figures.hosts[:SHOWN_HOSTS]
+    ]
     return "\n".join(lines)
 
 

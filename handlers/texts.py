@@ -257,6 +257,13 @@ def error_text(key: str, params: dict[str, object], locale: str) -> str:
         ),
         "not_your_pair": _("This is not your buddy pair."),
         "pair_unreachable": _("Nobody in this pair can get messages from me right now."),
+        # Duo volunteering (domain/placements.py).
+        "hosts_only": _("This is only for partner organisations and coordinators."),
+        "placement_what_empty": _("Please type in a few words what the volunteers will do."),
+        "placement_when_empty": _("Please type when, for example “Saturday mornings”."),
+        "text_too_long": _("That is too long. Please keep it under {limit} characters."),
+        "placement_applied_already": _("You have already applied for this together."),
+        "placement_full": _("This placement has no free places any more."),
     }
     text = texts.get(key, _("That did not work. Please try again."))
     safe = {name: isolate(value, locale) for name, value in params.items()}

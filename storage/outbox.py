@@ -149,6 +149,16 @@ class OutboxRepository(Repository):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def waiting_for(self, person_id: int, keys: Iterable[str]) -> list[Outbox]:
+        """A person's rows of these kinds not yet claimed for sending (domain/quiet.py
+        plans them again when the person changes their own time)."""
+        query = select(Outbox).where(
+            Outbox.recipient_id == person_id,
+            Outbox.status == OutboxStatus.PENDING.value,
+            Outbox.key.in_(list(keys)),
+        )
+        return list((await self.session.scalars(query)).all())
+
     async def withdraw_addressed_to(self, person_id: int, chat_id: int) -> int:
         """Delete every row for this person, delivered or not: its chat id is theirs."""
         result = await self.session.execute(
@@ -190,6 +200,16 @@ class OutboxRepository(Repository):
             select(Outbox.id).where(Outbox.dedup_key == dedup_key).limit(1)
         )
         return found is not None
+
+    async def last_sent_to(self, recipient_id: int) -> Outbox | None:
+        """The last message delivered to a person: what their "something unclear?" is
+        most likely about (one person's rows, by the recipient index)."""
+        return await self.session.scalar(
+            select(Outbox)
+            .where(Outbox.recipient_id == recipient_id, Outbox.status == OutboxStatus.SENT.value)
+            .order_by(Outbox.sent_at.desc(), Outbox.id.desc())
+            .limit(1)
+        )
 
     async def next_due(self) -> datetime | None:
         return await self.session.scalar(

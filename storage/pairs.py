@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
+from sqlalchemy.orm import aliased
 
 from storage.base import Repository
 from storage.models import CLOSED_PAIR, ERASED_END_REASON, Pair, PairStatus, Role, User, UserStatus
@@ -86,10 +87,22 @@ class PairRepository(Repository):
         return {buddy_id: count for buddy_id, count in rows.all() if buddy_id is not None}
 
     async def ended_partners(self, programme_id: int) -> dict[int, set[int]]:
-        """For each person, everyone they were in an ended pair with (never proposed again)."""
+        """For each person, everyone they were in an ended pair with (never proposed again),
+        whatever their roles are now: a newcomer who became a buddy is never proposed with
+        their former buddy. Only pairs whose two people can both still be matched (waiting
+        or matched) are read: the others cannot meet in a proposal, and most closed pairs
+        are of people who left, so this stays small as the programme grows."""
+        newcomer, buddy = aliased(User), aliased(User)
+        matchable = (UserStatus.WAITING.value, UserStatus.MATCHED.value)
         rows = await self.session.execute(
-            select(Pair.newcomer_id, Pair.buddy_id).where(
-                Pair.programme_id == programme_id, Pair.status.in_(CLOSED_PAIR)
+            select(Pair.newcomer_id, Pair.buddy_id)
+            .join(newcomer, newcomer.id == Pair.newcomer_id)
+            .join(buddy, buddy.id == Pair.buddy_id)
+            .where(
+                Pair.programme_id == programme_id,
+                Pair.status.in_(CLOSED_PAIR),
+                newcomer.status.in_(matchable),
+                buddy.status.in_(matchable),
             )
         )
         partners: dict[int, set[int]] = {}

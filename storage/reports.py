@@ -52,6 +52,8 @@ from storage.models import (
     Pair,
     PairStatus,
     Role,
+    RoleChange,
+    RoleChangeStatus,
     User,
     UserStatus,
 )
@@ -202,6 +204,23 @@ def _confirmed_minutes(programme_id: int, start: datetime, end: datetime) -> Any
     )
 
 
+def joined_as() -> ColumnElement[Any]:
+    """The role a person was recruited as: the one before their first confirmed change of
+    role (a newcomer who became a buddy stays a newcomer recruit of the month they joined,
+    domain/role_change.py), else their role now. One indexed look-up per person."""
+    before = (
+        select(RoleChange.from_role)
+        .where(
+            RoleChange.person_id == User.id,
+            RoleChange.status == RoleChangeStatus.CONFIRMED.value,
+        )
+        .order_by(RoleChange.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(before, User.role)
+
+
 class ReportRepository(Repository):
     """The report's aggregate queries; every one names the programme it reads."""
 
@@ -219,7 +238,7 @@ class ReportRepository(Repository):
             select(
                 month_of(User.created_at, month_starts).label("month"),
                 User.recruited_via.label("channel"),
-                User.role,
+                joined_as().label("role"),
             )
             .where(
                 User.programme_id == programme_id,

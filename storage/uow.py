@@ -14,8 +14,12 @@ from storage.community import BroadcastRepository, EventRepository
 from storage.conversations import ConversationRepository, StaleConversation
 from storage.coordination import CoordinationRepository
 from storage.db import SessionFactory
+from storage.feedback import FeedbackRepository
+from storage.first_meeting import FirstMeetingRepository
 from storage.meetups import HourRepository, MeetupRepository
 from storage.pairs import PairRepository
+from storage.partners import PartnerRepository
+from storage.placements import PlacementRepository
 from storage.recruitment import RecruitmentRepository
 from storage.reports import ReportRepository
 from storage.repositories import (
@@ -25,6 +29,7 @@ from storage.repositories import (
     UpdateRepository,
     UserRepository,
 )
+from storage.role_change import RoleChangeRepository
 from storage.staff import InviteRepository, NoteRepository
 from storage.support import CheckInRepository, ConcernRepository, InboxRepository
 from storage.voices import VoiceRepository
@@ -94,6 +99,11 @@ class UnitOfWork:
     reports = _Repositories(ReportRepository)
     recruitment = _Repositories(RecruitmentRepository)
     voices = _Repositories(VoiceRepository)
+    first_meetings = _Repositories(FirstMeetingRepository)
+    role_changes = _Repositories(RoleChangeRepository)
+    placements = _Repositories(PlacementRepository)
+    feedback = _Repositories(FeedbackRepository)
+    partners = _Repositories(PartnerRepository)
 
     def __init__(self, session_factory: SessionFactory) -> None:
         self._session_factory = session_factory

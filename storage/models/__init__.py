@@ -5,6 +5,12 @@ One module per area; import them from here.
 
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.community import Broadcast, BroadcastStatus, Event, Rsvp
+from storage.models.feedback import Feedback, FeedbackSubject
+from storage.models.first_meeting import (
+    FirstMeetingAnswer,
+    FirstMeetingQuestion,
+    FirstMeetingReply,
+)
 from storage.models.impact import SKIPPED, Certificate, CheckIn, CheckInMoment
 from storage.models.pairs import (
     CLOSED_PAIR,
@@ -17,6 +23,7 @@ from storage.models.pairs import (
     Pair,
     PairStatus,
 )
+from storage.models.partners import ActivityOffer, Organisation, PartnerInvite
 from storage.models.people import (
     CoordinatorInvite,
     PersonNote,
@@ -28,6 +35,7 @@ from storage.models.people import (
 )
 from storage.models.records import AuditLog, FsmRecord, Outbox, OutboxStatus, ProcessedUpdate
 from storage.models.recruitment import RecruitmentChannel
+from storage.models.role_change import RoleChange, RoleChangeStatus
 from storage.models.support import Concern, ConcernKind, ConcernStatus, InboxThread
 from storage.models.voices import VoiceRecording
 
@@ -35,6 +43,7 @@ __all__ = [
     "CLOSED_PAIR",
     "ERASED_END_REASON",
     "SKIPPED",
+    "ActivityOffer",
     "AuditLog",
     "Base",
     "Broadcast",
@@ -48,22 +57,31 @@ __all__ = [
     "CoordinatorInvite",
     "EndReason",
     "Event",
+    "Feedback",
+    "FeedbackSubject",
+    "FirstMeetingAnswer",
+    "FirstMeetingQuestion",
+    "FirstMeetingReply",
     "FsmRecord",
     "HourEntry",
     "HourStatus",
     "InboxThread",
     "Meetup",
     "MeetupStatus",
+    "Organisation",
     "Outbox",
     "OutboxStatus",
     "Pair",
     "PairStatus",
+    "PartnerInvite",
     "PersonNote",
     "ProcessedUpdate",
     "Programme",
     "ProgrammeCoordinator",
     "RecruitmentChannel",
     "Role",
+    "RoleChange",
+    "RoleChangeStatus",
     "Rsvp",
     "UTCDateTime",
     "User",

@@ -135,6 +135,10 @@ class HourEntry(Base):
     # Who typed it in: one of the pair (`person`), or a coordinator for someone who cannot
     # use the bot (`coordinator`, shown as "entered by the coordinator").
     source: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
+    # Volunteering as a duo with a host organisation (domain/placements.py): the host.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -4,10 +4,11 @@ and the notes coordinators keep."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ class Role(enum.StrEnum):
     BUDDY = "buddy"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    PARTNER = "partner"  # staff of a partner organisation: publishes offers and placements
 
 
 class UserStatus(enum.StrEnum):
@@ -72,11 +74,22 @@ class User(Base):
     gender_preference: Mapped[str | None] = mapped_column(String(16), default=None)
     capacity: Mapped[int | None] = mapped_column(default=None)
     recruited_via: Mapped[str | None] = mapped_column(String(32), default=None)
+    # For a partner: the organisation they speak for (the only one whose offers they edit).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), default=None
+    )
     timezone: Mapped[str | None] = mapped_column(String(40), default=None)
+    # Dutch words on a newcomer's screens (domain/dutch_practice.py): "off", "normal",
+    # "more"; None is the role's default (normal for a newcomer, none for anyone else).
+    dutch_practice: Mapped[str | None] = mapped_column(String(8), default=None)
     # Quiet hours in the person's own time zone: no pushed message from quiet_from to
     # quiet_until (hours, 0-23), except a reminder for something early in the morning.
     quiet_from: Mapped[int] = mapped_column(default=21)
     quiet_until: Mapped[int] = mapped_column(default=8)
+    # Weekdays (Monday 0) on which the person gets no non-urgent message (domain/quiet.py).
+    days_off: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # A holiday pause: the first day (their own) they want non-urgent messages again.
+    away_until: Mapped[date | None] = mapped_column(default=None)
     consent_at: Mapped[datetime] = mapped_column()
     profile_done_at: Mapped[datetime | None] = mapped_column(default=None)
     waiting_since: Mapped[datetime | None] = mapped_column(default=None)

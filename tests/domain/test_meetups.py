@@ -197,7 +197,9 @@ async def test_rescheduling_an_accepted_meetup_moves_its_reminders(
     # Until the other accepts the new time, nothing is planned; the old rows are withdrawn.
     assert await scheduled(world, meetup_id) == []
     cancelled = await world.outbox(status=None)
-    assert {r.dedup_key for r in cancelled if r.status == "cancelled"} == {k for k, _ in old_rows}
+    # (The first meeting's guide and questions go too: tests/domain/test_first_meeting.py.)
+    withdrawn = {r.dedup_key for r in cancelled if r.status == "cancelled"}
+    assert {k for k in withdrawn if k and k.startswith("meetup:")} == {k for k, _ in old_rows}
     assert (await world.get(Meetup, meetup_id)).status == "proposed"
 
     await accept(world, duo.newcomer_id, meetup_id)
