@@ -31,10 +31,24 @@ def tiny_first_guess(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     (at real sizes the first guess is a few percent of the pairs; here it would be all)."""
     monkeypatch.setattr(transport, "SMALL", 0)
     monkeypatch.setattr(transport, "FIRST_PER_NEWCOMER", 1)
-    monkeypatch.setattr(transport, "FIRST_PER_PLACE", 1)
-    monkeypatch.setattr(transport, "ADDED_PER_LINE", 1)
+    monkeypatch.setattr(transport, "FIRST_PER_PLACE", 0)
+    monkeypatch.setattr(transport, "PER_NEWCOMER", 1)
+    monkeypatch.setattr(transport, "PER_PLACE", 0)
     monkeypatch.setattr(transport, "MAX_ROUNDS", 10_000)  # never the fallback here
     yield
+
+
+def _record_fallbacks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that grows each time `best_assignment` falls back to the copied rows."""
+    calls: list[str] = []
+    original = transport.copied_rows_assignment
+
+    def spy(*args: object) -> object:
+        calls.append("fallback")
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transport, "copied_rows_assignment", spy)
+    return calls
 
 
 def _check(
@@ -82,6 +96,37 @@ def test_same_optimum_on_continuous_values(tiny_first_guess: None, seed: int) ->
     assert ours == pytest.approx(baseline, abs=1e-9)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([0, 3, 1_000]))
+def test_same_optimum_with_the_ranking_and_forgetting(seed: int, forgetting: int) -> None:
+    """Sizes where the float32 ranking chooses the pairs (SMALL off), tie-heavy values as
+    in the scores, capacities up to 3 and some buddies without places; the first rounds
+    (or all, 1,000) drop pairs far below their prices: the optimum and the proof hold."""
+    rng = np.random.default_rng(seed)
+    n, b = int(rng.integers(5, 60)), int(rng.integers(3, 25))
+    # Scores: a pair part on a coarse grid plus a per-newcomer waiting bonus (by the day).
+    pair = rng.integers(-4, 40, (n, b)) / 4.0
+    waiting = rng.integers(0, 57, n)[:, None] / 28.0
+    value = np.where(rng.random((n, b)) < 0.8, np.maximum(pair + waiting, 0.0), 0.0)
+    places = rng.integers(0, 4, b)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, setting in (
+            ("SMALL", 0),
+            ("FIRST_PER_NEWCOMER", 2),
+            ("FIRST_PER_PLACE", 1),
+            ("PER_NEWCOMER", 2),
+            ("PER_PLACE", 1),
+            ("FORGETTING_ROUNDS", forgetting),
+            ("MAX_ROUNDS", 200),
+        ):
+            patch.setattr(transport, name, setting)
+        fallbacks = _record_fallbacks(patch)
+        ours = _check(value, places, best_assignment(value.copy(), places))
+    assert fallbacks == [], "the proof fell back to the copied rows"
+    baseline = _check(value, places, copied_rows_assignment(value.copy(), places))
+    assert ours == pytest.approx(baseline, abs=1e-9)
+
+
 def test_same_optimum_on_people_at_a_size_where_pairs_are_left_out() -> None:
     """Real profiles (the benchmark's generator), large enough that the first guess is
     sparse with the real settings: the proof holds without falling back."""
@@ -93,21 +138,11 @@ def test_same_optimum_on_people_at_a_size_where_pairs_are_left_out() -> None:
     add_exclusions(rng, newcomers, buddies)
     matrix = score_matrix(newcomers, buddies, Weights(), now=NOW)
     assert len(newcomers) * len(buddies) > transport.SMALL
-    calls: list[str] = []
-    original = transport.copied_rows_assignment
-
-    def spy(*args: object) -> object:
-        calls.append("fallback")
-        return original(*args)  # type: ignore[arg-type]
-
-    transport_fallback = pytest.MonkeyPatch()
-    transport_fallback.setattr(transport, "copied_rows_assignment", spy)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        fallbacks = _record_fallbacks(patch)
         ours = assign(newcomers, buddies, Weights(), now=NOW)
-    finally:
-        transport_fallback.undo()
     baseline = copied_rows_assign_matrix(matrix)
-    assert calls == [], "the proof fell back to the copied rows"
+    assert fallbacks == [], "the proof fell back to the copied rows"
     assert round(sum(p.score.total for p in ours), 2) == round(
         sum(p.score.total for p in baseline), 2
     )
