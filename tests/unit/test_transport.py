@@ -101,7 +101,9 @@ def test_same_optimum_on_continuous_values(tiny_first_guess: None, seed: int) ->
 def test_same_optimum_with_the_ranking_and_forgetting(seed: int, forgetting: int) -> None:
     """Sizes where the float32 ranking chooses the pairs (SMALL off), tie-heavy values as
     in the scores, capacities up to 3 and some buddies without places; the first rounds
-    (or all, 1,000) drop pairs far below their prices: the optimum and the proof hold."""
+    (or all, 1,000) drop pairs far below their prices: the optimum holds, and the proof
+    closes without the fallback whenever pairs are kept from some round on (forgetting
+    in every round may cycle: then the fallback answers, never a worse assignment)."""
     rng = np.random.default_rng(seed)
     n, b = int(rng.integers(5, 60)), int(rng.integers(3, 25))
     # Scores: a pair part on a coarse grid plus a per-newcomer waiting bonus (by the day).
@@ -122,7 +124,8 @@ def test_same_optimum_with_the_ranking_and_forgetting(seed: int, forgetting: int
             patch.setattr(transport, name, setting)
         fallbacks = _record_fallbacks(patch)
         ours = _check(value, places, best_assignment(value.copy(), places))
-    assert fallbacks == [], "the proof fell back to the copied rows"
+    if forgetting < 1_000:  # pairs kept from some round on: the proof must close
+        assert fallbacks == [], "the proof fell back to the copied rows"
     baseline = _check(value, places, copied_rows_assignment(value.copy(), places))
     assert ours == pytest.approx(baseline, abs=1e-9)
 
