@@ -24,7 +24,10 @@ How a text is decided, cheapest evidence first:
    text with neither is unsure, and the client's language guesses.
 3. Otherwise lingua, restricted to the candidates of that script, gives
    confidence values; the answer is sure when the top value clears a
-   threshold that depends on the number of words (tuned on the bench data).
+   threshold that depends on the number of words (tuned on the bench data),
+   or when lingua's top choice is the language of a marker word in the text:
+   a calendar word (CLDR) or frequent word (the bot's catalog) that no other
+   language has (:func:`domain.scripts.marker_words`; nothing tuned).
 4. When the text is not clear enough, a prior (the client's language) weighs
    in on the best guess, which stays unsure; the prior never makes an answer
    sure on its own.
@@ -55,6 +58,7 @@ from domain.scripts import (
     has_foreign_letters,
     lingua_input,
     looks_amharic,
+    marker_language,
     rule_language,
     script_candidates,
     words_of,
@@ -317,6 +321,18 @@ class LanguageDetector:
             )
             and every[top] >= _DECOY_MARGIN * decoy
         ):
+            return Detection(top, scores[top], True)
+        if (
+            trusted
+            and not found.romanized
+            and found.letters >= thresholds.min_letters
+            and top in scores
+            and marker_language(words, self.languages) == top
+            and every[top] >= _DECOY_MARGIN * decoy
+        ):
+            # Two sources that know nothing of each other agree: a word only this language
+            # has (CLDR's calendar words, the catalog's frequent words: see
+            # domain.scripts.marker_words) and lingua's first choice.
             return Detection(top, scores[top], True)
         top = max(scores, key=lambda code: scores[code])
         if prior_code in scores:

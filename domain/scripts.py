@@ -4,11 +4,15 @@ text. `domain.langid` decides with these first and asks lingua only for the rest
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from importlib import resources
 
 from domain.languages import offered_codes, registry
 
@@ -432,3 +436,152 @@ def lingua_input(
 
 def _strip_marks(char: str) -> str:
     return unicodedata.normalize("NFD", char)[0]
+
+
+# --- marker words: lexicons nobody tuned on the bench data ---------------------------
+#
+# Two word lists per registered language, from sources written for other purposes than
+# this project's bench data:
+# - calendar words, as CLDR (Babel's locale data) spells them: day and month names,
+#   "yesterday", "today", "tomorrow", "now", the parts of the day ("morning", "soir")
+#   and the language's own name;
+# - the language's frequent words: the FREQUENT_WORDS most frequent words of the bot's
+#   own catalog for it (locales/*/LC_MESSAGES/messages.po; English: the template).
+# Either kind counts only when no other registered language's catalog uses the word
+# anywhere and no other of CLDR's 300-odd languages has it among its calendar words:
+# "lunes" (Asturian, Filipino too), "sobota" (Czech, Slovak...), "завтра" (Ukrainian and
+# Russian), "hier" (French "yesterday", in the Dutch catalog as "here") are nobody's
+# marker. A word claimed by two languages is dropped, so adding a language can only
+# remove markers. A marker alone never decides: lingua's top answer must be the same
+# language (domain.langid), because a word can be everyday vocabulary of a language
+# without a catalog here (German, Catalan, Afrikaans) or one whose catalog happens not
+# to use it ("juntos": only the Spanish catalog has it; Portuguese says it too).
+# Generated into domain/data/langid-markers.json by `python -m domain.scripts`;
+# tests/unit/test_langid_languages.py checks it is current.
+
+_MARKERS_FILE = "langid-markers.json"
+# How many of a catalog's most frequent words are looked at (chosen before measuring,
+# never tuned: about the size of a language's list of function words).
+FREQUENT_WORDS = 200
+# Short vowels and tanween: CLDR writes "غدًا", people type "غدا".
+_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670]")
+# Placeholders and markup in catalog messages are not words of the language.
+_MESSAGE_CODE = re.compile(r"\{[^}]*\}|%\(\w+\)[sd]|<[^>]*>|&\w+;")
+
+
+def marker_form(word: str) -> str:
+    """How a word is compared with the lexicons: NFC, case-folded, one kind of
+    apostrophe, without Arabic short-vowel marks or trailing punctuation."""
+    word = unicodedata.normalize("NFC", word).casefold().replace("\u2019", "'")
+    return _ARABIC_MARKS.sub("", word).strip(".!?,;:؟،")
+
+
+def _calendar_words(locale_id: str) -> set[str]:
+    from babel import Locale
+
+    locale = Locale.parse(locale_id)
+    found: set[str] = set()
+    names: list[str] = [locale.languages.get(locale.language, "")]
+    for context in ("format", "stand-alone"):
+        names += locale.days[context]["wide"].values()
+        names += locale.months[context]["wide"].values()
+        periods = locale.day_periods[context]["wide"]
+        names += (name for key, name in periods.items() if key not in ("am", "pm"))
+    fields = locale._data["date_fields"]
+    for field, keys in (("day", (-1, 0, 1)), ("day-short", (-1, 0, 1)), ("second", (0,))):
+        relative = fields.get(field, {}).get("relative", {})
+        names += (relative[key] for key in keys if key in relative)  # "now": second 0
+    for name in names:
+        form = marker_form(name)
+        if form and not any(ch.isspace() for ch in form):
+            found.add(form)
+    return found
+
+
+def _catalog_words(code: str) -> Counter[str]:
+    """How often each word occurs in the bot's catalog for `code` (English: msgids)."""
+    from babel.messages.pofile import read_po
+
+    from domain.languages import locales_dir
+
+    english = code == "en"
+    path = locales_dir() / ("messages.pot" if english else f"{code}/LC_MESSAGES/messages.po")
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    counts: Counter[str] = Counter()
+    for message in catalog:
+        if not message.id:
+            continue
+        texts = message.id if english else message.string
+        for text in (texts,) if isinstance(texts, str) else texts or ():  # plural: a tuple
+            for match in _WORD.finditer(_MESSAGE_CODE.sub(" ", text or "")):
+                form = marker_form(match.group())
+                if len(form) > 1:
+                    counts[form] += 1
+    return counts
+
+
+def build_markers() -> dict[str, str]:
+    """word -> registered language (see the comment above): calendar words no other CLDR
+    language has, and frequent catalog words no other registered language uses."""
+    from babel import Locale, localedata
+
+    calendar: dict[str, set[str]] = {}
+    for locale_id in localedata.locale_identifiers():
+        if "_" not in locale_id and locale_id != "root":
+            calendar.setdefault(locale_id, set()).update(_calendar_words(locale_id))
+    # A regional variant (Dari, fa_AF) is its parent's language (fa) here, and detection
+    # answers the parent: domain.langid turns it into the variant for a variant's client.
+    parent = {lang.code: lang.fallback or lang.code for lang in registry()}
+    base = {code: Locale.parse(code).language for code in parent.values()}
+    catalogs: dict[str, Counter[str]] = {}
+    for lang in registry():
+        calendar.setdefault(base[parent[lang.code]], set()).update(_calendar_words(lang.code))
+        catalogs.setdefault(parent[lang.code], Counter()).update(_catalog_words(lang.code))
+    in_calendars = Counter(word for words in calendar.values() for word in words)
+    in_catalogs = Counter(word for words in catalogs.values() for word in words)
+    claims: dict[str, set[str]] = {}
+    for code, words in catalogs.items():
+        own_calendar = calendar.get(base[code], set())
+        frequent = {word for word, _ in words.most_common(FREQUENT_WORDS)}
+        for word in own_calendar | frequent:
+            # Nobody else's: in no other registered catalog, no other CLDR calendar.
+            in_others = in_catalogs[word] - (word in words)
+            in_others += in_calendars[word] - (word in own_calendar)
+            if in_others == 0:
+                claims.setdefault(word, set()).add(code)
+    return {word: codes.pop() for word, codes in sorted(claims.items()) if len(codes) == 1}
+
+
+@cache
+def marker_words() -> dict[str, str]:
+    """The generated lexicon (see build_markers), read once."""
+    text = resources.files("domain.data").joinpath(_MARKERS_FILE).read_text(encoding="utf-8")
+    return dict(json.loads(text)["markers"])
+
+
+def marker_language(words: Iterable[str], languages: tuple[str, ...]) -> str | None:
+    """The one language of `languages` whose marker words the text has, or None (none,
+    or words of two languages)."""
+    markers = marker_words()
+    found = {markers.get(marker_form(word)) for word in words} - {None}
+    if len(found) != 1:
+        return None
+    (code,) = found
+    return code if code in languages else None
+
+
+def markers_file() -> str:
+    """The text of domain/data/langid-markers.json as build_markers makes it now."""
+    body = {
+        "about": "generated by `python -m domain.scripts` (see domain/scripts.py, marker"
+        " words): CLDR calendar words and frequent catalog words of one registered language",
+        "frequent_words": FREQUENT_WORDS,
+        "markers": build_markers(),
+    }
+    return json.dumps(body, ensure_ascii=False, indent=0) + "\n"
+
+
+if __name__ == "__main__":
+    with resources.as_file(resources.files("domain.data").joinpath(_MARKERS_FILE)) as target:
+        target.write_text(markers_file(), encoding="utf-8")

@@ -279,7 +279,9 @@ def test_prior_of_another_script_is_ignored(detector: LanguageDetector) -> None:
 
 
 def test_prior_that_agrees_helps_only_a_little(detector: LanguageDetector) -> None:
-    text = "Ik kom met de tram."  # "tram" says nothing; lingua is about 0.4 on Dutch
+    # "tram" says nothing; lingua is under 0.3 on Dutch. (With "ik", a frequent word only
+    # Dutch has among the registered languages, "Ik kom met de tram." is sure Dutch.)
+    text = "Kom met de tram."
     assert not detector.detect(text).sure
     assert not detector.detect(text, prior="nl").sure
     assert detector.detect(text, prior="nl").language == "nl"

@@ -11,6 +11,7 @@ import pytest
 
 from domain.langid import SUPPORTED_LANGUAGES, Detection, LanguageDetector, get_detector
 from domain.languages import registered_codes
+from domain.scripts import build_markers, marker_language, marker_words
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "langid_new.tsv"
 
@@ -125,3 +126,55 @@ def test_precision_on_the_new_languages(everything: LanguageDetector) -> None:
     # 150 words, 100 pairs, 100 sentences: one wrong sure word costs 0.7 %.
     assert min(precision.values()) >= 0.98, precision
     assert not decoys_sure
+
+
+def test_marker_words_are_still_one_languages_own() -> None:
+    """Every word of domain/data/langid-markers.json is still a marker of the same language
+    with the locked Babel and today's catalogs and registry (a word a catalog has started
+    to use in another language would be a wrong "sure"). Markers the file lacks are only
+    coverage lost: after a catalog or registry change, run `python -m domain.scripts`."""
+    now = build_markers()
+    stale = {word: code for word, code in marker_words().items() if now.get(word) != code}
+    assert not stale, "run `python -m domain.scripts`"
+
+
+@pytest.mark.parametrize(
+    "word",
+    # Spanish days Asturian and Filipino share, Czech and Polish "Saturday", the word
+    # Ukrainian and Russian share, a month half of Europe writes so; Dutch "hier" (here)
+    # that is French "yesterday"; Russian "week" that is Bulgarian "Sunday".
+    ["lunes", "sobota", "завтра", "mars", "hier", "неделя", "ok"],
+)
+def test_a_word_of_two_languages_is_nobodys_marker(word: str) -> None:
+    assert word not in marker_words()
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Monday", "en"), ("dimanche", "fr"), ("domani", "it"), ("pazartesi", "tr"),
+     ("dzisiaj", "pl"), ("сегодня", "ru"), ("Ik kom met de tram.", "nl")],
+)  # fmt: skip
+def test_a_marker_word_lingua_agrees_with_is_sure(
+    everything: LanguageDetector, text: str, language: str
+) -> None:
+    found = everything.detect(text)
+    assert (found.language, found.sure) == (language, True)
+
+
+@pytest.mark.parametrize(
+    ("word", "language"),
+    # Turkish "Friday" (lingua: Somali), Romanian "Thursday" (French), Albanian "today"
+    # (Italian), Persian "morning" (Arabic): the marker alone decides nothing.
+    [("cuma", "tr"), ("joi", "ro"), ("sot", "sq"), ("صبح", "fa")],
+)
+def test_a_marker_word_lingua_disagrees_with_is_unsure(
+    everything: LanguageDetector, word: str, language: str
+) -> None:
+    assert marker_words()[word] == language
+    assert not everything.detect(word).sure
+
+
+def test_markers_of_two_languages_or_of_one_not_offered_decide_nothing() -> None:
+    assert marker_language(["dimanche"], ("fr", "en")) == "fr"
+    assert marker_language(["dimanche", "Monday"], ("fr", "en")) is None
+    assert marker_language(["dimanche"], ("en", "nl")) is None
