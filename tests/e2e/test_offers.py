@@ -175,7 +175,8 @@ async def test_partners_publish_and_a_pair_nearby_plans_a_meetup_from_an_idea(
         other.mark_read()
         await other.press_data(forged)
         answer = await other.next_callback_answer()
-        assert answer.show_alert and "andere organisatie" in (answer.text or "")  # Jan reads Dutch, forged
+        # Jan reads Dutch.
+        assert answer.show_alert and "andere organisatie" in (answer.text or ""), forged
     await say(other, "Van mij")  # no form is open: nothing is taken as a new title
     stored = await scalar(url, select(ActivityOffer.title).where(ActivityOffer.id == swim))
     assert stored == "Zwemmen"
