@@ -17,8 +17,10 @@ How a text is decided, cheapest evidence first:
 2. The script with the most letters picks the candidates. Letters or frequent
    words that only one candidate language uses decide on their own
    (:mod:`domain.scripts`): і ї є ґ (Ukrainian), ы э ё (Russian), ъ as a vowel
-   (Bulgarian); Pashto's ټ ډ ړ ږ ښ ګ ڼ ې ۍ, Afghan words (Dari), پ ژ ک ی
-   (Persian keyboard) versus ة ى ي ك (Arabic keyboard); ș ț (Romanian), "xw"
+   (Bulgarian); Afghan words (Dari), and in Arabic script the letters only one
+   offered language writes, computed from the catalogs
+   (:func:`domain.scripts.decisive_letters`: Pashto's ټ ډ ړ ږ ښ ګ ڼ ې ۍ, Arabic's
+   ة ك ى, Persian's گ; not پ ژ ک ی, which Pashto writes too); ș ț (Romanian), "xw"
    and Kurmanji or Lingala words. Ethiopic script (lingua reads none of it):
    Tigrinya's ቐ ኸ ኣ ሓ and words versus Amharic's words and verb endings; a
    text with neither is unsure, and the client's language guesses.
@@ -28,6 +30,13 @@ How a text is decided, cheapest evidence first:
    or when lingua's top choice is the language of a marker word in the text:
    a calendar word (CLDR) or frequent word (the bot's catalog) that no other
    language has (:func:`domain.scripts.marker_words`; nothing tuned).
+   lingua has no model for Pashto, Kurmanji or Lingala, so its confidence cannot
+   speak for a single word one of them could have written (every letter in its
+   alphabet; in Latin script with one of its characteristic letters, ê î û ş ç for
+   Kurmanji: :func:`domain.scripts.unseen_could_write`): such a word is sure only
+   with a marker word, or a word of the lexicon (catalog and CLDR calendar words)
+   of lingua's top language alone among the registered ones
+   (:func:`domain.scripts.own_word_language`).
 4. When the text is not clear enough, a prior (the client's language) weighs
    in on the best guess, which stays unsure; the prior never makes an answer
    sure on its own.
@@ -59,8 +68,10 @@ from domain.scripts import (
     lingua_input,
     looks_amharic,
     marker_language,
+    own_word_language,
     rule_language,
     script_candidates,
+    unseen_could_write,
     words_of,
 )
 
@@ -199,8 +210,8 @@ _DECOY_MARGIN = 1.5
 _THRESHOLDS: dict[AccuracyMode, _Thresholds] = {
     "high": _Thresholds(
         many_candidates=(0.75, 0.65, 0.60),
-        # Arabic or Persian (Pashto and Dari are decided by rules). Not lower for single
-        # words: a Pashto word without Pashto letters reads as Persian at up to 0.79.
+        # Arabic or Persian (Pashto and Dari are decided by rules). A single word Pashto
+        # could have written never goes by these (see unseen_could_write).
         two_candidates=(0.80, 0.75, 0.70),
         prior_bonus=0.05,
         # The nearest wrong word on the bench data leads by 4.9 ("porfa": Somali 0.57,
@@ -310,8 +321,13 @@ class LanguageDetector:
         runner_up = sorted(scores.values())[-2] if len(scores) > 1 else 0.0
         if script is _Script.CYRILLIC and top == "ru" and _has_shcha(words):
             trusted = False  # lingua reads щ as Russian; Ukrainian and Bulgarian write it
+        # A single word a language lingua has no model for could have written (Pashto
+        # "باران", Kurmanji "pirtûk"): lingua's confidence is among the languages it
+        # reads only, so it cannot make the word sure; a marker word still can (below).
+        unseen = len(words) == 1 and unseen_could_write(script, words[0], self._known)
         if (
             trusted
+            and not unseen
             and not found.romanized
             and found.letters >= thresholds.min_letters
             and top in scores
@@ -327,7 +343,10 @@ class LanguageDetector:
             and not found.romanized
             and found.letters >= thresholds.min_letters
             and top in scores
-            and marker_language(words, self.languages) == top
+            and (
+                marker_language(words, self.languages) == top
+                or (unseen and own_word_language(words[0], self.languages) == top)
+            )
             and every[top] >= _DECOY_MARGIN * decoy
         ):
             # Two sources that know nothing of each other agree: a word only this language

@@ -82,7 +82,6 @@ _OWN_LETTERS: dict[str, frozenset[str]] = {
     # Pashto's own letters (ټ ډ ړ ږ ښ ګ ڼ ځ څ ۍ ې): Persian and Arabic have none of them.
     "ps": frozenset("ټډړږښګڼۍېځڅ"),
 }
-_PASHTO_ONLY = _OWN_LETTERS["ps"]
 # Decoys: frequent words of unsupported languages people in Brussels write (German,
 # Hungarian, Belarusian, Croatian/Bosnian/Serbian, Sorani "thanks") that no registered
 # language uses. A text with one is never sure: lingua would otherwise read "danke schön"
@@ -141,11 +140,6 @@ _RUSSIAN_ONLY = frozenset("ыэёЫЭЁ")
 # as a vowel anywhere ("съм"), and Bulgarian is not supported.
 _BULGARIAN_HARD_SIGN = re.compile(r"ъ(?![еёюяЕЁЮЯ])", re.IGNORECASE)
 _RUSSIAN_HARD_SIGN = re.compile(r"ъ(?=[еёюяЕЁЮЯ])", re.IGNORECASE)
-# What a Persian keyboard types for ye and kaf, and letters Arabic lacks.
-# چ and گ are left out: Gulf and Iraqi Arabic write them too.
-_PERSIAN_ONLY = frozenset("پژکی")
-# What an Arabic keyboard types for ye and kaf, and the ta marbuta.
-_ARABIC_ONLY = frozenset("ةيكى")
 
 # A word: letters, joined by apostrophes, hyphens, Persian zero-width
 # non-joiners and Arabic or Latin combining marks.
@@ -293,13 +287,19 @@ def _rule(
     if script is _Script.ARABIC:
         if "fa_AF" in offered and _looks_dari(words):
             return "fa_AF"
+        decisive = decisive_letters(script, offered)
         if "ps" in offered and (
-            _has_any(words, _PASHTO_ONLY) or any(w in _PASHTO_WORDS for w in words)
+            _has_any(words, decisive.get("ps", frozenset()))
+            or any(w in _PASHTO_WORDS for w in words)
         ):
             return "ps"
-        fa, ar = _has_any(words, _PERSIAN_ONLY), _has_any(words, _ARABIC_ONLY)
-        if fa != ar:
-            return "fa" if fa else "ar"
+        # Letters only one of the offered Arabic-script languages writes (computed from
+        # their catalogs and CLDR words, see decisive_letters): with Pashto offered,
+        # Persian keeps none (Pashto writes پ ژ ک ی too, and Iraqi or Gulf Arabic گ);
+        # Arabic keeps ة ك ى إ ء, not ي (Pashto writes it).
+        decided = {code for code, letters in decisive.items() if _has_any(words, letters)}
+        if len(decided) == 1:
+            return decided.pop()
     if script is _Script.LATIN:
         return _latin_word_rule(words, offered)
     return None
@@ -578,8 +578,208 @@ def markers_file() -> str:
         " words): CLDR calendar words and frequent catalog words of one registered language",
         "frequent_words": FREQUENT_WORDS,
         "markers": build_markers(),
+        **dict(zip(("alphabets", "characteristic", "own_words"), build_alphabets(), strict=True)),
     }
     return json.dumps(body, ensure_ascii=False, indent=0) + "\n"
+
+
+# --- alphabets: the letters each registered language writes ----------------------------
+#
+# lingua has no model for Pashto, Kurmanji or Lingala (nor for Dari apart from Persian):
+# its confidence among the languages it reads says nothing about them. "باران" is Persian
+# at 0.95 to lingua, though Pashto writes it the same; "pirtûk" (Kurmanji, book) is French
+# at 1.0 because, of the languages lingua reads, only French writes û. So detection asks
+# first which letters decide, and which words a language lingua cannot see could have
+# written, from each language's alphabet: every letter of its script in its catalog
+# (locales/CODE/LC_MESSAGES/messages.po) and in its CLDR calendar words. Its
+# characteristic letters are the letters beyond a-z that make up at least
+# CHARACTERISTIC_SHARE of the letters of its own catalog words (the words no other
+# registered catalog has, so that loans spelt as in the French catalog do not count).
+# Kurmanji's come out as ê î û ş ç; Lingala's as é, from loans the French catalog does not
+# spell the same ("événement", "privé"): a Lingala speaker does write them, so a French
+# single word with é and only Lingala's letters ("vélo") needs a word of the French
+# lexicon to be sure. Generated into domain/data/langid-markers.json with the markers.
+
+CHARACTERISTIC_SHARE = 1 / 1000  # chosen before measuring: one letter in a thousand
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char) in ("Lu", "Ll", "Lo")  # not the tatweel (Lm)
+
+
+def _alphabet(code: str, catalog: Counter[str]) -> str:
+    """Every letter of `code`'s script in its catalog words and its CLDR calendar words."""
+    from domain.languages import language
+
+    entry = language(code)
+    assert entry is not None
+    script = _Script(entry.script)
+    words = set(catalog) | _calendar_words(code)
+    return "".join(
+        sorted({ch for word in words for ch in word if _is_letter(ch) and _script_of(ch) is script})
+    )
+
+
+def _characteristic(code: str, catalogs: dict[str, Counter[str]]) -> str:
+    """Letters beyond a-z that make up CHARACTERISTIC_SHARE of the letters of `code`'s own
+    catalog words (Latin-script languages only)."""
+    from domain.languages import language
+
+    entry = language(code)
+    if entry is None or entry.script != _Script.LATIN.value:
+        return ""
+    others = {word for other, words in catalogs.items() if other != code for word in words}
+    counts: Counter[str] = Counter()
+    for word, times in catalogs[code].items():
+        if word not in others:
+            for ch in word:
+                if _is_letter(ch) and _script_of(ch) is _Script.LATIN:
+                    counts[ch] += times
+    total = sum(counts.values()) or 1
+    return "".join(
+        sorted(ch for ch, n in counts.items() if ch > "z" and n / total >= CHARACTERISTIC_SHARE)
+    )
+
+
+def build_alphabets() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Each registered language's alphabet and characteristic letters (see above), and
+    the lexicon words a language lingua cannot see could have written (see own_word)."""
+    catalogs = {lang.code: _catalog_words(lang.code) for lang in registry()}
+    alphabets = {code: _alphabet(code, words) for code, words in catalogs.items()}
+    characteristic = {code: _characteristic(code, catalogs) for code in catalogs}
+    characteristic = {code: letters for code, letters in characteristic.items() if letters}
+    return alphabets, characteristic, _own_words(catalogs, alphabets, characteristic)
+
+
+def _own_words(
+    catalogs: dict[str, Counter[str]], alphabets: dict[str, str], characteristic: dict[str, str]
+) -> dict[str, str]:
+    """word -> language: the words of one registered language's lexicon (its catalog words
+    and CLDR calendar words; a variant's count as its parent's) that no other registered
+    language's lexicon has, kept only when it is a language lingua reads and a language
+    lingua cannot see could have written them (unseen_could_write): the only words
+    domain.langid asks about."""
+    lexicons: dict[str, set[str]] = {}
+    for lang in registry():
+        words = set(catalogs[lang.code]) | _calendar_words(lang.code)
+        lexicons.setdefault(_parent(lang.code), set()).update(words)
+    owners: dict[str, set[str]] = {}
+    for code, words in lexicons.items():
+        for word in words:
+            owners.setdefault(word, set()).add(code)
+    known = tuple(lang.code for lang in registry())
+    # Only a language lingua reads can be lingua's top answer, which the word must confirm.
+    seen = {lang.code for lang in registry() if lang.lingua}
+    stored = (
+        {code: frozenset(letters) for code, letters in alphabets.items()},
+        {code: frozenset(letters) for code, letters in characteristic.items()},
+    )
+    found = {}
+    for word, codes in sorted(owners.items()):
+        script = _script_of(word[0])
+        if len(codes) == 1 and codes <= seen and _could_write(script, word, known, *stored):
+            found[word] = codes.pop()
+    return found
+
+
+@cache
+def own_words() -> dict[str, str]:
+    """The generated lexicon of one language's own words (see _own_words), read once."""
+    text = resources.files("domain.data").joinpath(_MARKERS_FILE).read_text(encoding="utf-8")
+    return dict(json.loads(text)["own_words"])
+
+
+def own_word_language(word: str, languages: tuple[str, ...]) -> str | None:
+    """The language of `languages` whose lexicon alone has `word` (see _own_words)."""
+    code = own_words().get(marker_form(word))
+    return code if code in languages else None
+
+
+@cache
+def _stored_alphabets() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    text = resources.files("domain.data").joinpath(_MARKERS_FILE).read_text(encoding="utf-8")
+    body = json.loads(text)
+    return (
+        {code: frozenset(letters) for code, letters in body["alphabets"].items()},
+        {code: frozenset(letters) for code, letters in body["characteristic"].items()},
+    )
+
+
+def _parent(code: str) -> str:
+    """A regional variant's parent (Dari: Persian): one alphabet, one lingua model."""
+    from domain.languages import language
+
+    entry = language(code)
+    return entry.fallback if entry is not None and entry.fallback else code
+
+
+# Letters spoken varieties write that the catalog (Modern Standard Arabic) does not:
+# Iraqi and Gulf Arabic گ چ پ, Maghrebi ڤ ڨ. They must not decide against Arabic.
+_VARIETY_LETTERS: dict[str, frozenset[str]] = {"ar": frozenset("گچپڤڨ")}
+
+
+@cache
+def decisive_letters(script: _Script, known: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Letters only one of the `known` languages of `script` writes, by language (a
+    variant counts as its parent: Dari as Persian). Languages without an alphabet (the
+    lingua decoys) take no letter from the others: German is kept apart by lingua."""
+    alphabets, _ = _stored_alphabets()
+    groups: dict[str, set[str]] = {}
+    for lang in registry():
+        if lang.code in known and lang.script == script.value and lang.code in alphabets:
+            groups.setdefault(_parent(lang.code), set()).update(alphabets[lang.code])
+    for code, letters in _VARIETY_LETTERS.items():
+        if code in groups:
+            groups[code] |= letters
+    found = {}
+    for code, letters in groups.items():
+        others = set().union(*(other for name, other in groups.items() if name != code))
+        found[code] = frozenset(letters - others)
+    return {code: letters for code, letters in found.items() if letters}
+
+
+@cache
+def unseen_languages(script: _Script, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The `known` languages of `script` lingua has no model for, directly or through a
+    parent (Pashto, Kurmanji, Lingala; not Dari: lingua reads it as Persian)."""
+    from domain.languages import language
+
+    found = []
+    for lang in registry():
+        if lang.code in known and lang.script == script.value and not lang.lingua:
+            parent = language(lang.fallback) if lang.fallback else None
+            if parent is None or not parent.lingua:
+                found.append(lang.code)
+    return tuple(found)
+
+
+def unseen_could_write(script: _Script, word: str, known: tuple[str, ...]) -> str | None:
+    """A language lingua cannot see that could have written `word`, or None.
+
+    Arabic script: every letter of the word is in its alphabet (Pashto writes nearly all
+    of Persian's and Arabic's letters, and shares much of their vocabulary). Latin script:
+    the same, and the word has one of its characteristic letters, the letters lingua would
+    otherwise count for the languages it reads ("pirtûk": û; French writes it too). A word
+    of plain a-z is left to lingua: it is weighed on its letter sequences there."""
+    return _could_write(script, word, known, *_stored_alphabets())
+
+
+def _could_write(
+    script: _Script,
+    word: str,
+    known: tuple[str, ...],
+    alphabets: dict[str, frozenset[str]],
+    characteristic: dict[str, frozenset[str]],
+) -> str | None:
+    letters = {ch for ch in word.casefold() if _is_letter(ch)}
+    for code in unseen_languages(script, known):
+        alphabet = alphabets.get(code, frozenset())
+        if not letters or not letters <= alphabet:
+            continue
+        if script is _Script.LATIN and not letters & characteristic.get(code, frozenset()):
+            continue
+        return code
+    return None
 
 
 if __name__ == "__main__":
