@@ -125,8 +125,7 @@ def create_dispatcher(
     dispatcher.errors.outer_middleware(locale)
     # The admin area first: its error handler answers (and audits) programme-scoping
     # refusals before the general error router.
-    dispatcher.include_router(admin.create_router())
-    dispatcher.include_router(build_router())
+    dispatcher.include_router(build_router(admin.create_router()))
     return dispatcher
 
 

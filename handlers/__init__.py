@@ -100,8 +100,12 @@ def get_routers() -> list[Router]:
     ]
 
 
-def build_router() -> Router:
-    """The root router with every conversation area."""
-    root = Router(name="root")
-    root.include_routers(*get_routers())
+def build_router(*first: Router) -> Router:
+    """The root router with the routers `first` (tried before any other), then every
+    conversation area; an update goes only to those that could take it (handlers.routing)."""
+    from handlers.routing import RootRouter, run_filters_on_loop
+
+    root = RootRouter(name="root")
+    root.include_routers(*first, *get_routers())
+    run_filters_on_loop(root)
     return root

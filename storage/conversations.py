@@ -19,9 +19,23 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import Repository
@@ -73,13 +87,9 @@ class ConversationRepository(Repository):
     async def read_with_person(self, key: str, telegram_id: int) -> User | None:
         """The conversation under `key` (kept for `read()`) and the person with this
         Telegram id, or None, in one round trip: what every update needs first."""
-        anchor = select(literal(1).label("anchor")).subquery()
         row = (
             await self.session.execute(
-                select(User, FsmRecord.state, FsmRecord.data, FsmRecord.updated_at)
-                .select_from(anchor)
-                .outerjoin(User, User.telegram_id == telegram_id)
-                .outerjoin(FsmRecord, FsmRecord.key == key)
+                _read_with_person(), {"telegram_id": telegram_id, "key": key}
             )
         ).one()
         if key not in self._known:
@@ -133,26 +143,68 @@ class ConversationRepository(Repository):
             if known.empty:
                 return
             await self.session.execute(
-                insert(FsmRecord).values(
-                    key=key, state=known.state, data=known.data, updated_at=now
-                )
+                _insert(), {"key": key, "state": known.state, "data": known.data, "updated_at": now}
             )
             known.stored_at = now
             return
-        same_version = (FsmRecord.key == key) & (FsmRecord.updated_at == known.stored_at)
+        version = {"read_key": key, "read_at": known.stored_at}
         if known.empty:
-            result = await self.session.execute(
-                delete(FsmRecord).where(same_version).execution_options(synchronize_session=False)
-            )
+            result = await self.session.execute(_delete_version(), version)
             stored_at = None
         else:
             result = await self.session.execute(
-                update(FsmRecord)
-                .where(same_version)
-                .values(state=known.state, data=known.data, updated_at=now)
-                .execution_options(synchronize_session=False)
+                _update_version(),
+                {**version, "new_state": known.state, "new_data": known.data, "new_at": now},
             )
             stored_at = now
         if getattr(result, "rowcount", 1) != 1:
             raise StaleConversation(key)
         known.stored_at = stored_at
+
+
+# The statements of every update, built once: building one (SQLAlchemy's coercions and
+# joins) costs more than running it on SQLite. Values are bound at execution. On the
+# table itself, not the mapped class: nothing of the session's objects to synchronise.
+
+
+def _fsm_table() -> Table:
+    return cast(Table, FsmRecord.__table__)
+
+
+@cache
+def _read_with_person() -> Select[Any]:
+    anchor = select(literal(1).label("anchor")).subquery()
+    return (
+        select(User, FsmRecord.state, FsmRecord.data, FsmRecord.updated_at)
+        .select_from(anchor)
+        .outerjoin(User, User.telegram_id == bindparam("telegram_id"))
+        .outerjoin(FsmRecord, FsmRecord.key == bindparam("key"))
+    )
+
+
+@cache
+def _insert() -> Insert:
+    return insert(_fsm_table())
+
+
+def _same_version() -> ColumnElement[bool]:
+    table = _fsm_table().c
+    return (table.key == bindparam("read_key")) & (table.updated_at == bindparam("read_at"))
+
+
+@cache
+def _delete_version() -> Delete:
+    return delete(_fsm_table()).where(_same_version())
+
+
+@cache
+def _update_version() -> Update:
+    return (
+        update(_fsm_table())
+        .where(_same_version())
+        .values(
+            state=bindparam("new_state"),
+            data=bindparam("new_data"),
+            updated_at=bindparam("new_at"),
+        )
+    )

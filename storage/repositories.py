@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import Repository, RowRepository
 from storage.models import (
@@ -29,7 +29,7 @@ from storage.models import (
     User,
     UserStatus,
 )
-from storage.models.base import Base, utcnow
+from storage.models.base import utcnow
 from storage.outbox import UNDELIVERED, OutboxRepository
 
 # OutboxRepository lives in storage/outbox.py; it stays importable from here.
@@ -240,9 +240,12 @@ class UserRepository(RowRepository[User]):
         return user
 
 
-def _insert_or_ignore(session: AsyncSession, table: type[Base]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
+@cache
+def _claim_statement(dialect: str) -> Any:
+    """Built once per dialect (every update runs it; building costs more than running):
+    INSERT ... ON CONFLICT DO NOTHING into the table, values bound at execution."""
+    table = cast(Table, ProcessedUpdate.__table__)
+    if dialect == "postgresql":
         return postgresql_insert(table).on_conflict_do_nothing()
     return sqlite_insert(table).on_conflict_do_nothing()
 
@@ -255,10 +258,10 @@ class UpdateRepository(Repository):
         the end of the update): False when it was handled before, and the caller rolls
         back. A second instance handling the same id at the same moment waits for the
         first one's commit (unique key), then finds it taken."""
-        statement = _insert_or_ignore(self.session, ProcessedUpdate).values(
-            update_id=update_id, processed_at=utcnow()
+        dialect = self.session.get_bind().dialect.name
+        result = await self.session.execute(
+            _claim_statement(dialect), {"update_id": update_id, "processed_at": utcnow()}
         )
-        result = await self.session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
 
     async def prune(self, before: datetime) -> int:

@@ -41,6 +41,21 @@ answer = Response[types.Message].model_validate(
 assert answer.result.chat.id == 7
 place = types.Location.model_validate({"latitude": 50.85, "longitude": 4.35})
 assert place.longitude == 4.35 and types.Location.__pydantic_complete__
+
+import gc
+built = id(Response[types.Message])
+gc.collect()
+assert id(Response[types.Message]) == built, "the answer's class survives a collection"
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+builder = InlineKeyboardBuilder()
+for n in range(5):
+    builder.button(text=str(n), callback_data=f"n:{n}")
+builder.adjust(2)
+rows = builder.export()
+assert [[b.text for b in row] for row in rows] == [["0", "1"], ["2", "3"], ["4"]]
+rows[0][0].text = "changed"
+assert builder.export()[0][0].text == "0", "an exported button is a copy"
 print("ok")
 """
 
