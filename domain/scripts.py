@@ -728,9 +728,9 @@ def decisive_letters(script: _Script, known: tuple[str, ...]) -> dict[str, froze
     for lang in registry():
         if lang.code in known and lang.script == script.value and lang.code in alphabets:
             groups.setdefault(_parent(lang.code), set()).update(alphabets[lang.code])
-    for code, letters in _VARIETY_LETTERS.items():
+    for code, spoken in _VARIETY_LETTERS.items():
         if code in groups:
-            groups[code] |= letters
+            groups[code] |= spoken
     found = {}
     for code, letters in groups.items():
         others = set().union(*(other for name, other in groups.items() if name != code))
