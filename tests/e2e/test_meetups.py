@@ -12,6 +12,7 @@ from sqlalchemy import select
 from domain.ics import parse_meetup
 from emulator import BotMessage, Emulator, SimulatedUser
 from storage.models import Meetup, Outbox
+from storage.uow import UnitOfWork
 from tests.conftest import RunningBot
 from tests.e2e.helpers import buttons_data, say, scalar, script_share, seed_pair, tap
 
@@ -31,9 +32,20 @@ async def plan(
 
 
 async def deliver(running_bot: RunningBot) -> None:
-    """Let the delivery worker send what is due now (it also wakes every second)."""
-    assert running_bot.app is not None
-    await running_bot.app.outbox.run_once()
+    """Let the delivery worker send what is due now (it also wakes every second), until
+    nothing is due and nothing is in flight, its own loop's sends included: a test that
+    asserts next sees them, and one that moves the clock next does not find a row still
+    being sent (it would look abandoned and go out again)."""
+    app = running_bot.app
+    assert app is not None
+    for _ in range(200):
+        await app.outbox.run_once()
+        async with UnitOfWork(app.database.session_factory) as uow:
+            due = await uow.outbox.most_urgent_due(app.clock.now())
+            if due is None and not await uow.outbox.claimants():
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox did not settle: rows still due or being sent")
 
 
 async def wait_document(user: SimulatedUser, count: int, timeout: float = 10.0) -> list[BotMessage]:
