@@ -17,6 +17,7 @@ that imported them first), it does nothing.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from copy import deepcopy
 from typing import Any
@@ -27,7 +28,8 @@ import pydantic
 def import_types_lazily() -> None:
     """Import `aiogram.types` with validators built on first use (see the module doc)."""
     if "aiogram.types" in sys.modules:
-        copy_keyboards_shallowly()  # the two fixes below hold for eagerly built types too
+        copy_keyboards_shallowly()  # the fixes below hold for eagerly built types too
+        bind_bot_once()
         _build_at_start(rebuild=False)
         return
     original = pydantic.BaseModel.__dict__["model_rebuild"]
@@ -63,6 +65,7 @@ def import_types_lazily() -> None:
             cls.__pydantic_parent_namespace__ = {**namespace, **own}
     _build_at_start()
     copy_keyboards_shallowly()
+    bind_bot_once()
 
 
 # What every bot answers with, built at start rather than on the event loop mid-update
@@ -119,6 +122,28 @@ def copy_keyboards_shallowly() -> None:
 
     export.__doc__ = KeyboardBuilder.export.__doc__
     KeyboardBuilder.export = export  # type: ignore[method-assign]
+
+
+def bind_bot_once() -> None:
+    """Every aiogram object (a message, its chat, each button; 15-50 per update) ends its
+    validation in `model_post_init`, which binds it to the bot. pydantic wraps that method
+    again in each subclass that inherits a private attribute, so an object ran it through
+    one wrapper per level of its class tree, initialising its private attributes each
+    time. Here each class gets the one-level version: the same two steps, once."""
+    from aiogram.client.context_controller import BotContextController
+    from pydantic._internal._model_construction import init_private_attributes
+
+    own = inspect.unwrap(BotContextController.model_post_init)
+
+    def model_post_init(self: BotContextController, context: Any, /) -> None:
+        init_private_attributes(self, context)
+        own(self, context)
+
+    for cls in _subclasses(BotContextController):
+        inherited = cls.__dict__.get("model_post_init")
+        # Only pydantic's wrappers around aiogram's own method are replaced.
+        if inherited is not None and inspect.unwrap(inherited) is own:
+            cls.model_post_init = model_post_init  # type: ignore[method-assign]
 
 
 def _subclasses(root: type[Any]) -> list[type[Any]]:

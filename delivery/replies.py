@@ -60,7 +60,7 @@ class HeldCalls:
         calls, self.calls = self.calls, []
         for method in calls:
             try:
-                await bot(method)
+                await _unread(bot, method)
             except TelegramForbiddenError:
                 chat_id = getattr(method, "chat_id", None)
                 log.info("%s: the person blocked the bot", method.__api_method__)
@@ -75,6 +75,18 @@ class HeldCalls:
 
 
 _held: ContextVar[HeldCalls | None] = ContextVar("held_calls", default=None)
+
+# Set while a held call is sent: nobody reads what it returns, so the session need not
+# build the answer's objects (a Message with its chat, sender and keyboard) from it.
+RESULT_UNREAD: ContextVar[bool] = ContextVar("result_unread", default=False)
+
+
+async def _unread(bot: Bot, method: TelegramMethod[Any]) -> None:
+    token = RESULT_UNREAD.set(True)
+    try:
+        await bot(method)
+    finally:
+        RESULT_UNREAD.reset(token)
 
 
 @contextmanager

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Hashable, Sequence
+from typing import ParamSpec
+from weakref import WeakKeyDictionary
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -35,6 +39,8 @@ from handlers.my_time_buttons import my_time_button
 from handlers.role_change_buttons import become_button
 from handlers.texts import activity_label, choice_label, field_title
 
+P = ParamSpec("P")
+
 _COLUMNS = {
     Step.ROLE: 1,
     Step.MUNICIPALITY: 2,
@@ -48,11 +54,42 @@ _COLUMNS = {
 }
 
 
+def per_language(
+    build: Callable[P, InlineKeyboardMarkup],
+) -> Callable[P, InlineKeyboardMarkup]:
+    """`build`, made once per language of the screen and arguments, then kept: these
+    keyboards depend on nothing else, and building one (callback data packed, each button
+    validated) cost 45-60 us of every /start and button press. A markup is frozen and
+    nobody changes its rows (they are copied into new markups), so one can be shared."""
+    # per I18n (tests make many; a weak key lets each go with its bot), then per language
+    made: WeakKeyDictionary[I18n, dict[tuple[Hashable, ...], InlineKeyboardMarkup]]
+    made = WeakKeyDictionary()
+
+    @functools.wraps(build)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> InlineKeyboardMarkup:
+        i18n = get_i18n()
+        kept = made.get(i18n)
+        if kept is None:
+            kept = made[i18n] = {}
+        key = (i18n.current_locale, *args, *sorted(kwargs.items()))
+        markup = kept.get(key)
+        if markup is None:
+            markup = kept[key] = build(*args, **kwargs)
+        return markup
+
+    return cached
+
+
 def language_picker(
     ctx: LanguageContext, codes: Sequence[str] = SUPPORTED_LANGUAGES
 ) -> InlineKeyboardMarkup:
     """Every language (of `codes`: those the person's programme offers) in its own name, so
     nobody needs to read a foreign word."""
+    return _language_picker(ctx, tuple(codes))
+
+
+@per_language
+def _language_picker(ctx: LanguageContext, codes: tuple[str, ...]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in codes:
         builder.button(text=endonym(code), callback_data=LanguageCb(code=code, ctx=ctx))
@@ -77,6 +114,7 @@ def language_tools() -> list[InlineKeyboardButton]:
     ]
 
 
+@per_language
 def language_confirm(code: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     onboarding = LanguageContext.ONBOARDING
@@ -100,6 +138,7 @@ def yes_or_no(
     return builder.as_markup()
 
 
+@per_language
 def consent() -> InlineKeyboardMarkup:
     markup = yes_or_no(ConsentCb, "✅ " + _("I agree"), _("Not now"), columns=2)
     more = _menu_button("🔒 " + _("More about your data"), MenuAction.PRIVACY)
