@@ -214,7 +214,12 @@ async def show_home(
     target: Message, uow: UnitOfWork, user: User, locale: str, clock: Clock | None = None
 ) -> None:
     """The member's home: where they stand, and their menu. `clock`: the update's (the
-    real time when a caller has none)."""
+    real time when a caller has none). A partner organisation's person gets theirs."""
+    if user.role == Role.PARTNER.value:
+        from handlers.offers import show_partner_home  # offers' screens build on these
+
+        await show_partner_home(target, uow, user)
+        return
     text = await status_text(uow, user, locale) + "\n\n" + _("What would you like to do?")
     text = with_dutch(text, user, DutchScreen.HOME, locale)  # at most one Dutch phrase
     has_pair = await pair_service.pair_of(uow, user) is not None

@@ -157,6 +157,15 @@ async def test_partners_publish_and_a_pair_nearby_plans_a_meetup_from_an_idea(
     await join(club, await invite_link(coord, "Sportclub Anderlecht"))
     other = emulator.user(9102, "Jan", "nl")
     await join(other, await invite_link(coord, "GC Woluwe"))
+    # A partner who changes language comes back to their own menu, not a member's.
+    other.mark_read()
+    picker = await tap(other, "menu:language")
+    await tap(other, next(d for d in buttons_data(picker) if d.startswith("lang:en:")))
+    home = await other.wait_for(lambda m: "of:new:0:" in buttons_data(m))
+    assert "menu:meetup" not in buttons_data(home)
+    picker = await tap(other, "menu:language")
+    await tap(other, next(d for d in buttons_data(picker) if d.startswith("lang:nl:")))
+    await other.wait_for(lambda m: "of:new:0:" in buttons_data(m) and m is not home)
 
     await publish(club, "Zwemmen", ANDERLECHT, "sport", arabic="سباحة")
     await publish(
