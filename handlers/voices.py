@@ -243,12 +243,15 @@ async def library_pressed(
     await state.update_data(
         voice_key=key, voice_locale=locale, voice_asked_at=clock.now().isoformat()
     )
-    text = "\n\n".join(
-        [
-            f"🎙 <b>{key_title(voice_key)}</b> · {endonym(locale)}",
-            _("Send a voice note of this message, read in this language:"),
-            "<i>" + sample + "</i>",
-        ]
+    # The message to read comes as a message of its own, with the buttons under it: with
+    # the heading and the instruction it would pass 60 words (the consent does).
+    await message.edit_text(
+        "\n\n".join(
+            [
+                f"🎙 <b>{key_title(voice_key)}</b> · {endonym(locale)}",
+                _("Send a voice note of this message, read in this language:"),
+            ]
+        )
     )
     rows = []
     if file_id is not None:
@@ -259,7 +262,7 @@ async def library_pressed(
             ]
         )
     rows.append([_button("⬅️ " + _("Back"), VoicesAction.LANGUAGE, locale), home_button()])
-    await _show(message, text, rows, edit=True)
+    await _show(message, "<i>" + sample + "</i>", rows, edit=False)
 
 
 async def recording_received(
