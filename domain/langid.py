@@ -22,8 +22,9 @@ How a text is decided, cheapest evidence first:
    (:func:`domain.scripts.decisive_letters`: Pashto's ټ ډ ړ ږ ښ ګ ڼ ې ۍ, Arabic's
    ة ك ى, Persian's گ; not پ ژ ک ی, which Pashto writes too); ș ț (Romanian), "xw"
    and Kurmanji or Lingala words. Ethiopic script (lingua reads none of it):
-   Tigrinya's ቐ ኸ ኣ ሓ and words versus Amharic's words and verb endings; a
-   text with neither is unsure, and the client's language guesses.
+   Tigrinya's ቐ ኸ ኣ ሓ and words versus Amharic's words and verb endings, and
+   either one's marker words (see 3); a text with neither is unsure, and the
+   client's language guesses.
 3. Otherwise lingua, restricted to the candidates of that script, gives
    confidence values; the answer is sure when the top value clears a
    threshold that depends on the number of words (tuned on the bench data),
@@ -32,10 +33,12 @@ How a text is decided, cheapest evidence first:
    language has (:func:`domain.scripts.marker_words`; nothing tuned).
    lingua has no model for Pashto, Kurmanji or Lingala, so its confidence cannot
    speak for a single word one of them could have written (every letter in its
-   alphabet; in Latin script with one of its characteristic letters, ê î û ş ç for
-   Kurmanji: :func:`domain.scripts.unseen_could_write`): such a word is sure only
-   with a marker word, or a word of the lexicon (catalog and CLDR calendar words)
-   of lingua's top language alone among the registered ones
+   alphabet, where it writes it: Pashto's ي only at a word's end; in Latin script
+   with one of its characteristic letters, ê î û ş ç for Kurmanji, none for Lingala,
+   whose own words have open syllables:
+   :func:`domain.scripts.unseen_could_write`): such a word is sure only with a
+   marker word, or a word of the lexicon (catalog and CLDR calendar words) of
+   lingua's top language alone among the registered ones
    (:func:`domain.scripts.own_word_language`).
 4. When the text is not clear enough, a prior (the client's language) weighs
    in on the best guess, which stays unsure; the prior never makes an answer
@@ -345,13 +348,15 @@ class LanguageDetector:
             and top in scores
             and (
                 marker_language(words, self.languages) == top
-                or (unseen and own_word_language(words[0], self.languages) == top)
+                or (len(words) == 1 and own_word_language(words[0], self.languages) == top)
             )
             and every[top] >= _DECOY_MARGIN * decoy
         ):
             # Two sources that know nothing of each other agree: a word only this language
             # has (CLDR's calendar words, the catalog's frequent words: see
-            # domain.scripts.marker_words) and lingua's first choice.
+            # domain.scripts.marker_words; for a single word, any word of its lexicon alone
+            # among those own_word_language keeps, whether or not the unseen language could
+            # have written it) and lingua's first choice.
             return Detection(top, scores[top], True)
         top = max(scores, key=lambda code: scores[code])
         if prior_code in scores:

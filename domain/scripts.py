@@ -115,9 +115,11 @@ _AMHARIC_WORDS = frozenset(
     አለ የለም ይህ ያ እና ግን ብቻ ጋር ውስጥ ነገ ዛሬ ትናንት ጥሩ ስሜ ስምህ ስምሽ እባክህ
     እባክሽ እባክዎ መቼ የት እንደ ሁሉ ለምን ስራ ወደ እዚህ እዚያ አሁን ደግሞ በጣም ጓደኛ""".split()
 )
-# Amharic verb endings Tigrinya does not have: first person singular and plural
-# ("እፈልጋለሁ", "እንችላለን"), perfect "-ኛል"/"-ናል".
-_AMHARIC_ENDINGS = ("ለሁ", "ላለን", "ኛል", "ናል")
+# Amharic verb endings Tigrinya does not have: first person singular, perfect "-ሁ"
+# ("መጣሁ", "አየሁ") and imperfect "-ለሁ" ("እፈልጋለሁ"), plural "-ላለን" ("እንችላለን"),
+# perfect "-ኛል"/"-ናል". Tigrinya's first person perfect ends in "-ኩ" ("መጻእኩ"), and it
+# writes the h-series rarely: ሁ is in neither its catalog nor its CLDR words.
+_AMHARIC_ENDINGS = ("ሁ", "ላለን", "ኛል", "ናል")
 # Everyday Tigrinya words that Amharic does not use or spells otherwise (copula and
 # "there is", prepositions, question words, days, time, family, food, everyday adjectives):
 # when Amharic is offered too, a Tigrinya text needs one of these, or Tigrinya's letters.
@@ -330,7 +332,17 @@ def _looks_tigrinya(words: tuple[str, ...]) -> bool:
     if _has_any(words, _TIGRINYA_LETTERS | {"ሓ"}):
         return True
     stripped = [word.strip("።፣፤፥፧?!") for word in words]
+    if _ethiopic_marker(stripped) == "ti":
+        return True
     return any(w in _TIGRINYA_WORDS or _has_any((w[1:],), _TIGRINYA_INNER_VOWELS) for w in stripped)
+
+
+def _ethiopic_marker(words: list[str]) -> str | None:
+    """Amharic or Tigrinya when the text has marker words (CLDR calendar words and
+    frequent catalog words no other language has, see marker_words) of that one only:
+    lingua reads neither language, so the words of each are the evidence, like the
+    hand-written lists above."""
+    return marker_language(words, ("am", "ti"))
 
 
 def _is_bulgarian(words: tuple[str, ...]) -> bool:
@@ -390,6 +402,8 @@ def looks_amharic(words: tuple[str, ...]) -> bool:
     if _has_any(words, _TIGRINYA_LETTERS):
         return False
     stripped = [word.strip("።፣፤፥፧?!") for word in words]
+    if _ethiopic_marker(stripped) == "am":
+        return True
     return any(w in _AMHARIC_WORDS or w.endswith(_AMHARIC_ENDINGS) for w in stripped)
 
 
@@ -476,12 +490,24 @@ def marker_form(word: str) -> str:
     return _ARABIC_MARKS.sub("", word).strip(".!?,;:؟،")
 
 
+# Amharic and Tigrinya count the months of the Ethiopian calendar (CLDR's "ethiopic"
+# calendar, which Babel does not ship; Amharic's Gregorian months are loans, "ጃንዋሪ"), and
+# several are written alike in both (መስከረም, መጋቢት, ሚያዝያ, ግንቦት; ሕዳር, a common Amharic
+# spelling of ኅዳር; Tigrinya's CLDR writes "ጉንበት" for ግንቦት): without them, those would
+# pass for one language's marker words.
+_EXTRA_CALENDAR_WORDS: dict[str, tuple[str, ...]] = {
+    "am": tuple("መስከረም ጥቅምት ኅዳር ሕዳር ታኅሣሥ ጥር የካቲት መጋቢት ሚያዝያ ግንቦት ሰኔ ሐምሌ ነሐሴ ጳጉሜን".split()),
+    "ti": ("ግንቦት",),
+}
+
+
 def _calendar_words(locale_id: str) -> set[str]:
     from babel import Locale
 
     locale = Locale.parse(locale_id)
     found: set[str] = set()
     names: list[str] = [locale.languages.get(locale.language, "")]
+    names += _EXTRA_CALENDAR_WORDS.get(str(locale), ())
     for context in ("format", "stand-alone"):
         names += locale.days[context]["wide"].values()
         names += locale.months[context]["wide"].values()
@@ -594,11 +620,12 @@ def markers_file() -> str:
 # (locales/CODE/LC_MESSAGES/messages.po) and in its CLDR calendar words. Its
 # characteristic letters are the letters beyond a-z that make up at least
 # CHARACTERISTIC_SHARE of the letters of its own catalog words (the words no other
-# registered catalog has, so that loans spelt as in the French catalog do not count).
-# Kurmanji's come out as ê î û ş ç; Lingala's as é, from loans the French catalog does not
-# spell the same ("événement", "privé"): a Lingala speaker does write them, so a French
-# single word with é and only Lingala's letters ("vélo") needs a word of the French
-# lexicon to be sure. Generated into domain/data/langid-markers.json with the markers.
+# registered catalog has, so that loans spelt as in the French catalog do not count) that
+# fit its syllables (_SYLLABLES: Lingala's are open, so "événement" and "privé", French
+# words the French catalog happens to spell otherwise, do not count either). Kurmanji's
+# come out as ê î û ş ç; Lingala has none (é makes up 0.3 in a thousand letters of its
+# own words that fit), so a French single word with é ("vélo") is lingua's to weigh.
+# Generated into domain/data/langid-markers.json with the markers.
 
 CHARACTERISTIC_SHARE = 1 / 1000  # chosen before measuring: one letter in a thousand
 
@@ -622,7 +649,8 @@ def _alphabet(code: str, catalog: Counter[str]) -> str:
 
 def _characteristic(code: str, catalogs: dict[str, Counter[str]]) -> str:
     """Letters beyond a-z that make up CHARACTERISTIC_SHARE of the letters of `code`'s own
-    catalog words (Latin-script languages only)."""
+    catalog words that fit its syllables (Latin-script languages only): "événement",
+    "privé" in the Lingala catalog are French words, not Lingala ones."""
     from domain.languages import language
 
     entry = language(code)
@@ -631,7 +659,7 @@ def _characteristic(code: str, catalogs: dict[str, Counter[str]]) -> str:
     others = {word for other, words in catalogs.items() if other != code for word in words}
     counts: Counter[str] = Counter()
     for word, times in catalogs[code].items():
-        if word not in others:
+        if word not in others and _fits_syllables(code, word):
             for ch in word:
                 if _is_letter(ch) and _script_of(ch) is _Script.LATIN:
                     counts[ch] += times
@@ -657,8 +685,8 @@ def _own_words(
     """word -> language: the words of one registered language's lexicon (its catalog words
     and CLDR calendar words; a variant's count as its parent's) that no other registered
     language's lexicon has, kept only when it is a language lingua reads and a language
-    lingua cannot see could have written them (unseen_could_write): the only words
-    domain.langid asks about."""
+    lingua cannot see writes all their letters (unseen_could_write by the letters alone):
+    the words domain.langid asks about."""
     lexicons: dict[str, set[str]] = {}
     for lang in registry():
         words = set(catalogs[lang.code]) | _calendar_words(lang.code)
@@ -677,7 +705,7 @@ def _own_words(
     found = {}
     for word, codes in sorted(owners.items()):
         script = _script_of(word[0])
-        if len(codes) == 1 and codes <= seen and _could_write(script, word, known, *stored):
+        if len(codes) == 1 and codes <= seen and _could_write(script, word, known, *stored, False):
             found[word] = codes.pop()
     return found
 
@@ -753,14 +781,34 @@ def unseen_languages(script: _Script, known: tuple[str, ...]) -> tuple[str, ...]
     return tuple(found)
 
 
+# Lingala, like the other Bantu languages, has open syllables: every word ends in a vowel,
+# and consonants only cluster as a nasal before a consonant (mb, nd, ng, nz) or a consonant
+# before a glide (mw, ny, kwa). 98 % of the Lingala catalog's own words (the ones the
+# French and English catalogs do not have) fit; what does not is French ("événement",
+# "privé") or an abbreviation ("svp"), as "génial" or "préféré" would be.
+_LINGALA_VOWELS = "aeiouáàâéèêíìîóòôúùûɛɔ"
+_SYLLABLES: dict[str, re.Pattern[str]] = {
+    "ln": re.compile(rf"(?:[mn]?[bcdfghjklmnpqrstvxz]?[wy]?[{_LINGALA_VOWELS}]+)+"),
+}
+
+
+# Pashto writes ي (Arabic yeh) for its stressed -i ending only, once or doubled ("کالي",
+# "وايي"); inside a word it writes ی, as Persian does everywhere: its catalog has ي 778
+# times, never before another letter but a final ي. Arabic writes ي anywhere ("جميل"):
+# an Arabic word with ي inside is not one Pashto could have written.
+_WORD_FINAL_LETTERS: dict[str, str] = {"ps": "ي"}
+
+
 def unseen_could_write(script: _Script, word: str, known: tuple[str, ...]) -> str | None:
     """A language lingua cannot see that could have written `word`, or None.
 
     Arabic script: every letter of the word is in its alphabet (Pashto writes nearly all
-    of Persian's and Arabic's letters, and shares much of their vocabulary). Latin script:
-    the same, and the word has one of its characteristic letters, the letters lingua would
-    otherwise count for the languages it reads ("pirtûk": û; French writes it too). A word
-    of plain a-z is left to lingua: it is weighed on its letter sequences there."""
+    of Persian's and Arabic's letters, and shares much of their vocabulary), and where it
+    writes it (Pashto's ي only at the end, see _WORD_FINAL_LETTERS). Latin script: the
+    same, and the word has one of its characteristic letters, the letters lingua would
+    otherwise count for the languages it reads ("pirtûk": û; French writes it too), and
+    fits its syllables (Lingala's are open, see _SYLLABLES). A word of plain a-z is left
+    to lingua: it is weighed on its letter sequences there."""
     return _could_write(script, word, known, *_stored_alphabets())
 
 
@@ -770,16 +818,37 @@ def _could_write(
     known: tuple[str, ...],
     alphabets: dict[str, frozenset[str]],
     characteristic: dict[str, frozenset[str]],
+    by_shape: bool = True,
 ) -> str | None:
-    letters = {ch for ch in word.casefold() if _is_letter(ch)}
+    """See unseen_could_write; `by_shape` False: by the letters alone, not where they are
+    nor the syllables (own words keep their lexicon's evidence whatever the shape)."""
+    folded = word.casefold()
+    letters = {ch for ch in folded if _is_letter(ch)}
     for code in unseen_languages(script, known):
         alphabet = alphabets.get(code, frozenset())
         if not letters or not letters <= alphabet:
             continue
         if script is _Script.LATIN and not letters & characteristic.get(code, frozenset()):
             continue
+        if by_shape and (not _fits_syllables(code, folded) or _final_letter_inside(code, folded)):
+            continue
         return code
     return None
+
+
+def _fits_syllables(code: str, word: str) -> bool:
+    """Whether every part of `word` fits `code`'s syllables (true for a language without
+    a rule in _SYLLABLES)."""
+    syllables = _SYLLABLES.get(code)
+    return syllables is None or all(
+        syllables.fullmatch(part) for part in re.split(r"[^\w]+", word) if part
+    )
+
+
+def _final_letter_inside(code: str, word: str) -> bool:
+    """Whether `word` has one of the letters `code` writes only at the end of a word
+    (_WORD_FINAL_LETTERS) anywhere else."""
+    return any(ch in word.rstrip(ch) for ch in _WORD_FINAL_LETTERS.get(code, ""))
 
 
 if __name__ == "__main__":

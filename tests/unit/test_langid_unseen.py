@@ -1,18 +1,22 @@
 """Languages lingua has no model for (Pashto, Kurmanji, Lingala): which letters decide,
 and why a single word one of them could have written is not sure on lingua's word alone
-(issue 15, item 5; the words below are from bench/data/langid_heldout2.tsv's mistakes)."""
+(issue 15, item 5; the words below are from bench/data/langid_heldout2.tsv's mistakes);
+and Amharic against Tigrinya, which lingua does not read either."""
 
 from __future__ import annotations
 
 import pytest
 
-from domain.langid import LanguageDetector, get_detector
+from domain.langid import Detection, LanguageDetector, get_detector
 from domain.languages import registered_codes
 from domain.scripts import (
+    _SYLLABLES,
+    _catalog_words,
     _Script,
     _stored_alphabets,
     build_alphabets,
     decisive_letters,
+    marker_words,
     own_words,
     unseen_could_write,
     unseen_languages,
@@ -72,6 +76,12 @@ def test_kurmanji_characteristic_letters_come_from_its_catalog() -> None:
         (_Script.LATIN, "teşekkürler", None),
         # ة: Pashto does not write it.
         (_Script.ARABIC, "مدرسة", None),
+        # Pashto writes ي at the end of a word only ("clothes"), Arabic anywhere ("nice").
+        (_Script.ARABIC, "کالي", "ps"),
+        (_Script.ARABIC, "جميل", None),
+        # Lingala has no characteristic letter, and "génial" does not fit its syllables.
+        (_Script.LATIN, "vélo", None),
+        (_Script.LATIN, "génial", None),
     ],
 )
 def test_which_words_a_language_lingua_cannot_see_could_have_written(
@@ -108,3 +118,64 @@ def test_a_word_of_one_languages_lexicon_lingua_agrees_with_is_sure(
 def test_evidence_of_the_unseen_language_still_decides(detector: LanguageDetector) -> None:
     assert (detector.detect("ښار").language, detector.detect("ښار").sure) == ("ps", True)
     assert (detector.detect("xwarin").language, detector.detect("xwarin").sure) == ("ku", True)
+
+
+def test_pashto_writes_arabic_yeh_only_at_the_end_of_a_word() -> None:
+    """The data behind _WORD_FINAL_LETTERS: in the Pashto catalog, ي is always in the
+    last letters of a word (-ي, -يي), never before another letter."""
+    words = [word for word in _catalog_words("ps") if "ي" in word]
+    assert len(words) > 50
+    assert [word for word in words if "ي" in word.rstrip("ي")] == []
+
+
+def test_lingala_words_have_open_syllables() -> None:
+    """The rule behind _SYLLABLES: nearly every word of the Lingala catalog that no other
+    catalog has fits it; French words and an abbreviation do not."""
+    others = {word for code in ("fr", "en") for word in _catalog_words(code)}
+    own = {word: n for word, n in _catalog_words("ln").items() if word not in others}
+    fitting = sum(n for word, n in own.items() if _SYLLABLES["ln"].fullmatch(word))
+    assert fitting / sum(own.values()) >= 0.95
+    for word in ("mbote", "nzala", "malamu", "ndeko", "mwasi", "nyama", "kolia"):
+        assert _SYLLABLES["ln"].fullmatch(word), word
+    for word in ("événement", "génial", "library", "svp"):
+        assert not _SYLLABLES["ln"].fullmatch(word), word
+    _, characteristic = _stored_alphabets()
+    assert "ln" not in characteristic
+
+
+@pytest.mark.parametrize(
+    ("word", "language"),
+    [
+        ("جميل", "ar"),  # "nice": ي inside, not a Pashto word, lingua Arabic at 0.85
+        ("vélo", "fr"),  # lingua French at 0.78
+    ],
+)
+def test_a_word_the_unseen_language_could_not_write_goes_by_lingua(
+    detector: LanguageDetector, word: str, language: str
+) -> None:
+    found = detector.detect(word)
+    assert (found.language, found.sure) == (language, True)
+
+
+@pytest.mark.parametrize(
+    ("word", "language"),
+    [
+        ("ሰኞ", "am"),  # Monday: a marker word (CLDR), not Tigrinya's "ሰኑይ"
+        ("ምን", "am"),  # "what": a frequent word of the Amharic catalog only
+        ("አየሁ", "am"),  # "I saw": Amharic's first person perfect ends in -ሁ
+        ("ለካቲት", "ti"),  # February in Tigrinya's CLDR calendar
+    ],
+)
+def test_ethiopic_marker_words_and_endings_decide(
+    detector: LanguageDetector, word: str, language: str
+) -> None:
+    assert detector.detect(word) == Detection(language, 1.0, True)
+
+
+@pytest.mark.parametrize("word", ["መስከረም", "መጋቢት", "ሚያዝያ", "ግንቦት", "ሕዳር"])
+def test_months_of_the_ethiopian_calendar_decide_nothing(
+    detector: LanguageDetector, word: str
+) -> None:
+    """Amharic and Tigrinya write these months alike: they are nobody's marker word."""
+    assert word not in marker_words()
+    assert not detector.detect(word).sure
