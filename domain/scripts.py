@@ -70,7 +70,7 @@ def _script_of(char: str) -> _Script:
 # one is never sure (German, Portuguese, Nordic, Czech, Baltic...; Belarusian,
 # Serbian, Macedonian, Bulgarian; Pashto, Urdu, Sorani Kurdish).
 _FOREIGN_LETTERS: dict[_Script, frozenset[str]] = {
-    _Script.LATIN: frozenset("ßäãõåæøðþřěůčšžőűāēīūėųįľĺŕġħ"),
+    _Script.LATIN: frozenset("ßäãõåæøðþřěůčšžőűāēīūėųįľĺŕġħýňťďəŋ"),
     _Script.CYRILLIC: frozenset("ўђћџјљњѓќѕѝ"),
     _Script.ARABIC: frozenset("ټډړږښګڼۍېځڅٹڈڑںےہۂۃھڕڵۆێە"),
 }

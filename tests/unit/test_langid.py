@@ -240,6 +240,15 @@ def test_german_is_detected_as_a_decoy_and_never_answered(
         assert not found.sure and found.language != "de", (text, prior, found)
 
 
+@pytest.mark.parametrize("text", ["unavený", "Dobrý den", "ŋgɔ"])
+def test_a_letter_no_registered_language_writes_is_never_sure(
+    detector: LanguageDetector, text: str
+) -> None:
+    # Czech ý, Wolof ŋ: no catalog of the 22 languages writes them (see the alphabets
+    # in domain/data/langid-markers.json); lingua alone reads "unavený" as Turkish at 1.0.
+    assert not detector.detect(text).sure, text
+
+
 def test_latin_i_after_an_apostrophe_stays_latin(detector: LanguageDetector) -> None:
     # Not read as a Cyrillic і: French, though with Italian offered lingua hesitates.
     assert detector.detect("Je pense qu'il vient d'ici demain.").language == "fr"
