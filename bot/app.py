@@ -346,11 +346,17 @@ async def run_polling(
         if conflict.conflict is not None:
             raise second_poller()
     finally:
-        await finish_handlers(app.dispatcher)
-        if side is not None:
-            await side.cleanup()
-        await poller.give_up()
-        await app.close()
+        # Nested: a cancel that lands while handlers finish must not leave the delivery
+        # worker, the scheduler and the leases running.
+        try:
+            await finish_handlers(app.dispatcher)
+        finally:
+            try:
+                if side is not None:
+                    await side.cleanup()
+                await poller.give_up()
+            finally:
+                await app.close()
 
 
 def second_poller() -> ConfigError:

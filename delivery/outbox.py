@@ -321,12 +321,15 @@ class OutboxWorker(BackgroundSender):
             return
         async with UnitOfWork(self.session_factory) as uow:
             if retry_at is not None:
-                await uow.outbox.retry_later(row.id, retry_at, error or "")
+                await uow.outbox.retry_later(row.id, retry_at, error or "", worker=self.name)
             else:
-                await uow.outbox.finish(row.id, status, self.clock.now(), error)
+                recorded = await uow.outbox.finish(
+                    row.id, status, self.clock.now(), error, worker=self.name
+                )
                 if status is OutboxStatus.BLOCKED:
                     await uow.users.set_reachable(row.chat_id, False)
-                    _tell_sender_undelivered(uow, row, self.clock.now())
+                    if recorded:  # else the row's new claimant tells the sender
+                        _tell_sender_undelivered(uow, row, self.clock.now())
             await uow.commit()
 
     async def _send(self, chat_id: int, rendered: Rendered) -> None:

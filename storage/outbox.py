@@ -111,11 +111,24 @@ class OutboxRepository(Repository):
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def finish(
-        self, row_id: int, status: OutboxStatus, now: datetime, error: str | None = None
-    ) -> None:
-        await self.session.execute(
+        self,
+        row_id: int,
+        status: OutboxStatus,
+        now: datetime,
+        error: str | None = None,
+        *,
+        worker: str | None = None,
+    ) -> bool:
+        """Record a row's outcome. Delivered is a fact and always recorded; any other
+        outcome only while `worker` still holds the claim: a row handed back meanwhile
+        (release_stale) belongs to its new claimant, whose outcome counts. False when
+        nothing was recorded."""
+        where = [Outbox.id == row_id]
+        if status is not OutboxStatus.SENT and worker is not None:
+            where += [Outbox.status == OutboxStatus.SENDING.value, Outbox.claimed_by == worker]
+        result = await self.session.execute(
             update(Outbox)
-            .where(Outbox.id == row_id)
+            .where(*where)
             .values(
                 status=status.value,
                 sent_at=now if status is OutboxStatus.SENT else None,
@@ -123,11 +136,18 @@ class OutboxRepository(Repository):
                 attempts=Outbox.attempts + 1,
             )
         )
+        return bool(getattr(result, "rowcount", 0))
 
-    async def retry_later(self, row_id: int, due_at: datetime, error: str) -> None:
+    async def retry_later(
+        self, row_id: int, due_at: datetime, error: str, *, worker: str | None = None
+    ) -> None:
+        """Back to the queue for a later try, while `worker` still holds the claim."""
+        where = [Outbox.id == row_id]
+        if worker is not None:
+            where += [Outbox.status == OutboxStatus.SENDING.value, Outbox.claimed_by == worker]
         await self.session.execute(
             update(Outbox)
-            .where(Outbox.id == row_id)
+            .where(*where)
             .values(
                 status=OutboxStatus.PENDING.value,
                 due_at=due_at,

@@ -457,6 +457,9 @@ async def stopped_bot() -> AsyncIterator[list[asyncio.Task[None]]]:
     tasks: list[asyncio.Task[None]] = []
     yield tasks
     for task in tasks:
+        # The test stops polling; the bot then closes by itself (a cancel is the last
+        # resort: it must not cut its closing short).
+        await asyncio.wait({task}, timeout=30)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

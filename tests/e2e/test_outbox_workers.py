@@ -231,3 +231,49 @@ async def test_a_crashed_workers_rows_are_delivered_by_another_after_the_stale_t
     assert_each_row_delivered_once(rows, emulator)
     claimed = Counter(row.claimed_by for row in rows)
     assert claimed == {crashed.name: delivered_before_crash, survivor.name: stuck}
+
+
+async def test_a_worker_whose_claim_was_handed_back_records_only_a_delivery(
+    clean_database: str, emulator: Emulator, clock: FrozenClock
+) -> None:
+    # Worker "slow" claims a row and takes longer than the stale-claim timeout; the row
+    # goes back to the queue and "new" claims it. What "slow" then finds (too late,
+    # failed) must not overwrite "new"'s claim; a delivery it made is recorded, and
+    # "new"'s own outcome after that does not turn it into "cancelled".
+    await seed(clean_database, emulator, clock, 1)
+    engine = create_engine(clean_database)
+    factory = create_session_factory(engine)
+
+    async def status() -> tuple[str, str | None]:
+        row = (await outbox_rows(clean_database))[0]
+        return row.status, row.claimed_by
+
+    try:
+        async with UnitOfWork(factory) as uow:
+            [row] = await uow.outbox.claim("slow", clock.now(), 10)
+            await uow.commit()
+        clock.advance(STALE_CLAIM + timedelta(seconds=1))
+        async with UnitOfWork(factory) as uow:
+            assert await uow.outbox.release_stale(clock.now() - STALE_CLAIM) == 1
+            [again] = await uow.outbox.claim("new", clock.now(), 10)
+            assert again.id == row.id
+            await uow.commit()
+
+        async with UnitOfWork(factory) as uow:
+            late = await uow.outbox.finish(
+                row.id, OutboxStatus.CANCELLED, clock.now(), "expired", worker="slow"
+            )
+            await uow.outbox.retry_later(row.id, clock.now(), "502", worker="slow")
+            await uow.commit()
+        assert late is False
+        assert await status() == (OutboxStatus.SENDING.value, "new")
+
+        async with UnitOfWork(factory) as uow:
+            assert await uow.outbox.finish(row.id, OutboxStatus.SENT, clock.now(), worker="slow")
+            assert not await uow.outbox.finish(
+                row.id, OutboxStatus.CANCELLED, clock.now(), "expired", worker="new"
+            )
+            await uow.commit()
+        assert (await status())[0] == OutboxStatus.SENT.value
+    finally:
+        await engine.dispose()
