@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -36,6 +36,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from bot.app import BotApp
 
 log = logging.getLogger(__name__)
+Child = TypeVar("Child", Counter, Histogram)
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -98,11 +100,31 @@ class Metrics:
         self.detector_loads.set_function(lambda: DetectorProcess.loads)
 
 
+class LabelledChildren(Generic[Child]):
+    """A metric's children by their label values, each looked up in the metric once:
+    `metric.labels(...)` checks the values and takes a lock on every call, three times
+    per update. The label values are few (update kinds, API methods, outcomes)."""
+
+    def __init__(self, metric: MetricWrapperBase) -> None:
+        self.metric = metric
+        self._made: dict[tuple[str, ...], Child] = {}
+
+    def __call__(self, *values: str) -> Child:
+        made = self._made.get(values)
+        if made is None:
+            made = self._made[values] = cast(Child, self.metric.labels(*values))
+        return made
+
+
 class UpdateMetrics:
     """A Dispatcher outer middleware: counts each update and times its handling."""
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        self.handler_seconds: LabelledChildren[Histogram] = LabelledChildren(
+            metrics.handler_seconds
+        )
+        self.updates: LabelledChildren[Counter] = LabelledChildren(metrics.updates)
 
     async def __call__(
         self,
@@ -118,8 +140,8 @@ class UpdateMetrics:
             outcome = "handled"
             return result
         finally:
-            self.metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
-            self.metrics.updates.labels(kind, outcome).inc()
+            self.handler_seconds(kind).observe(time.perf_counter() - started)
+            self.updates(kind, outcome).inc()
 
 
 def update_kind(event: TelegramObject) -> str:
@@ -133,6 +155,7 @@ class SendMetrics(BaseRequestMiddleware):
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        self.telegram_calls: LabelledChildren[Counter] = LabelledChildren(metrics.telegram_calls)
 
     async def __call__(
         self,
@@ -164,7 +187,7 @@ class SendMetrics(BaseRequestMiddleware):
             result = "bad_request"
             raise
         finally:
-            self.metrics.telegram_calls.labels(name, sender, result).inc()
+            self.telegram_calls(name, sender, result).inc()
 
 
 class OutboxCollector(Collector):

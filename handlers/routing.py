@@ -73,6 +73,7 @@ class RootRouter(Router):
         self._commands: frozenset[tuple[str, str]] = frozenset()
         self._separators: tuple[str, ...] = ()
         self._prefixes: frozenset[tuple[str, str]] = frozenset()
+        self._taking: dict[tuple[str, Any], tuple[_Area, ...]] = {}
 
     async def _propagate_event(
         self,
@@ -88,9 +89,7 @@ class RootRouter(Router):
         if areas is None or len(areas) != len(self.sub_routers):
             areas = self._index()
         key = self._key(update_type, event, kwargs)
-        for area in areas:
-            if not self._could_take(area, update_type, key):
-                continue
+        for area in self._candidates(areas, update_type, key):
             router = area.router
             if area.plain[update_type]:
                 # What Router.propagate_event does, without wrapping no middleware.
@@ -123,6 +122,18 @@ class RootRouter(Router):
             command if command in self._commands else _OTHER,
         )
 
+    def _candidates(self, areas: list[_Area], update_type: str, key: Any) -> tuple[_Area, ...]:
+        """The areas that could take an update of this type and key, in order: decided
+        once per key (asking each of some 30 areas per update cost more than the rest of
+        the routing)."""
+        found = self._taking.get((update_type, key))
+        if found is None:
+            found = tuple(area for area in areas if self._could_take(area, update_type, key))
+            if len(self._taking) >= _CACHE_LIMIT:
+                self._taking.clear()
+            self._taking[(update_type, key)] = found
+        return found
+
     def _could_take(self, area: _Area, update_type: str, key: Any) -> bool:
         decided = area.decided.get((update_type, key))
         if decided is None:
@@ -151,6 +162,7 @@ class RootRouter(Router):
         self._commands = frozenset(c for g in every if g.commands is not None for c in g.commands)
         self._prefixes = frozenset(p for g in every if g.prefixes is not None for p in g.prefixes)
         self._separators = tuple(sorted({sep for sep, _prefix in self._prefixes}))
+        self._taking.clear()
         self._areas = areas
         return areas
 

@@ -8,12 +8,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from domain import voices
 from domain.speech import Synthesiser
 from domain.voices import VoiceKey
+from handlers.keyboards import per_language
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
     from storage.models import User
@@ -53,8 +54,16 @@ def listen_button_row(key: VoiceKey, locale: str, *, recorded: bool = False) -> 
     (domain.voices.recorded_for, asked when they were queued)."""
     if not recorded and not SPEECH.can_speak(locale):
         return []
+    return _listen_keyboard(key).inline_keyboard
+
+
+@per_language
+def _listen_keyboard(key: VoiceKey) -> InlineKeyboardMarkup:
+    """The 🔊 row as a keyboard, made once per language of the screen and key (see
+    `per_language`): it was rebuilt on every /start and button press."""
     label = "🔊 " + _("Listen")
-    return [[InlineKeyboardButton(text=label, callback_data=ListenCb(key=key).pack())]]
+    button = InlineKeyboardButton(text=label, callback_data=ListenCb(key=key).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 async def listen_row(uow: UnitOfWork, user: User | None, key: VoiceKey, locale: str) -> Rows:
