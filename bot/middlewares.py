@@ -194,11 +194,12 @@ class DatabaseMiddleware(BaseMiddleware):
                             data["uow"] = uow
                             await _read_conversation(uow, state, data)
                             result = await handler(event, data)
-                            if update_id is not None and not await uow.updates.claim(update_id):
+                            if update_id is None:
+                                await uow.commit()
+                            elif not await uow.commit_update(update_id):
                                 log.info("update %s was handled before; ignored", update_id)
                                 held.clear()
                                 return None
-                            await uow.commit()
                             queued = uow.queued_messages
                 except (OperationalError, IntegrityError, DBAPIError, StaleConversation) as error:
                     if attempt == self.attempts or not is_retryable(error):

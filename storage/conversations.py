@@ -2,7 +2,7 @@
 
 While an update is handled, aiogram and the handler ask for the state and the data and
 change them several times. The record is read from the database once per unit of work;
-changes are kept here and written once, when the unit of work commits (`save()`): one
+changes are kept here and written once, when the unit of work commits (`writes()`): one
 INSERT, UPDATE or DELETE per conversation, inside the update's transaction.
 
 An empty record (no state, no data) means nothing, so it is removed rather than kept:
@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import Repository
+from storage.db import Write
 from storage.models import FsmRecord, User
 from storage.models.base import utcnow
 
@@ -109,15 +110,16 @@ class ConversationRepository(Repository):
         unit of work). A copy: a handler that changes a nested value and saves the data
         must not have changed what is known here first (it would look like no change)."""
         known = await self._load(key)
-        return known.state, copy.deepcopy(known.data)
+        return known.state, _copy_json(known.data)
 
     async def write(self, key: str, **columns: Any) -> None:
-        """Set `state` and/or `data` under `key`; written to the database by `save()`."""
+        """Set `state` and/or `data` under `key`; written to the database with the
+        unit of work's commit (`writes()`)."""
         known = await self._load(key)
         if "state" in columns:
             known.state = columns["state"]
         if "data" in columns:
-            known.data = copy.deepcopy(dict(columns["data"] or {}))
+            known.data = _copy_json(dict(columns["data"] or {}))
         known.changed = True
 
     async def delete(self, key: str) -> None:
@@ -128,38 +130,56 @@ class ConversationRepository(Repository):
         """After a rollback: what was read or changed is gone; read again when asked."""
         self._known.clear()
 
-    async def save(self) -> None:
-        """Write every changed conversation: one statement each, or none when it was
-        empty before and after."""
+    def writes(self) -> list[Write]:
+        """The statements that store every changed conversation: one each, or none when
+        it was empty before and after. A change to a stored version applies only to
+        that version (`StaleConversation` when it is gone: the unit of work raises it)."""
+        writes = []
         for key, known in self._known.items():
             if not known.changed:
                 continue
-            await self._save_one(key, known)
+            write = _write_of(key, known)
+            if write is not None:
+                writes.append(write)
             known.changed = False
+        return writes
 
-    async def _save_one(self, key: str, known: _Conversation) -> None:
-        now = utcnow()
-        if known.stored_at is None:
-            if known.empty:
-                return
-            await self.session.execute(
-                _insert(), {"key": key, "state": known.state, "data": known.data, "updated_at": now}
-            )
-            known.stored_at = now
-            return
-        version = {"read_key": key, "read_at": known.stored_at}
+
+def _write_of(key: str, known: _Conversation) -> Write | None:
+    now = utcnow()
+    if known.stored_at is None:
         if known.empty:
-            result = await self.session.execute(_delete_version(), version)
-            stored_at = None
-        else:
-            result = await self.session.execute(
-                _update_version(),
-                {**version, "new_state": known.state, "new_data": known.data, "new_at": now},
-            )
-            stored_at = now
-        if getattr(result, "rowcount", 1) != 1:
-            raise StaleConversation(key)
-        known.stored_at = stored_at
+            return None
+        known.stored_at = now
+        return Write(
+            _insert(), {"key": key, "state": known.state, "data": known.data, "updated_at": now}
+        )
+    version = {"read_key": key, "read_at": known.stored_at}
+    if known.empty:
+        known.stored_at = None
+        return Write(_delete_version(), version, reason=StaleConversation(key))
+    known.stored_at = now
+    return Write(
+        _update_version(),
+        {**version, "new_state": known.state, "new_data": known.data, "new_at": now},
+        reason=StaleConversation(key),
+    )
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, and immutable scalars), several times
+    cheaper than `copy.deepcopy`; anything else is copied by `copy.deepcopy`."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy_json(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 # The statements of every update, built once: building one (SQLAlchemy's coercions and

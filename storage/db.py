@@ -6,8 +6,9 @@ import asyncio
 import collections
 import logging
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, event
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -16,13 +17,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 from sqlalchemy.util import EMPTY_DICT, await_only
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,30 @@ def _run_many(
         cursor.close()
 
 
+def _run_and_commit(
+    connection: sqlite3.Connection, statements: list[tuple[str, Any]], checked: list[bool]
+) -> int:
+    """In the connection's thread: see `_OneHopConnection.run_and_commit`."""
+    for index, (operation, parameters) in enumerate(statements):
+        cursor = connection.cursor()
+        try:
+            try:
+                cursor.execute(operation, parameters)
+            except sqlite3.Error as error:
+                raise DBAPIError.instance(
+                    operation, parameters, error, sqlite3.Error, hide_parameters=True
+                ) from error
+            if checked[index] and cursor.rowcount != 1:
+                return index
+        finally:
+            cursor.close()
+    try:
+        connection.commit()
+    except sqlite3.Error as error:
+        raise DBAPIError.instance("COMMIT", None, error, sqlite3.Error) from error
+    return -1
+
+
 class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """SQLAlchemy's aiosqlite cursor hands each statement to the connection's thread four
     times (open a cursor, execute, fetch, close), each a queue put, a thread wake-up and
@@ -160,6 +187,12 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        batch = cast("_OneHopConnection", self._adapt_connection)._batch
+        if batch is not None:  # run at the commit, with it (`commit_writes`)
+            batch.append((operation, parameters))
+            self._description, self._rowcount, self._lastrowid = None, -1, None
+            self._rows = collections.deque()
+            return None
         aiosqlite_connection = self._connection
         async with self._adapt_connection._execute_mutex:
             result = await aiosqlite_connection._execute(
@@ -186,8 +219,26 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     rollback after a commit cost no hand-off to the connection's thread. Python's sqlite3
     would make both a no-op there anyway."""
 
-    __slots__ = ()
+    __slots__ = ("_batch",)
     _cursor_cls = _OneHopCursor  # type: ignore[assignment]
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        # Statements held for `run_and_commit` while `commit_writes` gathers them.
+        self._batch: list[tuple[str, Any]] | None = None
+
+    async def run_and_commit(self, statements: list[tuple[str, Any]], checked: list[bool]) -> int:
+        """Run `statements` and COMMIT in one hand-off to SQLite's thread; -1 when
+        committed, else the index of the first `checked` statement that did not change
+        exactly one row (nothing committed then)."""
+        aiosqlite_connection = self._connection
+        async with self._execute_mutex:
+            return cast(
+                int,
+                await aiosqlite_connection._execute(
+                    _run_and_commit, aiosqlite_connection._conn, statements, checked
+                ),
+            )
 
     def _in_transaction(self) -> bool:
         connection = self._connection._connection
@@ -253,7 +304,7 @@ class WriterQueue:
         if self._lock is None:
             self._lock = asyncio.Lock()
         try:
-            await_only(asyncio.wait_for(self._lock.acquire(), WRITER_TURN_WAIT))
+            await_only(_take_turn(self._lock))
         except TimeoutError:
             # Never a deadlock: a writer waiting on this one (a task it awaits) would
             # hold the turn forever; past the wait, SQLite's busy handler decides.
@@ -277,6 +328,14 @@ class WriterQueue:
             self._lock.release()
 
 
+async def _take_turn(lock: asyncio.Lock) -> None:
+    """The lock within WRITER_TURN_WAIT, else TimeoutError. Not `asyncio.wait_for`: that
+    runs the wait as a task of its own, two turns of the event loop even when the lock
+    is free, as it mostly is; `asyncio.timeout` costs none then."""
+    async with asyncio.timeout(WRITER_TURN_WAIT):
+        await lock.acquire()
+
+
 WRITER_TURN_WAIT = 10.0  # seconds
 _WRITING = "buddybot_writer_turn"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -298,3 +357,65 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+# --- the writes of a commit ----------------------------------------------------------
+
+
+class NoRow(Exception):
+    """A checked write (`Write.reason`) changed no row, or more than one: nothing was
+    committed, and the caller rolls back."""
+
+    def __init__(self, reason: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Write:
+    """A statement on a table, run at the commit: a conversation's new state, the record
+    of a handled update. With a `reason`, it must change exactly one row: otherwise
+    `commit_writes` raises NoRow(reason) and does not commit."""
+
+    statement: Executable
+    params: dict[str, Any]
+    reason: object = None
+
+
+def commit_writes(session: Session, writes: list[Write]) -> None:
+    """Inside the session's greenlet (`AsyncSession.run_sync`): the session's pending
+    changes, then `writes` in order, then the commit; NoRow before the commit when a
+    checked write changed no row.
+
+    On SQLite each statement is a hand-off to the connection's thread and back, which
+    costs more CPU than the statement (~70-150 us on a busy machine). So there the
+    `writes` are gathered as SQLAlchemy executes them (its events, the writer's turn and
+    statement counts included) and run with the COMMIT in a single hand-off."""
+    if not writes:
+        session.commit()
+        return
+    connection = session.connection()
+    adapted = connection.connection.dbapi_connection
+    if not isinstance(adapted, _OneHopConnection):
+        for write in writes:
+            result = connection.execute(write.statement, write.params)
+            if write.reason is not None and result.rowcount != 1:
+                raise NoRow(write.reason)
+        session.commit()
+        return
+    session.flush()  # the ORM's own writes: they need their answers (new rows' ids)
+    adapted._batch = []
+    try:
+        for write in writes:
+            connection.execute(write.statement, write.params)
+        statements = adapted._batch
+    finally:
+        adapted._batch = None
+    if len(statements) != len(writes):
+        raise RuntimeError("a write became more than one statement")
+    failed = await_only(
+        adapted.run_and_commit(statements, [write.reason is not None for write in writes])
+    )
+    if failed >= 0:
+        raise NoRow(writes[failed].reason)
+    session.commit()  # committed already: SQLAlchemy's side of it (no hand-off)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.base import Repository, RowRepository
+from storage.db import Write
 from storage.models import (
     AuditLog,
     Broadcast,
@@ -250,6 +251,9 @@ def _claim_statement(dialect: str) -> Any:
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
+CLAIMED = "update handled before"  # the reason of a claim that changed no row
+
+
 class UpdateRepository(Repository):
     """Remembers handled update ids so that a redelivered update is handled once."""
 
@@ -257,12 +261,21 @@ class UpdateRepository(Repository):
         """Mark the update handled, in the transaction of its effects (one statement, at
         the end of the update): False when it was handled before, and the caller rolls
         back. A second instance handling the same id at the same moment waits for the
-        first one's commit (unique key), then finds it taken."""
-        dialect = self.session.get_bind().dialect.name
-        result = await self.session.execute(
-            _claim_statement(dialect), {"update_id": update_id, "processed_at": utcnow()}
-        )
+        first one's commit (unique key), then finds it taken. The unit of work runs
+        `claim_write` with its commit instead (`UnitOfWork.commit_update`)."""
+        write = self.claim_write(update_id, self.session.get_bind().dialect.name)
+        result = await self.session.execute(write.statement, write.params)
         return bool(getattr(result, "rowcount", 0))
+
+    @staticmethod
+    def claim_write(update_id: int, dialect: str) -> Write:
+        """`claim()` as a write of the commit: it changes no row (NoRow(CLAIMED)) when
+        the update was handled before."""
+        return Write(
+            _claim_statement(dialect),
+            {"update_id": update_id, "processed_at": utcnow()},
+            reason=CLAIMED,
+        )
 
     async def prune(self, before: datetime) -> int:
         result = await self.session.execute(

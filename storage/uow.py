@@ -7,13 +7,14 @@ from typing import Generic, TypeVar, cast
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.base import Repository
 from storage.certificates import CertificateRepository
 from storage.community import BroadcastRepository, EventRepository
 from storage.conversations import ConversationRepository, StaleConversation
 from storage.coordination import CoordinationRepository
-from storage.db import SessionFactory
+from storage.db import NoRow, SessionFactory, Write, commit_writes
 from storage.feedback import FeedbackRepository
 from storage.first_meeting import FirstMeetingRepository
 from storage.meetups import HourRepository, MeetupRepository
@@ -23,6 +24,7 @@ from storage.placements import PlacementRepository
 from storage.recruitment import RecruitmentRepository
 from storage.reports import ReportRepository
 from storage.repositories import (
+    CLAIMED,
     AuditRepository,
     OutboxRepository,
     ProgrammeRepository,
@@ -129,19 +131,51 @@ class UnitOfWork:
     ) -> None:
         session = self.session
         try:
-            await session.rollback()
+            if session.in_transaction():
+                await session.close()  # rolls back what was not committed
+            else:
+                session.sync_session.close()  # nothing to roll back: no I/O, no greenlet
         finally:
-            await session.close()
             self._session = None
             self._repositories.clear()
 
     async def commit(self) -> None:
         """Make everything done so far durable (conversation state included, written
         now); the session stays usable."""
+        await self.session.run_sync(self._commit_in)
+
+    async def commit_update(self, update_id: int) -> bool:
+        """Record the update `update_id` as handled (`UpdateRepository.claim`), then
+        commit, in one hand-off to the session: False, with nothing written or
+        committed, when it was handled before; the caller then leaves the block, which
+        rolls back."""
+        return await self.session.run_sync(self._commit_update_in, update_id)
+
+    def _commit_update_in(self, session: Session, update_id: int) -> bool:
+        dialect = session.get_bind().dialect.name
+        claim = UpdateRepository.claim_write(update_id, dialect)
+        try:
+            self._commit_in(session, claim)
+        except NoRow as no_row:
+            if no_row.reason == CLAIMED:
+                return False
+            raise
+        return True
+
+    def _commit_in(self, session: Session, *first: Write) -> None:
+        """`commit()` inside the session's greenlet: `first`, the conversation state, the
+        session's own changes, and the commit, in as few hand-offs as the database
+        allows (`commit_writes`)."""
+        writes = list(first)
         conversations = self._repositories.get("conversations")
         if isinstance(conversations, ConversationRepository):
-            await conversations.save()
-        await self.session.commit()
+            writes += conversations.writes()
+        try:
+            commit_writes(session, writes)
+        except NoRow as no_row:
+            if isinstance(no_row.reason, StaleConversation):
+                raise no_row.reason from None
+            raise
 
     async def flush(self) -> None:
         """Send pending changes (new rows get their ids) without committing."""
