@@ -9,6 +9,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
@@ -166,6 +167,11 @@ async def set_command_menus(bot: Bot, i18n: I18n) -> None:
     for language_code, locale in menus:
         with i18n.context(), i18n.use_locale(locale):
             commands = [BotCommand(command=c, description=d) for c, d in command_menu()]
-        await bot.set_my_commands(
-            commands, scope=BotCommandScopeDefault(), language_code=language_code
-        )
+        try:
+            await bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(), language_code=language_code
+            )
+        except TelegramBadRequest as error:
+            # The menu is a convenience (every command is a button too): a language the
+            # Bot API server refuses reads the default menu, and the bot still starts.
+            log.warning("setMyCommands refused for language %s: %s", language_code, error.message)

@@ -414,7 +414,7 @@ class BotApi:
         slow = self.faults.take(method, ("slow",))
         if slow is not None:
             await asyncio.sleep(slow.seconds)
-        failure = self.faults.take(method, ("fail", "too_many"))
+        failure = self.faults.take(method, ("fail", "too_many", "refuse"))
         if failure is not None:
             raise failure.error()
         outgoing = is_outgoing_message(method)

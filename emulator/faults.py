@@ -8,7 +8,7 @@ from typing import Literal
 
 from emulator.errors import ApiError
 
-FaultKind = Literal["fail", "slow", "too_many"]
+FaultKind = Literal["fail", "slow", "too_many", "refuse"]
 STATUS_DESCRIPTIONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -30,6 +30,7 @@ class Fault:
     status: int = 502
     seconds: float = 0.0
     retry_after: int = 1
+    description: str = ""
 
     def matches(self, method: str) -> bool:
         """Whether it applies to a call of ``method`` (lower-case)."""
@@ -46,6 +47,8 @@ class Fault:
                 retry_after=self.retry_after,
                 injected=True,
             )
+        if self.kind == "refuse":
+            return ApiError(400, self.description, injected=True)
         description = STATUS_DESCRIPTIONS.get(self.status, "Internal Server Error")
         return ApiError(self.status, description, injected=True)
 

@@ -287,6 +287,15 @@ class Emulator:
             raise ValueError("fail_next injects server errors: status must be 5xx")
         self.api.faults.add(Fault("fail", _method_key(method), count, status=status))
 
+    def refuse_next(
+        self, method: str, description: str = "Bad Request: invalid request", count: int = 1
+    ) -> None:
+        """The next ``count`` calls of ``method`` answer 400 with ``description``, as a
+        Bot API server does for what it does not accept."""
+        self.api.faults.add(
+            Fault("refuse", _method_key(method), count, status=400, description=description)
+        )
+
     def slow_next(self, seconds: float, count: int = 1, method: str | None = None) -> None:
         """The next ``count`` calls (None: any but getUpdates) wait ``seconds`` before running."""
         self.api.faults.add(Fault("slow", _method_key(method), count, seconds=seconds))

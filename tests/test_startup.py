@@ -496,3 +496,29 @@ async def test_start_up_survives_six_429s_and_six_502s(
     assert any("deleteWebhook" in line and "asked to wait" in line for line in waits), waits
     assert all("TELEGRAM_API_URL" in line and TOKEN not in line for line in waits), waits
     await app.dispatcher.stop_polling()
+
+
+async def test_a_command_menu_the_server_refuses_does_not_stop_the_bot(
+    settings: Settings,
+    emulator: Emulator,
+    stopped_bot: list[asyncio.Task[None]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The menus are a convenience (every command is a button too): a Bot API server that
+    # refuses one language's menu must not keep newcomers from being answered.
+    caplog.set_level(logging.WARNING, logger="bot.factories")
+    emulator.refuse_next("setMyCommands", "Bad Request: language code is invalid", count=2)
+    app = await build_app(settings, token=TOKEN, api_url=emulator.base_url or "", migrate=False)
+    stopped_bot.append(asyncio.create_task(run_polling(app, handle_signals=False)))
+
+    user = emulator.user(9602, "Amal", "en")
+    await user.command("start")
+    reply = await user.next_message(timeout=30)
+    assert "lang:en:onb" in buttons_data(reply)
+    refused = [r for r in emulator.requests_for("setMyCommands") if r.status == 400]
+    assert len(refused) == 2
+    menus = [r for r in emulator.requests_for("setMyCommands") if r.status == 200]
+    assert menus, "the other languages' menus were still set"
+    warned = [r.getMessage() for r in caplog.records if r.name == "bot.factories"]
+    assert sum("setMyCommands refused" in line for line in warned) == 2, warned
+    await app.dispatcher.stop_polling()
