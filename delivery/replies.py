@@ -10,6 +10,7 @@ Read-only calls (`get*`) go out at once, since handlers need their answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -23,12 +24,13 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
@@ -70,8 +72,30 @@ class HeldCalls:
                 log.warning("%s failed after the commit: %s", method.__api_method__, error)
                 if on_undelivered is not None and isinstance(method, SendMessage):
                     await on_undelivered(method)
+            except TelegramBadRequest as error:
+                log.warning("%s failed after the commit: %s", method.__api_method__, error.message)
+                resend = _as_new_message(method)
+                if resend is not None:
+                    # The screen to replace is gone or too old to edit ("message to edit
+                    # not found", "message can't be edited"): the person still gets it.
+                    with contextlib.suppress(TelegramAPIError):
+                        await _unread(bot, resend)
             except TelegramAPIError as error:
                 log.warning("%s failed after the commit: %s", method.__api_method__, error.message)
+
+
+def _as_new_message(method: TelegramMethod[Any]) -> SendMessage | None:
+    """The screen an edit of a chat message was to show, as a message of its own."""
+    if not isinstance(method, EditMessageText) or method.chat_id is None:
+        return None
+    return SendMessage(
+        chat_id=method.chat_id,
+        text=method.text,
+        parse_mode=method.parse_mode,
+        entities=method.entities,
+        link_preview_options=method.link_preview_options,
+        reply_markup=method.reply_markup,
+    )
 
 
 _held: ContextVar[HeldCalls | None] = ContextVar("held_calls", default=None)

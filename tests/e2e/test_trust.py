@@ -13,7 +13,7 @@ from sqlalchemy import select
 from emulator import Emulator, SimulatedUser
 from storage.models import Outbox
 from tests.conftest import COORDINATOR_ID, RunningBot
-from tests.e2e.helpers import buttons_data, onboard, scalar
+from tests.e2e.helpers import buttons_data, onboard, scalar, tap
 
 APOLOGY = "😕"
 ADMIN_RIGHTS = (
@@ -226,3 +226,21 @@ async def _settled_status(running_bot: RunningBot, key: str, timeout: float = 10
         if status not in ("pending", "sending") or loop.time() > deadline:
             return str(status)
         await asyncio.sleep(0.05)
+
+
+async def test_a_screen_telegram_will_not_edit_arrives_as_a_new_message(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    # The person deleted the message under the button they pressed (or it is too old to
+    # edit): the next screen must still reach them, or the conversation ends there.
+    user = emulator.user(73_001, "Sara", "en")
+    await user.command("start")
+    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    before = len(user.messages)
+    emulator.refuse_next("editMessageText", "Bad Request: message to edit not found")
+    consent = await tap(user, "lang:en:onb", expect="consent:")
+    refused = [r for r in emulator.requests_for("editMessageText") if r.status == 400]
+    assert len(refused) == 1
+    assert len(user.messages) == before + 1  # a message of its own, not an edit
+    assert "consent:yes" in buttons_data(consent)
+    await tap(user, "consent:yes", expect="step:role:")
