@@ -86,7 +86,7 @@ class HeldCalls:
 
 def _as_new_message(method: TelegramMethod[Any]) -> SendMessage | None:
     """The screen an edit of a chat message was to show, as a message of its own."""
-    if not isinstance(method, EditMessageText) or method.chat_id is None:
+    if not isinstance(method, EditMessageText) or method.chat_id is None or not method.text:
         return None
     return SendMessage(
         chat_id=method.chat_id,
