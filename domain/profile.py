@@ -64,11 +64,31 @@ _LINK = re.compile(r"(https?:|www\.|t\.me|\.com\b|\.be\b|@|/)", re.IGNORECASE)
 _NAME_PUNCTUATION = frozenset(" -'’.")
 
 
+_DIRECTION_MARKS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+_JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner
+# A joiner means something only between two letters: elsewhere, or doubled, it goes.
+_JOINER_RUN = re.compile(r"[\u200c\u200d]+")
+
+
+def _keep_inner_joiners(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        before, after = text[match.start() - 1 : match.start()], text[match.end() : match.end() + 1]
+        inner = all(side and unicodedata.category(side)[0] in "LM" for side in (before, after))
+        return match.group()[0] if inner else ""
+
+    return _JOINER_RUN.sub(one, text)
+
+
 def validate_first_name(text: str | None) -> str:
     """A first name: at most NAME_WORDS words and NAME_MAX characters, letters (any
     script), spaces, hyphens; no links. A whole sentence ("my name is Nadia and I live in
     Molenbeek...") is refused kindly: only the first name, please."""
-    name = " ".join((text or "").split())
+    # Direction marks some keyboards add are invisible and mean nothing in a stored name
+    # (it is isolated wherever it is shown); the joiners are part of how Persian, Dari,
+    # Pashto (ZWNJ: "علی‌رضا") and some Indic names are spelt, so they stay, inside a word.
+    name = " ".join(_keep_inner_joiners((text or "").translate(_DIRECTION_MARKS)).split())
     if not name:
         raise DomainError("name_empty")
     if len(name) > NAME_MAX or len(name.split(" ")) > NAME_WORDS:
@@ -77,7 +97,12 @@ def validate_first_name(text: str | None) -> str:
         raise DomainError("name_link")
     for char in name:
         category = unicodedata.category(char)
-        if not (category.startswith("L") or category.startswith("M") or char in _NAME_PUNCTUATION):
+        if not (
+            category.startswith("L")
+            or category.startswith("M")
+            or char in _NAME_PUNCTUATION
+            or char in _JOINERS
+        ):
             raise DomainError("name_letters")
     if not any(unicodedata.category(char).startswith("L") for char in name):
         raise DomainError("name_letters")

@@ -306,6 +306,23 @@ def help_member(*, has_pair: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def plan_meetup() -> InlineKeyboardMarkup:
+    """Under "No meetups planned": the way to plan one, and home."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_menu_button("📅 " + _("Plan a meetup"), MenuAction.MEETUP)],
+            [_menu_button("🏠 " + _("Menu"), MenuAction.HOME)],
+        ]
+    )
+
+
+def welcome_back() -> InlineKeyboardMarkup:
+    """After erasure: a way to begin again without typing /start."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_menu_button("▶️ " + _("Continue"), MenuAction.RESUME)]]
+    )
+
+
 def help_newcomer() -> InlineKeyboardMarkup:
     """/help of someone who has not finished (or not begun) their profile: go on, or
     change the language."""

@@ -144,7 +144,9 @@ async def meetup_command(message: Message, actor: Actor) -> None:
 async def meetups_command(message: Message, actor: Actor) -> None:
     coming = await service.upcoming(actor.uow, actor.user, actor.now())
     if not coming:
-        await message.answer(_("No meetups planned. Plan one with /meetup."))
+        await message.answer(
+            _("No meetups planned. Plan one with /meetup."), reply_markup=keyboards.plan_meetup()
+        )
         return
     lines = ["<b>" + _("Your meetups") + "</b>", ""]
     for number, meetup in enumerate(coming, start=1):

@@ -186,9 +186,10 @@ async def status_text(uow: UnitOfWork, user: User, locale: str) -> str:
             "You are number {position} on the waiting list. A coordinator is looking for a "
             "buddy who fits you and will let you know here."
         ).format(position=q(position, locale))
-    if user.role == Role.BUDDY.value and user.status in (
-        UserStatus.WAITING.value,
-        UserStatus.MATCHED.value,
+    if (
+        user.role == Role.BUDDY.value
+        and user.status in (UserStatus.WAITING.value, UserStatus.MATCHED.value)
+        and await pair_service.pair_of(uow, user) is None  # a buddy in a pair: welcome back
     ):
         waiting = await uow.users.count_waiting_newcomers(user.programme_id)
         return ngettext(

@@ -86,7 +86,7 @@ async def nothing_kept(message: Message) -> None:
 async def nothing_to_forget(message: Message, state: FSMContext) -> None:
     """/forget before consent: even the language chosen so far is dropped."""
     await state.clear()
-    await message.answer(_("We keep no data about you."))
+    await message.answer(_("We keep no data about you."), reply_markup=keyboards.welcome_back())
 
 
 async def forget_confirmed(
@@ -98,7 +98,8 @@ async def forget_confirmed(
         _(
             "Your data is erased. Thank you for your time with us. "
             "You are always welcome back: /start"
-        )
+        ),
+        reply_markup=keyboards.welcome_back(),
     )
 
 
@@ -108,7 +109,7 @@ async def forget_declined(message: Message) -> None:
 
 async def forget_after_erasure(message: Message) -> None:
     """The confirm button pressed again once the data is gone (or by a stranger)."""
-    await message.edit_text(_("We keep no data about you."))
+    await message.edit_text(_("We keep no data about you."), reply_markup=keyboards.welcome_back())
 
 
 def create_router() -> Router:

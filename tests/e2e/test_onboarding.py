@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     say,
     scalar,
     script_share,
+    seed_pair,
     tap,
 )
 
@@ -293,3 +294,27 @@ async def test_after_stop_for_now_any_message_brings_the_question_back(
     await user.send("hi again")
     again = await user.wait_for(lambda m: any(d.startswith("step:") for d in buttons_data(m)))
     assert stop in buttons_data(again)  # the same question, where they stopped
+
+
+async def test_a_persian_name_with_its_joiner_and_a_direction_mark_is_taken(
+    running_bot: RunningBot, emulator: Emulator, settings
+) -> None:
+    # Persian keyboards put a zero-width non-joiner inside "علی‌رضا"; some keyboards add an
+    # invisible right-to-left mark. The person typed letters only: the name is taken,
+    # the joiner kept, the mark dropped.
+    ali = emulator.user(1090, "Ali", "fa")
+    await onboard(ali, language="fa", name="\u200fعلی\u200cرضا")
+    stored = await person(settings.database_url, 1090)
+    assert stored is not None and stored.first_name == "علی\u200cرضا"
+
+
+async def test_a_buddy_in_a_pair_is_welcomed_back_not_told_to_wait(
+    running_bot: RunningBot, emulator: Emulator, settings
+) -> None:
+    _amal, bram, _pair = await seed_pair(
+        settings.database_url, emulator, buddy=(8102, "Bram", "en"), newcomer=(8101, "Amal", "en")
+    )
+    await bram.command("start")
+    home = await bram.wait_for(lambda m: bool(m.inline_keyboard))
+    assert "You have a buddy pair" in (home.text or ""), home.text
+    assert "waiting for a buddy" not in (home.text or "")

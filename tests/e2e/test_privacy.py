@@ -63,6 +63,8 @@ async def test_forget_erases_the_person_and_keeps_anonymous_hours(
     done = await tap(amal, "forget:yes")
     assert "erased" in (done.text or "")
     assert await person(settings.database_url, 9601) is None
+    # No command to type to come back: a button leads to a fresh welcome.
+    assert "menu:resume" in buttons_data(done), buttons_data(done)
     # The pair and its hours stay, without the person.
     assert (
         await scalar(settings.database_url, select(Pair.newcomer_id).where(Pair.id == pair_id))
@@ -96,6 +98,13 @@ async def test_forget_erases_the_person_and_keeps_anonymous_hours(
     nothing = await amal.next_message()
     assert nothing.document is None and "no data" in (nothing.text or "")
     assert bram is not None
+    # The goodbye's button begins again, in the person's phone language.
+    await tap(amal, "menu:resume", expect="lang:en:onb")
+
+    # A buddy with no meetup planned gets the way to plan one, not a command to type.
+    await bram.command("meetups")
+    none = await bram.wait_for(lambda m: "No meetups planned" in (m.text or ""))
+    assert "menu:meetup" in buttons_data(none), buttons_data(none)
 
 
 async def test_a_person_asks_the_coordinator_to_change_their_pair(
