@@ -317,13 +317,11 @@ class CurrentUserMiddleware(BaseMiddleware):
 
 
 def _text_of(event: TelegramObject) -> str | None:
-    if isinstance(event, Update):
-        if event.message is not None:
-            return event.message.text or event.message.caption
+    """What the person wrote themselves (a forwarded message is someone else's words)."""
+    message = event.message if isinstance(event, Update) else event
+    if not isinstance(message, Message) or message.forward_origin is not None:
         return None
-    if isinstance(event, Message):
-        return event.text or event.caption
-    return None
+    return message.text or message.caption
 
 
 class LocaleMiddleware(I18nMiddleware):

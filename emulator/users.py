@@ -142,6 +142,12 @@ class SimulatedUser:
         """Send a file as a document; returns its message_id."""
         return self._post(media.document(self._api, file_name, caption), reply_to)
 
+    async def forward(self, text: str, sender_name: str = "Someone") -> int:
+        """Forward someone else's text message to the bot (its sender hidden, as most
+        people's privacy settings make it); returns its message_id."""
+        origin = {"type": "hidden_user", "sender_user_name": sender_name, "date": 1_700_000_000}
+        return self._post({"text": text, "forward_origin": origin}, None)
+
     async def send_location(
         self, latitude: float, longitude: float, *, reply_to: int | None = None
     ) -> int:

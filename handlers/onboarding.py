@@ -231,7 +231,9 @@ async def language_typed(
     """Someone typed instead of tapping: their words tell us their language."""
     sender: TelegramUser | None = message.from_user
     prior = sender.language_code if sender else None
-    detection = await detector.detect(message.text or "", prior=prior)
+    # A forwarded message is someone else's words: it tells nothing of the person's language.
+    own_words = "" if message.forward_origin is not None else message.text or ""
+    detection = await detector.detect(own_words, prior=prior)
     if detection.sure and detection.language:
         i18n.current_locale = detection.language
         listen = await listen_row(uow, None, VoiceKey.WELCOME, detection.language)

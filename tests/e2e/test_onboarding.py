@@ -318,3 +318,17 @@ async def test_a_buddy_in_a_pair_is_welcomed_back_not_told_to_wait(
     home = await bram.wait_for(lambda m: bool(m.inline_keyboard))
     assert "You have a buddy pair" in (home.text or ""), home.text
     assert "waiting for a buddy" not in (home.text or "")
+
+
+async def test_a_forwarded_message_does_not_choose_the_language(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    # Someone else's words say nothing of the person's own language: an Arabic phone
+    # that forwards an English text at the welcome keeps Arabic and gets the picker.
+    nour = emulator.user(1091, "Nour", "ar")
+    await nour.command("start")
+    await nour.wait_for(lambda m: bool(m.inline_keyboard))
+    await nour.forward("Hello! See you tomorrow at the library, I will bring the books.")
+    picker = await nour.wait_for(lambda m: len(buttons_data(m)) > 3)
+    assert "lang:en:onb" in buttons_data(picker) and "lang:ar:onb" in buttons_data(picker)
+    assert script_share(picker.text or "", "ARABIC") > 0.5, picker.text
