@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,10 +44,36 @@ def on_button(screen: Handler) -> Handler:
 
     async def pressed(callback: CallbackQuery, message: Message, **data: Any) -> None:
         await callback.answer()
+        if _double_tap(callback, message):
+            return  # the screen is on its way already: one is enough
         await target.call(message, **data)
 
     pressed.__name__ = pressed.__qualname__ = f"{screen.__name__}_pressed"
     return pressed
+
+
+# A quick second tap on the same button (a slow connection, an impatient thumb) is
+# answered but shows its screen once. Per process: across instances a double tap still
+# shows two, as it always did.
+DOUBLE_TAP_SECONDS = 2.0
+_TAPS_KEPT = 10_000
+_recent_taps: OrderedDict[tuple[int, int, str], tuple[float, str]] = OrderedDict()
+
+
+def _double_tap(callback: CallbackQuery, message: Message) -> bool:
+    """Whether this press repeats, within DOUBLE_TAP_SECONDS, a press of the same button
+    on the same message. The same callback query again (the update handled a second
+    time after a lost database race) is not a repeat."""
+    key = (message.chat.id, message.message_id, callback.data or "")
+    now = time.monotonic()
+    earlier = _recent_taps.get(key)
+    if earlier is not None and earlier[1] != callback.id and now - earlier[0] < DOUBLE_TAP_SECONDS:
+        return True
+    _recent_taps[key] = (now, callback.id)
+    _recent_taps.move_to_end(key)
+    while len(_recent_taps) > _TAPS_KEPT:
+        _recent_taps.popitem(last=False)
+    return False
 
 
 async def answer_step(

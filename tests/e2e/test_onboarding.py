@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
 from domain.detection import ANSWER_SECONDS
@@ -332,3 +334,29 @@ async def test_a_forwarded_message_does_not_choose_the_language(
     picker = await nour.wait_for(lambda m: len(buttons_data(m)) > 3)
     assert "lang:en:onb" in buttons_data(picker) and "lang:ar:onb" in buttons_data(picker)
     assert script_share(picker.text or "", "ARABIC") > 0.5, picker.text
+
+
+async def test_a_double_tap_on_a_menu_button_shows_its_screen_once(
+    running_bot: RunningBot, emulator: Emulator
+) -> None:
+    # A slow connection, an impatient thumb: two presses of "My profile" at once are
+    # both answered, and the profile comes once. A press a moment later opens it again.
+    rana = emulator.user(1092, "Rana", "en")
+    home = await onboard(rana, language="en", name="Rana")
+    label = next(
+        b["text"]
+        for row in home.inline_keyboard
+        for b in row
+        if b["callback_data"] == "menu:profile"
+    )
+    answered = len(rana.callback_answers)
+    before = len(rana.messages)
+    await asyncio.gather(rana.press(label, message=home), rana.press(label, message=home))
+    await rana.wait_for(lambda m: "menu:profile" not in buttons_data(m) and bool(m.text))
+    for _ in range(50):  # both presses answered (the second one only answered)
+        if len(rana.callback_answers) >= answered + 2:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)  # time for a second screen, were one coming
+    assert len(rana.callback_answers) == answered + 2
+    assert len(rana.messages) == before + 1, [m.text for m in rana.messages[before:]]
