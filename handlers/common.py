@@ -41,10 +41,13 @@ def on_button(screen: Handler) -> Handler:
     `WithMessage()`). The screen's other parameters are injected by name, as aiogram does
     for a handler."""
     target = CallableObject(screen)
+    # Per router (one per Dispatcher): message ids are a chat's own, and a new app (a
+    # restart, a test's fresh emulator) starts with nothing remembered.
+    recent: _Taps = OrderedDict()
 
     async def pressed(callback: CallbackQuery, message: Message, **data: Any) -> None:
         await callback.answer()
-        if _double_tap(callback, message):
+        if _double_tap(recent, callback, message):
             return  # the screen is on its way already: one is enough
         await target.call(message, **data)
 
@@ -57,22 +60,22 @@ def on_button(screen: Handler) -> Handler:
 # shows two, as it always did.
 DOUBLE_TAP_SECONDS = 2.0
 _TAPS_KEPT = 10_000
-_recent_taps: OrderedDict[tuple[int, int, str], tuple[float, str]] = OrderedDict()
+_Taps = OrderedDict[tuple[int, int, str], tuple[float, str]]
 
 
-def _double_tap(callback: CallbackQuery, message: Message) -> bool:
+def _double_tap(recent: _Taps, callback: CallbackQuery, message: Message) -> bool:
     """Whether this press repeats, within DOUBLE_TAP_SECONDS, a press of the same button
     on the same message. The same callback query again (the update handled a second
     time after a lost database race) is not a repeat."""
     key = (message.chat.id, message.message_id, callback.data or "")
     now = time.monotonic()
-    earlier = _recent_taps.get(key)
+    earlier = recent.get(key)
     if earlier is not None and earlier[1] != callback.id and now - earlier[0] < DOUBLE_TAP_SECONDS:
         return True
-    _recent_taps[key] = (now, callback.id)
-    _recent_taps.move_to_end(key)
-    while len(_recent_taps) > _TAPS_KEPT:
-        _recent_taps.popitem(last=False)
+    recent[key] = (now, callback.id)
+    recent.move_to_end(key)
+    while len(recent) > _TAPS_KEPT:
+        recent.popitem(last=False)
     return False
 
 
