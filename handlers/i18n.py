@@ -35,8 +35,8 @@ RTL_LANGUAGES = frozenset(lang.code for lang in registry() if lang.rtl)
 # First-strong isolate / pop directional isolate: keeps a Latin name or a number readable
 # inside an Arabic or Persian sentence, and vice versa.
 FSI, PDI = "\u2068", "\u2069"
-# Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan and the Arabic presentation forms.
-_RIGHT_TO_LEFT_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# A letter of any script (a name, a place: words rather than a bare number).
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def source_locales_dir() -> Path:
@@ -95,11 +95,12 @@ def is_rtl(locale: str) -> bool:
 
 def isolate(value: object, locale: str) -> str:
     """Wrap an inserted name or number so it keeps its own direction: everything inserted
-    into a right-to-left message, and anything written in a right-to-left script inserted
-    into a left-to-right one ("أمل en Sofie vormen nu een duo" would otherwise read
-    scrambled in Dutch)."""
+    into a right-to-left message, and every name or other words (anything with a letter)
+    in any message: "أمل en Sofie vormen nu een duo" would otherwise read scrambled in
+    Dutch, and a name ending in a neutral character ("Sofie (Bxl)") can pull the text
+    after it. A bare number in a left-to-right message keeps its direction by itself."""
     text = str(value)
-    if is_rtl(locale) or _RIGHT_TO_LEFT_LETTER.search(text):
+    if is_rtl(locale) or _LETTER.search(text):
         return f"{FSI}{text}{PDI}"
     return text
 

@@ -167,7 +167,7 @@ async def test_a_duo_volunteers_with_a_host_and_the_report_names_the_host(
     await tap(coord, THIS_YEAR)
     got = await report_messages(coord)
     summary = next(text for text in got["texts"] if "Duo volunteering" in text)
-    assert "1 duo with 1 organisation" in summary and "Bib Anderlecht: 2 h" in summary
+    assert "1 duo with 1 organisation" in summary and "\u2068Bib Anderlecht\u2069: 2 h" in summary
     assert all(len(text.split()) < 60 for text in got["texts"])
     book = sheets(got["xlsx"].document.data)
     [rows] = [rows for title, rows in book.items() if title.startswith("Duo volunteering")]

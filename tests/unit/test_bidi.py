@@ -29,10 +29,12 @@ def test_everything_inserted_into_right_to_left_messages_is_isolated() -> None:
     assert isolate(40, "fa") == f"{FSI}40{PDI}"
 
 
-def test_latin_names_and_numbers_in_left_to_right_messages_stay_as_they_are() -> None:
-    assert isolate("Sofie", "nl") == "Sofie"
+def test_every_name_is_isolated_and_a_bare_number_in_left_to_right_stays_as_it_is() -> None:
+    assert isolate("Sofie", "nl") == f"{FSI}Sofie{PDI}"
+    assert isolate("Олена", "uk") == f"{FSI}Олена{PDI}"
+    assert isolate("Sofie (Bxl)", "en") == f"{FSI}Sofie (Bxl){PDI}"
     assert isolate(12, "en") == "12"
-    assert isolate("Олена", "uk") == "Олена"
+    assert isolate(12, "ar") == f"{FSI}12{PDI}"
 
 
 def test_typed_text_is_escaped_and_isolated() -> None:
