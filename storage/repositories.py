@@ -257,20 +257,13 @@ CLAIMED = "update handled before"  # the reason of a claim that changed no row
 class UpdateRepository(Repository):
     """Remembers handled update ids so that a redelivered update is handled once."""
 
-    async def claim(self, update_id: int) -> bool:
-        """Mark the update handled, in the transaction of its effects (one statement, at
-        the end of the update): False when it was handled before, and the caller rolls
-        back. A second instance handling the same id at the same moment waits for the
-        first one's commit (unique key), then finds it taken. The unit of work runs
-        `claim_write` with its commit instead (`UnitOfWork.commit_update`)."""
-        write = self.claim_write(update_id, self.session.get_bind().dialect.name)
-        result = await self.session.execute(write.statement, write.params)
-        return bool(getattr(result, "rowcount", 0))
-
     @staticmethod
     def claim_write(update_id: int, dialect: str) -> Write:
-        """`claim()` as a write of the commit: it changes no row (NoRow(CLAIMED)) when
-        the update was handled before."""
+        """Mark the update handled, in the transaction of its effects, as a write of the
+        commit (`UnitOfWork.commit_update`): it changes no row (NoRow(CLAIMED)) when the
+        update was handled before, and nothing is committed. A second instance handling
+        the same id at the same moment waits for the first one's commit (unique key), then
+        finds it taken."""
         return Write(
             _claim_statement(dialect),
             {"update_id": update_id, "processed_at": utcnow()},
