@@ -56,8 +56,8 @@ def on_button(screen: Handler) -> Handler:
 
 
 # A quick second tap on the same button (a slow connection, an impatient thumb) is
-# answered but shows its screen once. Per process: across instances a double tap still
-# shows two, as it always did.
+# answered but shows its screen once. Remembered per router (see on_button): across
+# instances a double tap still shows two, as it always did.
 DOUBLE_TAP_SECONDS = 2.0
 _TAPS_KEPT = 10_000
 _Taps = OrderedDict[tuple[int, int, str], tuple[float, str]]

@@ -178,7 +178,7 @@ async def show_summary(target: Message, user: User, locale: str, *, edit: bool) 
     await _send_or_edit(target, text, markup, edit=edit)
 
 
-async def status_text(uow: UnitOfWork, user: User, locale: str) -> str:
+async def status_text(uow: UnitOfWork, user: User, locale: str, *, has_pair: bool) -> str:
     """Where the person stands: their place on the waiting list, or their pair."""
     if user.role == Role.NEWCOMER.value and user.status == UserStatus.WAITING.value:
         position = await uow.users.waiting_position(user)
@@ -189,7 +189,7 @@ async def status_text(uow: UnitOfWork, user: User, locale: str) -> str:
     if (
         user.role == Role.BUDDY.value
         and user.status in (UserStatus.WAITING.value, UserStatus.MATCHED.value)
-        and await pair_service.pair_of(uow, user) is None  # a buddy in a pair: welcome back
+        and not has_pair  # a buddy in a pair: welcome back, below
     ):
         waiting = await uow.users.count_waiting_newcomers(user.programme_id)
         return ngettext(
@@ -221,9 +221,10 @@ async def show_home(
 
         await show_partner_home(target, uow, user)
         return
-    text = await status_text(uow, user, locale) + "\n\n" + _("What would you like to do?")
-    text = with_dutch(text, user, DutchScreen.HOME, locale)  # at most one Dutch phrase
     has_pair = await pair_service.pair_of(uow, user) is not None
+    text = await status_text(uow, user, locale, has_pair=has_pair)
+    text += "\n\n" + _("What would you like to do?")
+    text = with_dutch(text, user, DutchScreen.HOME, locale)  # at most one Dutch phrase
     listen = await listen_row(uow, user, VoiceKey.PROGRAMME, locale) if not has_pair else []
     now = (clock or SystemClock()).now()
     become_buddy = not has_pair and await role_change.may_ask(uow, user, now)
