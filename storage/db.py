@@ -6,6 +6,7 @@ import asyncio
 import collections
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -33,6 +34,17 @@ log = logging.getLogger(__name__)
 SessionFactory = async_sessionmaker[AsyncSession]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/buddybot.sqlite3"
+BUSY_TIMEOUT_MS = 30_000  # how long SQLite's thread waits for another writer
+# A SELECT on the event loop that runs longer than this is stopped and run again in the
+# connection's thread; SQLite's progress handler checks every _PROGRESS_STEPS steps of
+# its virtual machine (a lookup by key takes fewer, and is never checked).
+READ_ON_LOOP_BUDGET = 0.005  # seconds
+_PROGRESS_STEPS = 1000
+SQLITE_BUSY = sqlite3.SQLITE_BUSY
+# SQLite's automatic checkpoint is off (it would run inside whichever commit grows the
+# WAL past 1000 pages, maybe on the event loop); `WalCheckpointer` runs one every this
+# many commits, in a worker thread.
+CHECKPOINT_EVERY = 100
 # The async drivers this code base runs on; the plain schemes that hosting providers hand
 # out (postgres://, postgresql://, sqlite:///) mean the same database through them.
 _SCHEMES = {
@@ -77,10 +89,14 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if is_sqlite(url):
         database = make_url(url).database
+        checkpointer = None
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
-        kwargs["module"] = OneHopAiosqlite()
+            checkpointer = WalCheckpointer(database)
+        # Statements run on the event loop as well as in the connection's thread (see
+        # `_OneHopCursor`), one at a time: the connection is not tied to one thread.
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        kwargs["module"] = OneHopAiosqlite(checkpointer)
     else:
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
@@ -105,6 +121,29 @@ def _run_statement(
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _read_on_loop(
+    connection: sqlite3.Connection, operation: str, parameters: Any
+) -> tuple[Any, list[Any], int, int | None] | None:
+    """On the event loop: a SELECT, as `_run_statement`, or None when it ran out of
+    READ_ON_LOOP_BUDGET (SQLite's progress handler stops it: a read changes nothing, so
+    the caller runs it again in the connection's thread)."""
+    deadline = time.perf_counter() + READ_ON_LOOP_BUDGET
+    connection.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
+    try:
+        return _run_statement(connection, operation, parameters)
+    except sqlite3.OperationalError as error:
+        if _error_code(error) == sqlite3.SQLITE_INTERRUPT:
+            return None
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
+
+
+def _error_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF  # the primary code of an extended one
 
 
 def _run_many(
@@ -142,11 +181,41 @@ def _run_and_commit(
     return -1
 
 
+def _commit_on_loop(
+    connection: sqlite3.Connection, statements: list[tuple[str, Any]], checked: list[bool]
+) -> int | None:
+    """On the event loop: `_run_and_commit`, never waiting. SQLite's busy handler would
+    sleep on the loop while another process holds the write lock, so for this commit the
+    busy timeout is 0. None when the write lock is taken: nothing was written, and the
+    caller hands the commit to the thread, which waits for it. (A commit in WAL mode
+    appends to the WAL without an fsync, and never checkpoints: `WalCheckpointer`.)"""
+    fresh = not connection.in_transaction
+    changes_before = connection.total_changes
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        return _run_and_commit(connection, statements, checked)
+    except DBAPIError as error:
+        original = error.orig
+        locked = isinstance(original, sqlite3.Error) and _error_code(original) == SQLITE_BUSY
+        if not (fresh and locked and connection.total_changes == changes_before):
+            raise
+        connection.rollback()
+        return None
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """SQLAlchemy's aiosqlite cursor hands each statement to the connection's thread four
     times (open a cursor, execute, fetch, close), each a queue put, a thread wake-up and
     a loop wake-up; this one does it in one hand-off (`_run_statement`) and keeps the
-    results here. Server-side cursors (streaming) stay SQLAlchemy's."""
+    results here. Server-side cursors (streaming) stay SQLAlchemy's.
+
+    A SELECT runs on the event loop itself (`_read_on_loop`): the hand-off costs more
+    CPU than an update's reads, which look rows up by key (tens of microseconds), and
+    the GIL passing between the loop and SQLite's threads slows everything else. In WAL
+    mode a read never waits for a writer. One that runs past READ_ON_LOOP_BUDGET (a
+    report) is stopped and run again in the thread, so the loop never waits on it."""
 
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
@@ -194,10 +263,16 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             self._rows = collections.deque()
             return None
         aiosqlite_connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            result = await aiosqlite_connection._execute(
-                _run_statement, aiosqlite_connection._conn, operation, parameters
-            )
+        mutex = self._adapt_connection._execute_mutex
+        result = None
+        if operation.startswith("SELECT") and not mutex.locked():
+            # Nothing else runs on this connection: it is this task's, and idle.
+            result = _read_on_loop(aiosqlite_connection._conn, operation, parameters)
+        if result is None:
+            async with mutex:
+                result = await aiosqlite_connection._execute(
+                    _run_statement, aiosqlite_connection._conn, operation, parameters
+                )
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
         return None
@@ -228,17 +303,29 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self._batch: list[tuple[str, Any]] | None = None
 
     async def run_and_commit(self, statements: list[tuple[str, Any]], checked: list[bool]) -> int:
-        """Run `statements` and COMMIT in one hand-off to SQLite's thread; -1 when
-        committed, else the index of the first `checked` statement that did not change
-        exactly one row (nothing committed then)."""
+        """Run `statements` and COMMIT: -1 when committed, else the index of the first
+        `checked` statement that did not change exactly one row (nothing committed then).
+
+        On the event loop (`_commit_on_loop`: a few small writes to the WAL, without a
+        hand-off), unless another process holds the write lock: then in one hand-off to
+        SQLite's thread, which waits for it."""
         aiosqlite_connection = self._connection
-        async with self._execute_mutex:
-            return cast(
-                int,
-                await aiosqlite_connection._execute(
+        failed = None
+        if not self._execute_mutex.locked():
+            failed = _commit_on_loop(aiosqlite_connection._conn, statements, checked)
+        if failed is None:
+            async with self._execute_mutex:
+                failed = await aiosqlite_connection._execute(
                     _run_and_commit, aiosqlite_connection._conn, statements, checked
-                ),
-            )
+                )
+        if failed < 0:
+            self._committed()
+        return cast(int, failed)
+
+    def _committed(self) -> None:
+        checkpointer = cast(OneHopAiosqlite, self.dbapi).checkpointer
+        if checkpointer is not None:
+            checkpointer.committed()
 
     def _in_transaction(self) -> bool:
         connection = self._connection._connection
@@ -251,21 +338,60 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         if self._in_transaction():
             super().commit()
+            self._committed()
 
 
 class OneHopAiosqlite(AsyncAdapt_aiosqlite_dbapi):
     """SQLAlchemy's aiosqlite DBAPI adapter with `_OneHopConnection`s (passed as the
     engine's `module`): fewer hand-offs between the event loop and SQLite's thread,
-    measured ~13 per update before, ~5 after (bench/pipeline.py)."""
+    measured ~13 per update before, ~5 after, none for most updates now that their reads
+    and commit run on the loop (bench/pipeline.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, checkpointer: WalCheckpointer | None = None) -> None:
         import aiosqlite
 
         super().__init__(aiosqlite, sqlite3)
+        self.checkpointer = checkpointer
 
     def connect(self, *arg: Any, **kw: Any) -> _OneHopConnection:
         adapted = super().connect(*arg, **kw)
         return _OneHopConnection(self, adapted._connection)
+
+
+class WalCheckpointer:
+    """Copies the WAL back into the database file (a PASSIVE checkpoint: it never waits
+    for readers or writers) every CHECKPOINT_EVERY commits of the engine, in a worker
+    thread on a connection of its own, so no commit on the event loop ever does (it
+    fsyncs). One at a time; one that fails is logged, and the next comes as due."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.commits = 0
+        self.checkpoints = 0  # done, for tests and benchmarks
+        self._running: asyncio.Future[None] | None = None
+
+    def committed(self) -> None:
+        self.commits += 1
+        if self.commits % CHECKPOINT_EVERY or (
+            self._running is not None and not self._running.done()
+        ):
+            return
+        loop = asyncio.get_running_loop()
+        self._running = loop.run_in_executor(None, self.checkpoint)
+        self._running.add_done_callback(self._done)
+
+    def checkpoint(self) -> None:
+        """In a worker thread (or anywhere off the event loop)."""
+        connection = sqlite3.connect(self.database, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            connection.close()
+        self.checkpoints += 1
+
+    def _done(self, future: asyncio.Future[None]) -> None:
+        if not future.cancelled() and (error := future.exception()) is not None:
+            log.warning("WAL checkpoint failed: %s", type(error).__name__)
 
 
 class WriterQueue:
@@ -351,7 +477,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")  # WalCheckpointer's work
     cursor.close()
 
 
