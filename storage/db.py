@@ -40,6 +40,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long SQLite's thread waits for another writer
 # its virtual machine (a lookup by key takes fewer, and is never checked).
 READ_ON_LOOP_BUDGET = 0.005  # seconds
 _PROGRESS_STEPS = 1000
+_SLOW_READS_KEPT = 1024
 SQLITE_BUSY = sqlite3.SQLITE_BUSY
 # SQLite's automatic checkpoint is off (it would run inside whichever commit grows the
 # WAL past 1000 pages, maybe on the event loop); `WalCheckpointer` runs one every this
@@ -215,7 +216,8 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     CPU than an update's reads, which look rows up by key (tens of microseconds), and
     the GIL passing between the loop and SQLite's threads slows everything else. In WAL
     mode a read never waits for a writer. One that runs past READ_ON_LOOP_BUDGET (a
-    report) is stopped and run again in the thread, so the loop never waits on it."""
+    report) is stopped and run again in the thread, so the loop never waits on it; the
+    same statement goes straight to the thread from then on."""
 
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
@@ -264,10 +266,15 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             return None
         aiosqlite_connection = self._connection
         mutex = self._adapt_connection._execute_mutex
+        slow = cast(OneHopAiosqlite, self._adapt_connection.dbapi).slow_reads
         result = None
-        if operation.startswith("SELECT") and not mutex.locked():
+        if operation.startswith("SELECT") and operation not in slow and not mutex.locked():
             # Nothing else runs on this connection: it is this task's, and idle.
             result = _read_on_loop(aiosqlite_connection._conn, operation, parameters)
+            if result is None:
+                if len(slow) >= _SLOW_READS_KEPT:
+                    slow.clear()
+                slow.add(operation)
         if result is None:
             async with mutex:
                 result = await aiosqlite_connection._execute(
@@ -352,6 +359,7 @@ class OneHopAiosqlite(AsyncAdapt_aiosqlite_dbapi):
 
         super().__init__(aiosqlite, sqlite3)
         self.checkpointer = checkpointer
+        self.slow_reads: set[str] = set()  # SELECTs that ran past READ_ON_LOOP_BUDGET
 
     def connect(self, *arg: Any, **kw: Any) -> _OneHopConnection:
         adapted = super().connect(*arg, **kw)

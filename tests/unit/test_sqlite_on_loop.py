@@ -90,6 +90,8 @@ async def test_a_long_read_moves_to_the_connections_thread(sessions: SessionFact
     assert ran_in != threading.get_ident()
     assert ticks.count > 10  # the loop went on while it ran
     assert after == threading.get_ident()
+    # The next time, the long read goes straight to the thread.
+    assert LONG_READ in _module(sessions).slow_reads
 
 
 async def test_a_commit_waits_for_another_processs_writer_off_the_loop(
@@ -141,8 +143,11 @@ async def test_commits_never_checkpoint_the_wal_themselves(sessions: SessionFact
     assert checkpointer.checkpoints == before + 1
 
 
-def _checkpointer(sessions: SessionFactory) -> db.WalCheckpointer | None:
-    engine = sessions.kw["bind"]
-    module = engine.sync_engine.dialect.dbapi
+def _module(sessions: SessionFactory) -> db.OneHopAiosqlite:
+    module = sessions.kw["bind"].sync_engine.dialect.dbapi
     assert isinstance(module, db.OneHopAiosqlite)
-    return module.checkpointer
+    return module
+
+
+def _checkpointer(sessions: SessionFactory) -> db.WalCheckpointer | None:
+    return _module(sessions).checkpointer
