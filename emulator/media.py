@@ -104,6 +104,13 @@ def location(latitude: float, longitude: float) -> dict[str, Any]:
     return {"location": {"latitude": latitude, "longitude": longitude}}
 
 
+def venue(latitude: float, longitude: float, title: str, address: str) -> dict[str, Any]:
+    """A place picked in the app's location sheet: Telegram sends the venue and, for
+    clients that do not know venues, its point as a location too."""
+    point = location(latitude, longitude)["location"]
+    return {"venue": {"location": point, "title": title, "address": address}, "location": point}
+
+
 def sticker(api: BotApi, emoji: str = "👍") -> dict[str, Any]:
     """A regular static (WebP) sticker from a sticker set."""
     serial = next(_serial)

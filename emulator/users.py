@@ -154,6 +154,12 @@ class SimulatedUser:
         """Send a location; returns its message_id."""
         return self._post(media.location(latitude, longitude), reply_to)
 
+    async def send_venue(
+        self, latitude: float, longitude: float, title: str, address: str
+    ) -> int:
+        """Send a place picked from the map (a venue); returns its message_id."""
+        return self._post(media.venue(latitude, longitude, title, address), None)
+
     async def send_sticker(self, emoji: str = "👍", *, reply_to: int | None = None) -> int:
         """Send a regular static sticker; returns its message_id."""
         return self._post(media.sticker(self._api, emoji), reply_to)
