@@ -89,12 +89,12 @@ def place_question() -> str:
     )
 
 
+def place_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[ideas_in_form_button()], meet_stop_row()])
+
+
 # The place step: typed, or "💡 Ideas" (handlers/offers_ideas.py) fills place and activity.
-ask_place = ask_next(
-    MeetupForm.place,
-    place_question,
-    lambda: InlineKeyboardMarkup(inline_keyboard=[[ideas_in_form_button()], meet_stop_row()]),
-)
+ask_place = ask_next(MeetupForm.place, place_question, place_keyboard)
 
 
 async def _when_done(picked: Picked) -> None:
@@ -162,7 +162,26 @@ async def meetups_command(message: Message, actor: Actor) -> None:
 
 @replied
 async def place_typed(message: Message, state: FSMContext, locale: str) -> None:
-    place = service.validate_place(message.text)
+    await _place_given(message, state, message.text)
+
+
+@replied
+async def place_shared(message: Message, state: FSMContext, locale: str) -> None:
+    """A place picked in Telegram's location sheet (a venue): its name and address."""
+    venue = message.venue
+    if venue is None:
+        return
+    await _place_given(message, state, ", ".join(filter(None, (venue.title, venue.address))))
+
+
+async def place_not_typed(message: Message) -> None:
+    """A sticker, a photo or a bare map pin where the place is asked: the question again,
+    since only words tell the other person where to go."""
+    await message.answer(place_question(), reply_markup=place_keyboard())
+
+
+async def _place_given(message: Message, state: FSMContext, text: str | None) -> None:
+    place = service.validate_place(text)
     data = (await state.get_data()).get("meet") or {}
     data["place"] = place
     await state.update_data(meet=data)
@@ -202,6 +221,12 @@ async def send(callback: CallbackQuery, message: Message, actor: Actor) -> None:
         raise DomainError("stale_button")
     starts_at, minutes = planned_start(data, actor.tz), int(data["minutes"])
     place, kind, now = str(data["place"]), str(data["kind"]), actor.now()
+    if starts_at <= now:
+        # The time passed while the form was filled in: only the day and time are asked
+        # again; the place and activity stay, and the proposal comes back once picked.
+        await actor.state.set_state(WHEN.day)
+        await WHEN.ask_day(message, actor.locale, now, actor.tz, month=None, edit=True)
+        raise DomainError("meetup_in_past")  # said as an alert
     meetup_id = int(data.get("meetup_id") or 0)
     if meetup_id:
         await service.change(
@@ -287,6 +312,8 @@ def create_router() -> Router:
     router.message.register(meetup_command, Command("meetup"), Acting())
     router.message.register(meetups_command, Command("meetups"), Acting())
     router.message.register(place_typed, MeetupForm.place, F.text, ~F.text.startswith("/"))
+    router.message.register(place_shared, MeetupForm.place, F.venue)
+    router.message.register(place_not_typed, MeetupForm.place, ~F.text)
     WHEN.register(router)
     BUTTONS.register(router)
     register_fallbacks(

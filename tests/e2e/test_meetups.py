@@ -240,3 +240,45 @@ async def test_quiet_hours_hold_a_reminder_until_morning_unless_early(
     )
     # Two hours before a 09:00 meetup is 07:00, inside quiet hours: sent anyway.
     assert {d for (d,) in rows} == {datetime(2026, 3, 6, 6, 0, tzinfo=UTC)}
+
+
+async def test_the_place_is_typed_or_picked_on_the_map_and_a_passed_time_asks_only_again(
+    running_bot: RunningBot, emulator: Emulator, settings, clock, no_rejections
+) -> None:
+    """At the place step a sticker gets the question again (not "use the buttons"), a
+    place picked on the map is taken; a start time that passes while the form is filled
+    in asks for a new day and time only, and the place and activity stay."""
+    amal, bram, _pair_id = await seed_pair(settings.database_url, emulator)
+    await amal.command("meetup")
+    await amal.wait_for(lambda m: bool(m.inline_keyboard))
+    # Monday 2 March, 10:00 in Brussels: today at 11:00, for an hour.
+    await tap(amal, "pick|day|2026-03-02|meet")
+    await tap(amal, "pick|time|11:00|meet")
+    await tap(amal, "pick|dur|60|meet")
+    amal.mark_read()
+    await amal.send_sticker()
+    again = await amal.next_message()
+    assert (again.text or "").startswith("📍") and script_share(again.text or "", "ARABIC") > 0.5
+    assert "meet:stop:0" in buttons_data(again)
+    await amal.send_venue(50.8476, 4.3572, "Muntpunt", "Munt 6, 1000 Brussel")
+    await amal.wait_for(lambda m: "meet:kind:1" in buttons_data(m))
+    proposal = await tap(amal, "meet:kind:1")
+    assert "Muntpunt, Munt 6, 1000 Brussel" in (proposal.text or "")
+
+    # Amal hesitates for two hours: 11:00 has passed when she taps "Send".
+    clock.advance(timedelta(hours=2))
+    query = await amal.press_data("meet:send:0", message=proposal)
+    refusal = await amal.next_callback_answer()
+    while refusal.query_id != query:  # the answers to the form's earlier taps
+        refusal = await amal.next_callback_answer()
+    assert refusal.show_alert and script_share(refusal.text or "", "ARABIC") > 0.5
+    await amal.wait_for(lambda m: "pick|day|2026-03-03|meet" in buttons_data(m))
+    await tap(amal, "pick|day|2026-03-03|meet")
+    await tap(amal, "pick|time|14:00|meet")
+    again = await tap(amal, "pick|dur|60|meet")
+    assert "Muntpunt" in (again.text or "") and "meet:send:0" in buttons_data(again)
+    await tap(amal, "meet:send:0")
+    sent = await bram.wait_for(lambda m: "meet:accept:" in " ".join(buttons_data(m)), timeout=10)
+    assert "Muntpunt" in (sent.text or "")
+    planned = await scalar(settings.database_url, select(Meetup.starts_at))
+    assert planned.replace(tzinfo=UTC) == datetime(2026, 3, 3, 13, 0, tzinfo=UTC)
