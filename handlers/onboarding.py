@@ -414,7 +414,8 @@ async def summary_confirm(
         await go_to_step(message, state, user, locale, edit=True)
         return
     await state.clear()
-    await message.edit_reply_markup(reply_markup=None)
+    # The summary stays as a record, without its question and buttons.
+    await message.edit_text(summary_text(user, locale))
     if not was_confirmed:
         await message.answer(
             "🎉 "

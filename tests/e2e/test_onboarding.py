@@ -360,3 +360,15 @@ async def test_a_double_tap_on_a_menu_button_shows_its_screen_once(
     await asyncio.sleep(0.5)  # time for a second screen, were one coming
     assert len(rana.callback_answers) == answered + 2
     assert len(rana.messages) == before + 1, [m.text for m in rana.messages[before:]]
+
+
+async def test_the_confirmed_summary_stays_as_a_record_without_its_question(
+    running_bot: RunningBot, emulator: Emulator, no_rejections
+) -> None:
+    lena = emulator.user(1091, "Lena", "en")
+    await onboard(lena, language="en", name="Lena")
+    summaries = [m for m in lena.messages if (m.text or "").startswith("Your profile")]
+    assert len(summaries) == 1
+    record = summaries[0]
+    assert "Lena" in (record.text or "") and "Is everything right" not in (record.text or "")
+    assert not record.inline_keyboard
