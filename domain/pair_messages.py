@@ -41,9 +41,29 @@ async def partner_to_write(uow: UnitOfWork, person: User, pair: Pair) -> User:
     return partner
 
 
+async def partner_or_none(uow: UnitOfWork, person: User, pair: Pair) -> User | None:
+    """The partner the person may write to now, or None (`partner_to_write` says why)."""
+    try:
+        return await partner_to_write(uow, person, pair)
+    except DomainError:
+        return None
+
+
+def _relay_key(pair: Pair, message: Copy) -> str:
+    return f"relay:{pair.id}:{message.chat_id}:{message.message_id}"
+
+
+async def relayed(uow: UnitOfWork, pair: Pair, message: Copy) -> bool:
+    """Whether this message went to the partner already."""
+    return await uow.outbox.has_dedup_key(_relay_key(pair, message))
+
+
 async def write(uow: UnitOfWork, person: User, pair: Pair, message: Copy, now: datetime) -> User:
-    """Relay one message to the partner; returns the partner."""
+    """Relay one message to the partner; returns the partner. A message relayed before (a
+    second tap on its button) is not sent again."""
     partner = await partner_to_write(uow, person, pair)
+    if await relayed(uow, pair, message):
+        return partner
     push(
         uow,
         partner,
@@ -60,6 +80,7 @@ async def write(uow: UnitOfWork, person: User, pair: Pair, message: Copy, now: d
             },
         },
         due=now,
+        dedup_key=_relay_key(pair, message),
         priority=0,
         respect_quiet_hours=False,
     )

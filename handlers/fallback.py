@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain import pair_messages
 from domain import pairs as pair_service
 from domain.clock import Clock
 from domain.staff import is_coordinator
@@ -21,7 +22,7 @@ from handlers import inbox, keyboards, onboarding
 from handlers.coordinator_buttons import home_keyboard
 from handlers.filters import Registered
 from handlers.inbox import RELAYABLE, SPOKEN
-from handlers.inbox_buttons import send_offer
+from handlers.inbox_buttons import send_offer, send_offer_in_pair
 from handlers.texts import error_text
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
@@ -59,7 +60,7 @@ async def old_button(callback: CallbackQuery, locale: str) -> None:
 
 
 async def anything_else_member(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, settings: Any
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, settings: Any, locale: str
 ) -> None:
     """A message no flow expects. A voice message goes straight to the coordinator; for
     anything else the person can send it on with one tap, or go to the menu. A coordinator
@@ -71,13 +72,25 @@ async def anything_else_member(
         )
         return
     if message.content_type in SPOKEN:
-        await inbox.spoken_outside_a_flow(message, uow, user, clock, settings)
+        menu = keyboards.main_menu(has_pair=await pair_service.pair_of(uow, user) is not None)
+        await inbox.spoken_outside_a_flow(message, uow, user, clock, settings, locale, menu)
         return
     if message.content_type not in RELAYABLE:
         await message.answer(
             _("I did not understand that. What would you like to do?"),
             reply_markup=keyboards.main_menu(
                 has_pair=await pair_service.pair_of(uow, user) is not None
+            ),
+        )
+        return
+    pair = await pair_service.pair_of(uow, user)
+    partner = await pair_messages.partner_or_none(uow, user, pair) if pair else None
+    if pair is not None and partner is not None:
+        # In a pair, what they wrote may well be for their partner.
+        await message.answer(
+            _("I did not understand that. What would you like to do?"),
+            reply_markup=send_offer_in_pair(
+                message.message_id, pair.id, partner.first_name or "?", locale
             ),
         )
         return

@@ -142,15 +142,27 @@ async def send_offered(
 
 
 async def spoken_outside_a_flow(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, settings: Any
-) -> None:
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    settings: Any,
+    locale: str,
+    menu: InlineKeyboardMarkup | None = None,
+) -> bool:
     """A voice message nobody asked for goes straight to the coordinator: many people who
-    read little talk rather than type."""
-    await pass_on(uow, user, message.chat.id, message.message_id, clock, settings)
+    read little talk rather than type. False when no coordinator can get it yet: the
+    person is told so, under `menu` (their menu, to go on from)."""
+    try:
+        await pass_on(uow, user, message.chat.id, message.message_id, clock, settings)
+    except DomainError as error:
+        await message.answer("🎙 " + error_text(error.key, error.params, locale), reply_markup=menu)
+        return False
     await message.answer(
         "🎙 " + _("Your voice message went to the coordinator. The answer will come here."),
         reply_markup=sent_keyboard(),
     )
+    return True
 
 
 async def cancelled(

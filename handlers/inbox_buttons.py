@@ -53,6 +53,14 @@ class RelayCb(CallbackData, prefix="rl"):
     pair: int
 
 
+class PassOnCb(CallbackData, prefix="pm"):
+    """Send one of the person's own messages (`message`: its id in their chat with the bot)
+    to their partner (`pair`)."""
+
+    pair: int
+    message: int
+
+
 class StaffAction(StrEnum):
     ANSWER = "r"  # id: person
     ACKNOWLEDGE = "a"  # id: concern
@@ -84,6 +92,19 @@ def send_offer(message_id: int) -> InlineKeyboardMarkup:
             _row(menu_button()),
         ]
     )
+
+
+def send_offer_in_pair(
+    message_id: int, pair_id: int, partner_name: str, locale: str
+) -> InlineKeyboardMarkup:
+    """Send what the person just wrote to their partner or to the coordinators, or go back
+    to the menu."""
+    to_partner = InlineKeyboardButton(
+        text="✉️ " + _("Send it to {name}").format(name=isolate(partner_name, locale)),
+        callback_data=PassOnCb(pair=pair_id, message=message_id).pack(),
+    )
+    offer = send_offer(message_id)
+    return InlineKeyboardMarkup(inline_keyboard=[[to_partner], *offer.inline_keyboard])
 
 
 def menu_button() -> InlineKeyboardButton:

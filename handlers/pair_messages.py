@@ -18,6 +18,7 @@ from handlers.filters import Registered, WithMessage
 from handlers.inbox import CAN_RELAY, NOT_COMMAND, sent_keyboard
 from handlers.inbox_buttons import (
     Inbox,
+    PassOnCb,
     RelayCb,
     cancel_keyboard,
     menu_button,
@@ -78,13 +79,54 @@ async def written(
         )
         return
     await message.answer(
-        "✅ " + _("Sent to {name}.").format(name=q(partner.first_name or "?", locale)),
-        reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[
-                [write_to_partner(pair.id, partner.first_name or "?", locale)],
-                [menu_button()],
-            ]
-        ),
+        _sent_to(partner, locale), reply_markup=_after_sent(pair.id, partner, locale)
+    )
+
+
+async def pass_on_pressed(
+    callback: CallbackQuery,
+    message: Message,
+    callback_data: PassOnCb,
+    uow: UnitOfWork,
+    user: User,
+    clock: Clock,
+    locale: str,
+) -> None:
+    """ "✉️ Send it to {name}" under a message the bot could not place: that message goes
+    to the partner. The id is of a message in the person's own chat (the press comes from
+    it), so nobody can send on another's."""
+    pair = await pair_messages.pair_for_writing(uow, user, callback_data.pair)
+    if pair is None:  # another pair's button, or made-up data
+        privacy_service.audit_refusal(
+            uow, "refused.pair_message", user, callback.from_user.id, attempt=PassOnCb.__prefix__
+        )
+        await callback.answer(error_text("not_your_pair", {}, locale), show_alert=True)
+        return
+    copy = Copy(callback.from_user.id, callback_data.message)
+    if await pair_messages.relayed(uow, pair, copy):
+        await callback.answer()  # a second tap: it went already, and the screen says so
+        return
+    try:
+        partner = await pair_messages.write(uow, user, pair, copy, clock.now())
+    except DomainError as error:
+        await callback.answer(error_text(error.key, error.params, locale), show_alert=True)
+        return
+    await callback.answer()
+    await message.edit_text(
+        _sent_to(partner, locale), reply_markup=_after_sent(pair.id, partner, locale)
+    )
+
+
+def _sent_to(partner: User, locale: str) -> str:
+    return "✅ " + _("Sent to {name}.").format(name=q(partner.first_name or "?", locale))
+
+
+def _after_sent(pair_id: int, partner: User, locale: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [write_to_partner(pair_id, partner.first_name or "?", locale)],
+            [menu_button()],
+        ]
     )
 
 
@@ -92,5 +134,6 @@ def create_router() -> Router:
     router = Router(name=__name__)
     member = Registered(profile_done=True)
     router.callback_query.register(ask_to_write, RelayCb.filter(), member, WithMessage())
+    router.callback_query.register(pass_on_pressed, PassOnCb.filter(), member, WithMessage())
     router.message.register(written, StateFilter(Inbox.to_partner), CAN_RELAY, NOT_COMMAND, member)
     return router

@@ -123,12 +123,13 @@ async def partner_home(message: Message, uow: UnitOfWork, user: User) -> None:
 
 
 async def partner_anything_else(
-    message: Message, uow: UnitOfWork, user: User, clock: Clock, settings: Any
+    message: Message, uow: UnitOfWork, user: User, clock: Clock, settings: Any, locale: str
 ) -> None:
     """Anything no flow expects: a voice note reaches a coordinator as anyone's does;
     anything else brings the partner's menu back."""
     if message.content_type in SPOKEN:
-        await spoken_outside_a_flow(message, uow, user, clock, settings)
+        if not await spoken_outside_a_flow(message, uow, user, clock, settings, locale):
+            await show_partner_home(message, uow, user)
         return
     await message.answer(_("I did not understand that. Here is your menu."))
     await show_partner_home(message, uow, user)

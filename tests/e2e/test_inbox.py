@@ -264,3 +264,17 @@ async def test_a_concern_in_the_forum_group_is_taken_on_and_closed_there(
     taken = await amal.wait_for(lambda m: (m.text or "").startswith("👀"))
     assert script_share(taken.text or "", "ARABIC") > 0.5
     assert bram.messages == []
+
+
+async def test_a_voice_note_no_coordinator_can_get_yet_is_answered_with_the_menu(
+    running_bot: RunningBot, emulator: Emulator, settings: Settings, no_rejections: None
+) -> None:
+    """No coordinator has opened the bot yet: the person hears so, in their language, with
+    their menu to go on from (not a dead end)."""
+    amal, _bram, _pair = await seed_pair(settings.database_url, emulator)
+    await menu(amal)
+    amal.mark_read()
+    await amal.send_voice()
+    said = await amal.next_message()
+    assert said.text and said.text.startswith("🎙") and script_share(said.text, "ARABIC") > 0.5
+    assert "menu:pair" in buttons_data(said)

@@ -129,3 +129,41 @@ async def test_junk_written_to_the_partner_arrives_once_and_only_to_them(
     assert all(m.copied_from and m.copied_from[0] == amal.chat_id for m in copies)
     assert [m for p in (olena, jan) for m in p.messages] == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_free_text_in_a_pair_can_go_on_to_the_partner_once(
+    running_bot: RunningBot, emulator: Emulator, settings: Settings, no_rejections: None
+) -> None:
+    """A message no flow expects, from someone in a pair: it may be for their partner, so
+    it can go to them (or to the coordinator) with one tap; a double tap sends it once."""
+    amal, bram, pair_id = await seed_pair(settings.database_url, emulator)
+    await menu(amal)
+    await menu(bram)
+    amal.mark_read()
+    await amal.send("سأتأخر عشر دقائق")
+    offer = await amal.wait_for(lambda m: any(d.startswith("pm:") for d in buttons_data(m)))
+    assert script_share(offer.text or "", "ARABIC") > 0.5, offer.text
+    labels = {b["callback_data"]: b["text"] for row in offer.inline_keyboard for b in row}
+    to_bram = next(d for d in labels if d.startswith("pm:"))
+    assert "Bram" in labels[to_bram]
+    assert any(d.startswith("hp:s:") for d in labels) and "menu:home" in labels
+
+    # Not someone else's message, nor someone else's pair.
+    await amal.press_data(f"pm:{pair_id + 100}:{to_bram.split(':')[2]}", message=offer)
+    refused = await amal.next_callback_answer()
+    assert refused.show_alert and refused.text
+
+    await amal.press_data(to_bram, message=offer)
+    await amal.press_data(to_bram, message=offer)
+    await amal.wait_for(lambda m: (m.text or "").startswith("✅") and "Bram" in (m.text or ""))
+    got = await bram.wait_for(lambda m: m.copied_from is not None)
+    assert got.text == "سأتأخر عشر دقائق" and f"rl:{pair_id}" in buttons_data(got)
+    await running_bot.app.outbox.run_once()  # type: ignore[union-attr]
+    assert [m.text for m in bram.messages if m.copied_from is not None] == [got.text]
+    refusals = await scalar(
+        settings.database_url,
+        select(func.count())
+        .select_from(AuditLog)
+        .where(AuditLog.action == "refused.pair_message"),
+    )
+    assert refusals == 1
