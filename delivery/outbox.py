@@ -18,9 +18,10 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,13 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from delivery.ratelimit import BACKGROUND, BackgroundSender, RateLimiter
+from delivery.ratelimit import (
+    BACKGROUND,
+    STILL_WANTED,
+    BackgroundSender,
+    RateLimiter,
+    Withdrawn,
+)
 from domain.clock import Clock
 from domain.notices import Notice
 from storage.db import SessionFactory
@@ -278,7 +285,7 @@ class OutboxWorker(BackgroundSender):
             expired = (
                 expires_at is not None and datetime.fromisoformat(expires_at) <= self.clock.now()
             )
-            if not expired and broken is None:
+            if not expired and broken is None and await self._follows_one_sent(row, results):
                 with self.i18n.context(), self.i18n.use_locale(locale):
                     rendered = self.render(row, locale, self.tz)
         except Exception as exc:  # one bad row must not hold up the rows claimed after it
@@ -300,8 +307,15 @@ class OutboxWorker(BackgroundSender):
         elif rendered is None:
             status, error = OutboxStatus.CANCELLED, "nothing to send"
         else:
+            still_wanted = STILL_WANTED.set(
+                None if results is None else partial(self._still_claimed, results, row.id)
+            )
             try:
                 await self._send(row.chat_id, rendered)
+            except Withdrawn:
+                # Cancelled while it waited its turn: the row says so already.
+                self.counters["withdrawn"] += 1
+                return
             except TelegramForbiddenError as exc:
                 status, error = OutboxStatus.BLOCKED, exc.message
             except TelegramBadRequest as exc:
@@ -312,6 +326,8 @@ class OutboxWorker(BackgroundSender):
                 else:
                     retry_at = self.clock.now() + timedelta(seconds=30 * 2**row.attempts)
                     error = str(exc)
+            finally:
+                STILL_WANTED.reset(still_wanted)
         outcome = "retried" if retry_at is not None else "expired" if expired else status.value
         self.counters[outcome] += 1
         if retry_at is None and status is OutboxStatus.SENT and results is not None:
@@ -331,6 +347,18 @@ class OutboxWorker(BackgroundSender):
                     if recorded:  # else the row's new claimant tells the sender
                         _tell_sender_undelivered(uow, row, self.clock.now())
             await uow.commit()
+
+    async def _follows_one_sent(self, row: Outbox, results: AsyncConnection | None) -> bool:
+        """A follow-up (`follows`: the dedup key of the message it follows up, e.g. a
+        calendar's cancellation) goes out only if that message did: one withdrawn before
+        its turn left nothing to follow up. Any other row: True."""
+        follows = row.params.get("follows")
+        if not follows or results is None:
+            return True
+        return await OutboxRepository.was_sent(results, str(follows))
+
+    def _still_claimed(self, results: AsyncConnection, row_id: int) -> Awaitable[bool]:
+        return OutboxRepository.still_claimed(results, row_id, self.name)
 
     async def _send(self, chat_id: int, rendered: Rendered) -> None:
         if rendered.copy_of is not None or rendered.topic is not None:

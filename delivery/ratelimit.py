@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import math
 from collections import deque
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -26,6 +27,16 @@ from storage.db import SessionFactory
 # Set inside the delivery worker's and the progress reporter's tasks: their messages are
 # paced per chat and leave room for replies to people talking to the bot right now.
 BACKGROUND: ContextVar[bool] = ContextVar("outbox_background", default=False)
+# Set by the delivery worker around a pushed message's send: asked once the send has its
+# place in the limits (it may have waited a second for its chat), just before it goes
+# out. False: the message was withdrawn meanwhile (a meetup cancelled, a person erased).
+STILL_WANTED: ContextVar[Callable[[], Awaitable[bool]] | None] = ContextVar(
+    "outbox_still_wanted", default=None
+)
+
+
+class Withdrawn(Exception):
+    """A pushed message was withdrawn while it waited for its place (STILL_WANTED)."""
 
 
 class BackgroundSender:
@@ -166,6 +177,9 @@ class FloodControl(BaseRequestMiddleware):
             chat_id if isinstance(chat_id, int | str) else None, background=background
         )
         try:
+            still_wanted = STILL_WANTED.get() if background else None
+            if still_wanted is not None and not await still_wanted():
+                raise Withdrawn
             return await make_request(bot, method)
         except TelegramRetryAfter as error:
             # The pushed messages pause together and resume in order. A reply that met

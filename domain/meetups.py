@@ -260,6 +260,7 @@ async def cancel(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
     if meetup.status not in OPEN:
         raise DomainError("meetup_closed")
     was_accepted = meetup.status == MeetupStatus.ACCEPTED.value
+    calendar = f"meetup:{meetup.id}:s{meetup.sequence}:ics"  # the files sent on acceptance
     await uow.outbox.cancel_by_dedup_prefix(f"meetup:{meetup.id}:")
     await first_meeting.withdraw(uow, meetup)
     mark(meetup, MeetupStatus.CANCELLED, now)
@@ -272,7 +273,10 @@ async def cancel(uow: UnitOfWork, person: User, meetup_id: int, now: datetime) -
         if member is other:
             push(uow, member, Notice.MEETUP_CANCELLED, details, due=now)
         if was_accepted:
-            push(uow, member, Notice.MEETUP_CALENDAR, details | {"cancelled": True}, due=now)
+            # Only into a calendar the meetup reached (its file may have been withdrawn
+            # before its turn, when cancelled right after the acceptance).
+            cancelled = details | {"cancelled": True, "follows": f"{calendar}:{member.id}"}
+            push(uow, member, Notice.MEETUP_CALENDAR, cancelled, due=now)
     return meetup
 
 

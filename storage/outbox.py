@@ -21,6 +21,19 @@ UNDELIVERED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 _OUTBOX = cast(Table, Outbox.__table__)
 # The hot path of a broadcast: the same change as `OutboxRepository.finish(..., SENT)`,
 # built once and run as one prepared UPDATE, without an ORM session around it.
+_SENT_KEY = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.dedup_key == bindparam("dedup_key"),
+        _OUTBOX.c.status == OutboxStatus.SENT.value,
+    )
+    .limit(1)
+)
+_CLAIMED = select(_OUTBOX.c.id).where(
+    _OUTBOX.c.id == bindparam("row_id"),
+    _OUTBOX.c.status == OutboxStatus.SENDING.value,
+    _OUTBOX.c.claimed_by == bindparam("worker"),
+)
 _MARK_SENT = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row_id"))
@@ -159,10 +172,13 @@ class OutboxRepository(Repository):
         )
 
     async def cancel_by_dedup_prefix(self, prefix: str) -> int:
+        """Withdraw the undelivered rows whose dedup key starts with `prefix`: waiting, or
+        claimed by a worker that has not sent them yet (it looks again just before
+        sending: `still_claimed`)."""
         result = await self.session.execute(
             update(Outbox)
             .where(
-                Outbox.status == OutboxStatus.PENDING.value,
+                Outbox.status.in_(UNDELIVERED),
                 Outbox.dedup_key.startswith(prefix, autoescape=True),
             )
             .values(status=OutboxStatus.CANCELLED.value)
@@ -235,6 +251,21 @@ class OutboxRepository(Repository):
         return await self.session.scalar(
             select(func.min(Outbox.due_at)).where(Outbox.status == OutboxStatus.PENDING.value)
         )
+
+    @staticmethod
+    async def was_sent(results: AsyncConnection, dedup_key: str) -> bool:
+        """Whether the row with this dedup key was delivered."""
+        found = await results.scalar(_SENT_KEY, {"dedup_key": dedup_key})
+        await results.commit()
+        return found is not None
+
+    @staticmethod
+    async def still_claimed(results: AsyncConnection, row_id: int, worker: str) -> bool:
+        """Whether `worker` still holds the row: not withdrawn meanwhile (a cancelled
+        meetup, an erased person) nor handed to another worker."""
+        found = await results.scalar(_CLAIMED, {"row_id": row_id, "worker": worker})
+        await results.commit()  # ends the read; the send comes next
+        return found is not None
 
     @staticmethod
     async def mark_sent(results: AsyncConnection, row_id: int, now: datetime) -> None:

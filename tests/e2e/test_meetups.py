@@ -282,3 +282,40 @@ async def test_the_place_is_typed_or_picked_on_the_map_and_a_passed_time_asks_on
     assert "Muntpunt" in (sent.text or "")
     planned = await scalar(settings.database_url, select(Meetup.starts_at))
     assert planned.replace(tzinfo=UTC) == datetime(2026, 3, 3, 13, 0, tzinfo=UTC)
+
+
+async def test_cancelled_right_after_accepting_no_calendar_file_follows_the_cancellation(
+    running_bot: RunningBot, emulator: Emulator, settings, clock, no_rejections
+) -> None:
+    """Bram accepts and cancels within a second. His calendar file was still waiting for
+    its turn (one message a second per chat, and the bot had just answered him): it is
+    withdrawn, and so is the cancellation of a calendar entry he never got. Amal's
+    calendar gets the meetup and its cancellation, or neither; never one after the other
+    in the wrong order."""
+    amal, bram, _pair_id = await seed_pair(settings.database_url, emulator)
+    await amal.command("meetup")
+    await amal.wait_for(lambda m: bool(m.inline_keyboard))
+    await plan(amal, "2026-03-07", "14:00", 60, "Muntpunt", 1)
+    proposal = await bram.wait_for(
+        lambda m: "meet:accept:" in " ".join(buttons_data(m)), timeout=10
+    )
+    meetup_id = int(
+        next(d for d in buttons_data(proposal) if d.startswith("meet:accept:")).split(":")[2]
+    )
+    await tap(bram, f"meet:accept:{meetup_id}")
+    await bram.command("meetups")
+    await bram.wait_for(lambda m: f"meet:cancel:{meetup_id}" in buttons_data(m))
+    await tap(bram, f"meet:cancel:{meetup_id}")
+    await deliver(running_bot)
+    await asyncio.sleep(1.5)  # past the per-chat pause: anything still coming has come
+    await deliver(running_bot)
+
+    assert [m for m in bram.messages if m.document is not None] == []
+    assert "afgezegd" in (bram.messages[-1].text or "")  # "the meetup is cancelled"
+    methods = [parse_meetup(m.document.data).method for m in amal.messages if m.document]
+    assert methods in ([], ["REQUEST", "CANCEL"]), methods
+    withdrawn = await scalar_rows(
+        settings.database_url,
+        select(Outbox.key).where(Outbox.chat_id == bram.id, Outbox.status == "cancelled"),
+    )
+    assert ("meetup.calendar",) in withdrawn
