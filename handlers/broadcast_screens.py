@@ -17,6 +17,7 @@ from handlers.actor import Actor
 from handlers.broadcast_buttons import send_keyboard, submenu_keyboard, versions_keyboard
 from handlers.broadcast_texts import audience_lines, count_line, segment_label
 from handlers.common import q
+from handlers.coordinator_buttons import home_keyboard
 from handlers.i18n import endonym, fmt_date, isolate
 from handlers.texts import municipality_label
 
@@ -98,7 +99,9 @@ async def show_history(target: Message, actor: Actor) -> None:
     locale, tz = actor.locale, actor.tz
     deliveries = await service.history(actor.uow, actor.user, actor.now())
     if not deliveries:
-        await target.answer(_("No broadcasts yet. Start one with /broadcast."))
+        await target.answer(
+            _("No broadcasts yet. Start one with /broadcast."), reply_markup=home_keyboard()
+        )
         return
     lines = ["📣 <b>" + _("Broadcasts") + "</b>"]
     for delivery in deliveries:

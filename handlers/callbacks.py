@@ -72,6 +72,8 @@ class MenuAction(StrEnum):
     LOG = "log"
     RESUME = "resume"  # start, or go on with the profile where it stopped
     IDEAS = "ideas"  # activity offers that fit the pair (handlers/offers_ideas.py)
+    MYDATA = "mydata"  # the file of everything kept about the person (handlers/privacy.py)
+    FORGET = "forget"  # erase it, after a confirmation
 
 
 class MenuCb(CallbackData, prefix="menu"):

@@ -21,6 +21,7 @@ from domain.staff import is_coordinator
 from handlers import inbox, keyboards, onboarding
 from handlers.coordinator_buttons import home_keyboard
 from handlers.filters import Registered
+from handlers.flow_answers import stale_button_menu
 from handlers.inbox import RELAYABLE, SPOKEN
 from handlers.inbox_buttons import send_offer, send_offer_in_pair
 from handlers.texts import error_text
@@ -33,30 +34,29 @@ if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
 async def old_button_member(
     callback: CallbackQuery, bot: Bot, uow: UnitOfWork, user: User, locale: str
 ) -> None:
-    """A member pressed an out-of-date button: say so, and show the menu again. The menu
-    goes to the chat, since the old message may be too old for the bot to touch."""
-    stale = error_text("stale_button", {}, locale)
-    await callback.answer(stale, show_alert=True)
-    has_pair = await pair_service.pair_of(uow, user) is not None
-    await bot.send_message(
-        callback.from_user.id,
-        "🔄 " + stale + "\n\n" + _("What would you like to do?"),
-        reply_markup=keyboards.main_menu(has_pair=has_pair),
-    )
+    """A member pressed an out-of-date button: said, and the menu again."""
+    await stale_button_menu(callback, bot, uow, user, locale)
 
 
-async def old_button_in_profile(callback: CallbackQuery, locale: str) -> None:
-    text = (
-        error_text("stale_button", {}, locale)
-        + " "
-        + _("Send /start to continue where you stopped.")
-    )
+async def old_button_in_profile(
+    callback: CallbackQuery, bot: Bot, state: FSMContext, user: User, locale: str
+) -> None:
+    """An old button from someone half-way through their profile: said, and the question
+    where they stopped comes again (or, when the bot cannot use the old message, the way
+    on to it)."""
+    text = error_text("stale_button", {}, locale)
     await callback.answer(text, show_alert=True)
+    if isinstance(callback.message, Message):
+        await onboarding.start_resume(callback.message, state, user, locale)
+        return
+    await bot.send_message(callback.from_user.id, text, reply_markup=keyboards.help_newcomer())
 
 
-async def old_button(callback: CallbackQuery, locale: str) -> None:
+async def old_button(callback: CallbackQuery, bot: Bot, locale: str) -> None:
+    """An old button from someone the bot does not know (or no longer: erased)."""
     text = error_text("stale_button", {}, locale) + " " + error_text("not_registered", {}, locale)
     await callback.answer(text, show_alert=True)
+    await bot.send_message(callback.from_user.id, text, reply_markup=keyboards.welcome_back())
 
 
 async def anything_else_member(

@@ -14,15 +14,17 @@ from datetime import datetime, tzinfo
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain.errors import DomainError
+from domain.pairs import pair_of
 from handlers.actor import Actor
+from handlers.keyboards import help_newcomer, home_only, main_menu
 from handlers.texts import error_text
 
 if TYPE_CHECKING:  # annotations only: handlers reach storage through the domain
@@ -102,10 +104,12 @@ def item_action(
     reply: Callable[[Result, str, tzinfo], str],
     *,
     clear_buttons: bool = True,
+    then: Callable[[], InlineKeyboardMarkup] = home_only,
 ) -> ButtonHandler:
     """A button that does one thing to its item: `act(uow, user, id, now)`, then (unless
     told otherwise) takes the buttons off the message and answers `reply(result, locale,
-    tz)` under it. For a `ButtonTable` that answers the press."""
+    tz)` under it, with the way on (`then()`: the menu). For a `ButtonTable` that answers
+    the press."""
 
     async def pressed(
         callback: CallbackQuery, callback_data: ItemButton, message: Message, actor: Actor
@@ -113,19 +117,24 @@ def item_action(
         result = await act(actor.uow, actor.user, callback_data.id, actor.now())
         if clear_buttons:
             await message.edit_reply_markup(reply_markup=None)
-        await message.answer(reply(result, actor.locale, actor.tz))
+        await message.answer(reply(result, actor.locale, actor.tz), reply_markup=then())
 
     return pressed
 
 
-def form_closer(reply: Callable[[], str], *data_keys: str) -> ButtonHandler:
+def form_closer(
+    reply: Callable[[], str],
+    *data_keys: str,
+    then: Callable[[], InlineKeyboardMarkup] = home_only,
+) -> ButtonHandler:
     """The "Cancel" button of a person's form: leave the form, forget its `data_keys`, and
-    say `reply()` in place of the form's message. For a `ButtonTable` that answers."""
+    say `reply()` in place of the form's message, with the way on (`then()`: the menu).
+    For a `ButtonTable` that answers."""
 
     async def stop(callback: CallbackQuery, message: Message, actor: Actor) -> None:
         await actor.state.set_state(None)
         await actor.state.update_data({key: None for key in data_keys})
-        await message.edit_text(reply())
+        await message.edit_text(reply(), reply_markup=then())
 
     return stop
 
@@ -162,13 +171,38 @@ async def buttons_expected(message: Message) -> None:
 
 
 async def not_registered_command(message: Message, locale: str) -> None:
-    """A person's command from someone who has not started yet."""
-    await message.answer(error_text("not_registered", {}, locale))
+    """A person's command from someone who has not started (or not finished) yet: the way
+    to begin, or to go on where they stopped."""
+    await message.answer(error_text("not_registered", {}, locale), reply_markup=help_newcomer())
 
 
-async def not_registered(callback: CallbackQuery, locale: str) -> None:
-    """Buttons pressed by someone the bot does not know, or on a message it cannot edit."""
-    await callback.answer(error_text("not_registered", {}, locale), show_alert=True)
+async def not_registered(
+    callback: CallbackQuery, bot: Bot, uow: UnitOfWork, locale: str, user: User | None = None
+) -> None:
+    """Buttons pressed by someone the bot does not know, or on a message it cannot use
+    (too old, or gone): said in an alert, then a fresh way on in the chat (the member's
+    menu, or the way to begin)."""
+    if user is not None and user.profile_done_at is not None:
+        await stale_button_menu(callback, bot, uow, user, locale)
+        return
+    text = error_text("not_registered", {}, locale)
+    await callback.answer(text, show_alert=True)
+    await bot.send_message(callback.from_user.id, text, reply_markup=help_newcomer())
+
+
+async def stale_button_menu(
+    callback: CallbackQuery, bot: Bot, uow: UnitOfWork, user: User, locale: str
+) -> None:
+    """A member pressed an out-of-date button: say so, and show the menu again. The menu
+    goes to the chat, since the old message may be too old for the bot to touch."""
+    stale = error_text("stale_button", {}, locale)
+    await callback.answer(stale, show_alert=True)
+    has_pair = await pair_of(uow, user) is not None
+    await bot.send_message(
+        callback.from_user.id,
+        "🔄 " + stale + "\n\n" + _("What would you like to do?"),
+        reply_markup=main_menu(has_pair=has_pair),
+    )
 
 
 def register_fallbacks(

@@ -17,7 +17,7 @@ from domain import meetups as meetup_service
 from domain.dutch_practice import Screen as DutchScreen
 from domain.errors import DomainError
 from domain.profile import ACTIVITY_KINDS
-from handlers import proof
+from handlers import keyboards, proof
 from handlers.actor import Acting, Actor
 from handlers.button_table import ButtonTable
 from handlers.dutch_practice import with_dutch
@@ -117,7 +117,9 @@ async def why_missed_chosen(
     await service.meetup_did_not_happen(
         actor.uow, actor.user, callback_data.id, reason, actor.now()
     )
-    await message.edit_text(_("Thank you for letting us know."))
+    await message.edit_text(
+        _("Thank you for letting us know."), reply_markup=keyboards.plan_meetup()
+    )
 
 
 BUTTONS.on(HourAction.CONFIRM)(
@@ -214,16 +216,16 @@ async def progress_command(message: Message, actor: Actor) -> None:
             raise
         await message.answer(
             _("Your buddy pair has ended. Thank you for the time you spent together!"),
-            reply_markup=proof.proof_markup(ended_pair.id),
+            reply_markup=proof.proof_markup(ended_pair.id, home=True),
         )
         return
     proof_pair = await certificates.proof_pair(
         actor.uow, actor.user, current=(pair, progress.confirmed_minutes)
     )
-    proof_markup = proof.proof_markup(proof_pair.id) if proof_pair else None
+    proof_row = [[proof.proof_button(proof_pair.id)]] if proof_pair else []
     text = progress_text(progress, actor.locale)
     text = with_dutch(text, actor.user, DutchScreen.PROGRESS, actor.locale, actor.now().date())
-    await message.answer(text, reply_markup=proof_markup)
+    await message.answer(text, reply_markup=keyboards.after_progress(proof_row))
 
 
 def progress_text(progress: service.Progress, locale: str) -> str:

@@ -316,6 +316,40 @@ def plan_meetup() -> InlineKeyboardMarkup:
     )
 
 
+def home_only() -> InlineKeyboardMarkup:
+    """Under the end of something (a form left, a request sent): back to the menu."""
+    home = _menu_button("🏠 " + _("Menu"), MenuAction.HOME)
+    return InlineKeyboardMarkup(inline_keyboard=[[home]])
+
+
+def after_progress(extra: Sequence[list[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
+    """Under "Our hours": `extra` rows (the proof of participation), noting hours, home."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            *extra,
+            [_menu_button("✍️ " + _("Note our hours"), MenuAction.LOG)],
+            [_menu_button("🏠 " + _("Menu"), MenuAction.HOME)],
+        ]
+    )
+
+
+def privacy_actions(*, profile_done: bool) -> InlineKeyboardMarkup:
+    """Under the privacy notice, for someone the programme keeps data about: the file of
+    it, its erasure, and the way on (the menu, or the profile where it stopped)."""
+    way_on = (
+        _menu_button("🏠 " + _("Menu"), MenuAction.HOME)
+        if profile_done
+        else _menu_button("▶️ " + _("Continue"), MenuAction.RESUME)
+    )
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_menu_button("📄 " + _("Download your data"), MenuAction.MYDATA)],
+            [_menu_button("🗑 " + _("Erase your data"), MenuAction.FORGET)],
+            [way_on],
+        ]
+    )
+
+
 def welcome_back() -> InlineKeyboardMarkup:
     """After erasure: a way to begin again without typing /start."""
     return InlineKeyboardMarkup(
@@ -323,12 +357,13 @@ def welcome_back() -> InlineKeyboardMarkup:
     )
 
 
-def help_newcomer() -> InlineKeyboardMarkup:
+def help_newcomer(*, erase: bool = False) -> InlineKeyboardMarkup:
     """/help of someone who has not finished (or not begun) their profile: go on, or
-    change the language."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_menu_button("▶️ " + _("Continue"), MenuAction.RESUME)],
-            [_menu_button("🌐 " + _("Language"), MenuAction.LANGUAGE)],
-        ]
-    )
+    change the language; with `erase` (answers are kept), erase them."""
+    rows = [
+        [_menu_button("▶️ " + _("Continue"), MenuAction.RESUME)],
+        [_menu_button("🌐 " + _("Language"), MenuAction.LANGUAGE)],
+    ]
+    if erase:
+        rows.append([_menu_button("🗑 " + _("Erase your data"), MenuAction.FORGET)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

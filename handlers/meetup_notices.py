@@ -82,13 +82,17 @@ def proposed(params: dict[str, Any], locale: str) -> Rendered:
     return _above_summary(head, params, locale, markup)
 
 
-def _told_above_summary(icon: str, headline: Callable[[str | None], str]) -> NoticeFunction:
+def _told_above_summary(
+    icon: str,
+    headline: Callable[[str | None], str],
+    markup: Callable[[], InlineKeyboardMarkup] | None = None,
+) -> NoticeFunction:
     """A notice "<icon> {name} did this" (the translated `headline(gender)`, in the form
-    for the named person's gender) above the meetup's summary."""
+    for the named person's gender) above the meetup's summary, with `markup()` under it."""
 
     def render(params: dict[str, Any], locale: str) -> Rendered:
         head = headline(params.get("gender")).format(name=_name(params, locale))
-        return _above_summary(icon + head, params, locale)
+        return _above_summary(icon + head, params, locale, markup() if markup else None)
 
     return render
 
@@ -105,12 +109,18 @@ def declined(params: dict[str, Any], locale: str) -> Rendered:
             "{name} cannot come at that time. Propose another time with /meetup.",
             about=params.get("gender"),
         ).format(name=_name(params, locale)),
-        reply_markup=_buttons([("📅 " + _("Plan a meetup"), MeetCb(action=MeetAction.NEW).pack())]),
+        reply_markup=_plan_another(),
     )
 
 
+def _plan_another() -> InlineKeyboardMarkup:
+    return _buttons([("📅 " + _("Plan a meetup"), MeetCb(action=MeetAction.NEW).pack())])
+
+
 cancelled = notice(Notice.MEETUP_CANCELLED)(
-    _told_above_summary("✖ ", lambda g: gendered("{name} cancelled the meetup:", about=g))
+    _told_above_summary(
+        "✖ ", lambda g: gendered("{name} cancelled the meetup:", about=g), _plan_another
+    )
 )
 
 

@@ -248,7 +248,9 @@ async def send(callback: CallbackQuery, message: Message, actor: Actor) -> None:
     )
 
 
-BUTTONS.on(MeetAction.STOP)(form_closer(lambda: _("Okay, nothing was planned."), "meet"))
+BUTTONS.on(MeetAction.STOP)(
+    form_closer(lambda: _("Okay, nothing was planned."), "meet", then=keyboards.plan_meetup)
+)
 
 
 # --- buttons on a proposal or a planned meetup ------------------------------------------------
@@ -295,6 +297,7 @@ BUTTONS.on(MeetAction.DECLINE)(
         lambda _meetup, _locale, _tz: _(
             "Okay, we told them you cannot come then. You can propose another time with /meetup."
         ),
+        then=keyboards.plan_meetup,
     )
 )
 BUTTONS.on(MeetAction.CANCEL)(
@@ -302,6 +305,7 @@ BUTTONS.on(MeetAction.CANCEL)(
         service.cancel,
         lambda _meetup, _locale, _tz: _("The meetup is cancelled. The other person was told."),
         clear_buttons=False,
+        then=keyboards.plan_meetup,
     )
 )
 

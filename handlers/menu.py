@@ -80,7 +80,10 @@ async def profile_command(message: Message, state: FSMContext, user: User, local
 
 
 async def not_registered(message: Message, locale: str) -> None:
-    await message.answer(error_text("not_registered", {}, locale))
+    """/profile before the profile is done: the way to begin, or to go on."""
+    await message.answer(
+        error_text("not_registered", {}, locale), reply_markup=keyboards.help_newcomer()
+    )
 
 
 # --- the menu buttons (the pair's is in handlers.pair) --------------------------------------

@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from domain import offers as service
 from domain.errors import DomainError
 from domain.langid import SUPPORTED_LANGUAGES
+from handlers import keyboards
 from handlers.actor import Acting, Actor
 from handlers.button_table import ButtonTable
 from handlers.common import q
@@ -291,7 +292,10 @@ async def end_pressed(
 ) -> None:
     await service.end_offer(actor.uow, actor.user, callback_data.id, actor.now())
     await message.edit_reply_markup(reply_markup=None)
-    await message.answer("🗑 " + _("The offer is taken down. Pairs no longer see it."))
+    await message.answer(
+        "🗑 " + _("The offer is taken down. Pairs no longer see it."),
+        reply_markup=keyboards.home_only(),
+    )
 
 
 @replied
@@ -392,7 +396,9 @@ async def save_pressed(callback: CallbackQuery, message: Message, actor: Actor) 
 async def cancel_pressed(callback: CallbackQuery, message: Message, actor: Actor) -> None:
     await actor.state.set_state(None)
     await actor.state.update_data({DATA: {}})
-    await message.answer("✖ " + _("Cancelled. Nothing was saved."))
+    await message.answer(
+        "✖ " + _("Cancelled. Nothing was saved."), reply_markup=keyboards.home_only()
+    )
 
 
 calendar = answered(calendar_pressed)

@@ -15,12 +15,13 @@ from aiogram.utils.i18n import gettext as _
 from domain import meetups as meetup_service
 from domain import offers as service
 from domain.errors import DomainError
-from handlers import meetups
+from handlers import keyboards, meetups
 from handlers.actor import Acting, Actor
 from handlers.button_table import ButtonTable
 from handlers.callbacks import MenuAction, MenuCb
 from handlers.common import q
 from handlers.filters import Registered, WithMessage
+from handlers.inbox_buttons import menu_button
 from handlers.meetup_buttons import meet_stop_row
 from handlers.offers import answered, offer_error, offer_text
 from handlers.offers_buttons import (
@@ -62,7 +63,12 @@ async def _ideas(
         idea_button(f"{number}. {service.version(offer, actor.locale)[0]}"[:60], pick, offer.id)
         for number, offer in enumerate(shown, first)
     ]
-    tail = [idea_button("⬅️ " + _("Back"), IdeaAction.BACK)] if pick == IdeaAction.TAKE else []
+    if pick == IdeaAction.TAKE:  # inside the meetup form: back to it
+        tail = [idea_button("⬅️ " + _("Back"), IdeaAction.BACK)]
+    elif not shown:  # from the menu, and nothing near: plan one anyway, or home
+        return "\n".join(lines), keyboards.plan_meetup()
+    else:
+        tail = [menu_button()]
     markup = grid(buttons, 1, pages_row(IdeaCb, turn, page, more), tail)
     return "\n".join(lines), markup
 
@@ -75,7 +81,9 @@ async def ideas_screen(message: Message, actor: Actor) -> None:
     try:
         text, markup = await _ideas(actor, 0, IdeaAction.VIEW, IdeaAction.LIST)
     except DomainError as error:
-        await message.answer(offer_error(error.key, error.params, actor.locale))
+        await message.answer(
+            offer_error(error.key, error.params, actor.locale), reply_markup=keyboards.home_only()
+        )
         return
     await message.answer(text, reply_markup=markup)
 

@@ -51,7 +51,7 @@ from handlers.onboarding_screens import (
     show_summary,
     summary_text,
 )
-from handlers.privacy import privacy_command
+from handlers.privacy import show_privacy
 from handlers.texts import error_text
 from handlers.voice_buttons import listen_row
 from storage.models import User
@@ -290,7 +290,7 @@ async def stale_button(callback: CallbackQuery, locale: str) -> None:
 async def consent_more(message: Message, state: FSMContext, uow: UnitOfWork, locale: str) -> None:
     """ "🔒 More about your data" under the consent: the privacy notice, then the question
     again below it, so the answer is one tap away."""
-    await privacy_command(message)
+    await show_privacy(message, None)  # the consent question follows, with its buttons
     if await state.get_state() == Onboarding.consent.state:
         await consent_typed(message, uow, locale)
 
@@ -310,7 +310,7 @@ async def step_stopped(message: Message, state: FSMContext) -> None:
             "Okay, we stop here for now. Your answers are saved. Send /start when you "
             "want to continue, or /forget to erase them."
         ),
-        reply_markup=keyboards.help_newcomer(),
+        reply_markup=keyboards.help_newcomer(erase=True),
     )
 
 
@@ -376,7 +376,9 @@ async def buttons_expected(message: Message, user: User, current: Step, locale: 
 async def profile_lost(message: Message, state: FSMContext, locale: str) -> None:
     """Text in the profile state of someone erased meanwhile (or a broken state)."""
     await state.clear()
-    await message.answer(error_text("not_registered", {}, locale))
+    await message.answer(
+        error_text("not_registered", {}, locale), reply_markup=keyboards.welcome_back()
+    )
 
 
 # --- summary -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from domain.clock import Clock
 from domain.dutch_practice import Screen as DutchScreen
 from domain.errors import DomainError
 from domain.pairs import pair_of
+from handlers import keyboards
 from handlers.callbacks import MenuAction, MenuCb
 from handlers.common import on_button, q
 from handlers.dutch_practice import with_dutch
@@ -78,7 +79,10 @@ async def request_change(
 ) -> None:
     """Pass the request on to the coordinators; the pair itself does not change."""
     await change_requests.request_change(uow, user, callback_data.kind.value, clock.now())
-    await message.edit_text("📨 " + _("Thank you. A coordinator will contact you about this soon."))
+    await message.edit_text(
+        "📨 " + _("Thank you. A coordinator will contact you about this soon."),
+        reply_markup=keyboards.home_only(),
+    )
 
 
 def create_router() -> Router:

@@ -12,6 +12,7 @@ from delivery.outbox import Rendered
 from domain.notices import Notice
 from domain.voices import VoiceKey
 from handlers.common import q
+from handlers.coordinator_buttons import pair_file_markup
 from handlers.first_meeting_notices import change_request_reason
 from handlers.i18n import fmt_date, gendered
 from handlers.inbox_buttons import write_buttons
@@ -105,9 +106,11 @@ def change_request(params: dict[str, Any], locale: str) -> Rendered:
     pair_id = int(params.get("pair_id", 0))
     from_first_meeting = change_request_reason(params, locale)
     if from_first_meeting is not None:
-        return Rendered(text="📨 " + from_first_meeting + "\n/pairs")
+        return Rendered(text="📨 " + from_first_meeting, reply_markup=pair_file_markup(pair_id))
     if params.get("kind") == "end":
         text = _("{name} asks to end their buddy pair (pair #{pair}).")
     else:
         text = _("{name} asks to change their buddy pair (pair #{pair}).")
-    return Rendered(text="📨 " + text.format(name=name, pair=pair_id) + "\n/pairs")
+    return Rendered(
+        text="📨 " + text.format(name=name, pair=pair_id), reply_markup=pair_file_markup(pair_id)
+    )

@@ -19,6 +19,7 @@ from domain import hours as hour_service
 from domain import placements as service
 from domain.errors import DomainError
 from domain.municipalities import by_nis
+from handlers import keyboards
 from handlers.actor import Acting, Actor
 from handlers.button_table import ButtonTable
 from handlers.common import q
@@ -88,7 +89,8 @@ async def show_placements(message: Message, actor: Actor) -> None:
     listed = await service.open_for(actor.uow, actor.user)
     if not listed:
         await message.answer(
-            "🤝 " + _("No volunteering places are open right now. Please look again later.")
+            "🤝 " + _("No volunteering places are open right now. Please look again later."),
+            reply_markup=keyboards.home_only(),
         )
         return
     await message.answer(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -17,8 +17,9 @@ from delivery.outbox import Rendered
 from domain import privacy as service
 from domain.clock import Clock
 from handlers import keyboards
-from handlers.callbacks import Answer, ForgetCb
+from handlers.callbacks import Answer, ForgetCb, MenuAction, MenuCb
 from handlers.common import on_button
+from handlers.coordinator_buttons import pair_file_markup
 from handlers.filters import Registered, WithMessage
 from handlers.i18n import isolate
 from handlers.notice_registry import notice
@@ -57,9 +58,18 @@ def privacy_rights_text() -> str:
     )
 
 
-async def privacy_command(message: Message) -> None:
+async def privacy_command(message: Message, user: User | None = None) -> None:
+    """/privacy and "🔒 My data": the notice, with buttons for what it says one can do."""
+    if user is None:  # nothing kept yet: the way on is to begin
+        markup = keyboards.welcome_back()
+    else:
+        markup = keyboards.privacy_actions(profile_done=user.profile_done_at is not None)
+    await show_privacy(message, markup)
+
+
+async def show_privacy(message: Message, markup: InlineKeyboardMarkup | None) -> None:
     await message.answer(privacy_text())
-    await message.answer(privacy_rights_text())
+    await message.answer(privacy_rights_text(), reply_markup=markup)
 
 
 async def mydata_command(message: Message, uow: UnitOfWork, user: User) -> None:
@@ -80,7 +90,7 @@ async def forget_command(message: Message) -> None:
 
 async def nothing_kept(message: Message) -> None:
     """/mydata from someone the programme keeps nothing about."""
-    await message.answer(_("We keep no data about you."))
+    await message.answer(_("We keep no data about you."), reply_markup=keyboards.welcome_back())
 
 
 async def nothing_to_forget(message: Message, state: FSMContext) -> None:
@@ -103,8 +113,9 @@ async def forget_confirmed(
     )
 
 
-async def forget_declined(message: Message) -> None:
-    await message.edit_text(_("Good, nothing was erased."))
+async def forget_declined(message: Message, user: User) -> None:
+    way_on = keyboards.home_only() if user.profile_done_at else keyboards.welcome_back()
+    await message.edit_text(_("Good, nothing was erased."), reply_markup=way_on)
 
 
 async def forget_after_erasure(message: Message) -> None:
@@ -122,6 +133,12 @@ def create_router() -> Router:
     router.message.register(nothing_to_forget, Command("forget"))
     member = (Registered(), WithMessage())
     yes, no = ForgetCb.filter(F.answer == Answer.YES), ForgetCb.filter(F.answer == Answer.NO)
+    # The buttons under the privacy notice (the menu's "🔒 My data").
+    buttons = ((MenuAction.MYDATA, mydata_command), (MenuAction.FORGET, forget_command))
+    for action, screen in buttons:
+        router.callback_query.register(
+            on_button(screen), MenuCb.filter(F.action == action), *member
+        )
     router.callback_query.register(on_button(forget_confirmed), yes, *member)
     router.callback_query.register(on_button(forget_declined), no, *member)
     router.callback_query.register(
@@ -169,4 +186,4 @@ def pair_erased(params: dict[str, Any], locale: str) -> Rendered:
             "Pair #{pair} has ended: the newcomer left the programme and erased their data. "
             "The buddy was told and has a free place again."
         )
-    return Rendered(text="⏹ " + text.format(pair=pair) + "\n/pairs")
+    return Rendered(text="⏹ " + text.format(pair=pair), reply_markup=pair_file_markup(pair))

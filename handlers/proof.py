@@ -35,6 +35,7 @@ from handlers.button_table import ButtonTable
 from handlers.filters import WithMessage
 from handlers.flow_answers import answered_with
 from handlers.i18n import fmt_number, isolate
+from handlers.inbox_buttons import menu_button
 from handlers.notice_registry import notice
 from handlers.texts import error_text
 
@@ -59,8 +60,12 @@ def proof_button(pair_id: int) -> InlineKeyboardButton:
     )
 
 
-def proof_markup(pair_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[proof_button(pair_id)]])
+def proof_markup(pair_id: int, *, home: bool = False) -> InlineKeyboardMarkup:
+    """The proof's button; with `home`, the way back to the menu under it."""
+    rows = [[proof_button(pair_id)]]
+    if home:
+        rows.append([menu_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def proof_error(key: str, params: dict[str, Any], locale: str) -> str:

@@ -45,21 +45,23 @@ def latest_with_keyboard(user: SimulatedUser) -> BotMessage:
 async def tap(
     user: SimulatedUser, data: str, timeout: float = 5.0, *, expect: str | None = None
 ) -> BotMessage:
-    """Press the button carrying `data` on the newest keyboard, as the person's finger
-    would, and wait for the bot's reaction (a new or edited message); with `expect`, for
-    a message with a button whose data starts with it."""
-    message = latest_with_keyboard(user)
-    for row in message.inline_keyboard:
-        for button in row:
-            if data_of(button) == data:
-                await user.press(button["text"], message=message)
-                if expect is not None:
-                    return await user.wait_for(
-                        lambda m: any(d.startswith(expect) for d in buttons_data(m)),
-                        timeout=timeout,
-                    )
-                return await user.wait_for(lambda _m: True, timeout=timeout)
-    raise AssertionError(f"no button {data!r} on the latest keyboard: {buttons_data(message)}")
+    """Press the button carrying `data` on the newest keyboard that has it (a person
+    scrolls up to a question the bot asked before a later message), as the person's
+    finger would, and wait for the bot's reaction (a new or edited message); with
+    `expect`, for a message with a button whose data starts with it."""
+    latest = latest_with_keyboard(user)
+    for message in reversed(user.messages):
+        for row in message.inline_keyboard:
+            for button in row:
+                if data_of(button) == data:
+                    await user.press(button["text"], message=message)
+                    if expect is not None:
+                        return await user.wait_for(
+                            lambda m: any(d.startswith(expect) for d in buttons_data(m)),
+                            timeout=timeout,
+                        )
+                    return await user.wait_for(lambda _m: True, timeout=timeout)
+    raise AssertionError(f"no button {data!r} on any keyboard; latest: {buttons_data(latest)}")
 
 
 async def menu(user: SimulatedUser) -> BotMessage:

@@ -25,8 +25,9 @@ def entry_id_in(user: SimulatedUser, action: str) -> int:
 async def log_hours(
     user: SimulatedUser, day: str, at: str, minutes: int, kind_index: int = 1
 ) -> str:
+    user.mark_read()
     await user.command("log")
-    await user.wait_for(lambda m: bool(m.inline_keyboard))
+    await user.wait_for(lambda m: f"pick|day|{day}|log" in buttons_data(m))
     await tap(user, f"pick|day|{day}|log")
     await tap(user, f"pick|time|{at}|log")
     await tap(user, f"pick|dur|{minutes}|log")

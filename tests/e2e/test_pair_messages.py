@@ -162,8 +162,6 @@ async def test_free_text_in_a_pair_can_go_on_to_the_partner_once(
     assert [m.text for m in bram.messages if m.copied_from is not None] == [got.text]
     refusals = await scalar(
         settings.database_url,
-        select(func.count())
-        .select_from(AuditLog)
-        .where(AuditLog.action == "refused.pair_message"),
+        select(func.count()).select_from(AuditLog).where(AuditLog.action == "refused.pair_message"),
     )
     assert refusals == 1
