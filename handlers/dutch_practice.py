@@ -21,6 +21,7 @@ from delivery.outbox import Rendered
 from domain import dutch_practice as service
 from domain.dutch_practice import Level, Screen
 from domain.notices import Notice
+from handlers import keyboards
 from handlers.callbacks import DutchAction, DutchCb, MenuAction, MenuCb
 from handlers.common import answer_step
 from handlers.dutch_practice_phrases import CONFIRMATIONS, Confirmation, phrases_for
@@ -122,7 +123,8 @@ async def show_setting(callback: CallbackQuery, message: Message, user: User) ->
             + _(
                 "Dutch words on the screens are for newcomers. Buddies get a tip each month "
                 "for practising Dutch with their newcomer."
-            )
+            ),
+            reply_markup=keyboards.home_only(),
         )
         return
     await message.answer(setting_text(), reply_markup=setting_keyboard(level))

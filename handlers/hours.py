@@ -95,7 +95,8 @@ async def already_noted(
         "✅ "
         + _("The time of this meetup is noted already: {duration}.").format(
             duration=format_minutes(entry.minutes, actor.locale)
-        )
+        ),
+        reply_markup=keyboards.home_only(),
     )
 
 
@@ -198,7 +199,9 @@ async def log_kind(
     )
     await actor.state.set_state(None)
     await actor.state.update_data(log=None)
-    await message.edit_text(saved_text(entry.minutes, actor.locale))
+    await message.edit_text(
+        saved_text(entry.minutes, actor.locale), reply_markup=keyboards.home_only()
+    )
 
 
 # --- /progress ---------------------------------------------------------------------------

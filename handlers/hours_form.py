@@ -131,7 +131,7 @@ async def _confirmed(
     await actor.state.set_state(None)
     await actor.state.update_data(hours=None)
     await callback.answer()
-    await message.edit_text(saved_text(minutes, actor.locale))
+    await message.edit_text(saved_text(minutes, actor.locale), reply_markup=keyboards.home_only())
 
 
 adjusted = _duration_button(_adjusted)

@@ -244,7 +244,8 @@ async def send(callback: CallbackQuery, message: Message, actor: Actor) -> None:
     dutch = Confirmation.SENT  # "Verstuurd!" above it, for someone on "more Dutch"
     day = now.date()
     await message.edit_text(
-        with_dutch(sent, actor.user, DutchScreen.MEETUP, actor.locale, day, confirmation=dutch)
+        with_dutch(sent, actor.user, DutchScreen.MEETUP, actor.locale, day, confirmation=dutch),
+        reply_markup=keyboards.home_only(),
     )
 
 
@@ -287,7 +288,8 @@ async def accept(
             actor.locale,
             actor.now().date(),
             confirmation=Confirmation.AGREED,
-        )
+        ),
+        reply_markup=keyboards.home_only(),
     )
 
 

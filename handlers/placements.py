@@ -121,7 +121,8 @@ async def apply_pressed(
     await service.apply(actor.uow, actor.user, callback_data.id, actor.now())
     await message.edit_reply_markup(reply_markup=None)
     await message.answer(
-        "📨 " + _("You applied together. A coordinator will confirm; your partner is told too.")
+        "📨 " + _("You applied together. A coordinator will confirm; your partner is told too."),
+        reply_markup=keyboards.home_only(),
     )
 
 
@@ -299,7 +300,8 @@ async def post_pressed(callback: CallbackQuery, message: Message, actor: Actor) 
         "📢 "
         + _("Published. Pairs can apply now; a coordinator confirms each duo.")
         + "\n\n"
-        + _details(listed, actor.locale)
+        + _details(listed, actor.locale),
+        reply_markup=keyboards.home_only(),
     )
 
 
@@ -334,7 +336,9 @@ async def log_with_host(
     )
     await actor.state.set_state(None)
     await actor.state.update_data(log=None)
-    await message.edit_text(saved_text(entry.minutes, actor.locale))
+    await message.edit_text(
+        saved_text(entry.minutes, actor.locale), reply_markup=keyboards.home_only()
+    )
 
 
 def create_router() -> Router:

@@ -44,6 +44,8 @@ async def test_leaving_or_answering_a_meetup_comes_with_the_way_on(
     # She proposes; Bram cannot come then: he is told so, with plan / menu.
     await tap(amal, "menu:meetup")
     await plan(amal, "2026-03-07", "14:00", 60, "Muntpunt", 1)
+    sent = amal.last  # "Sent! You will get a message when the other person answers."
+    assert (sent.text or "").startswith("📨") and buttons_data(sent) == ["menu:home"]
     proposal = await bram.wait_for(
         lambda m: any(d.startswith("meet:decline:") for d in buttons_data(m))
     )
