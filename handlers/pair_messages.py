@@ -25,8 +25,22 @@ from handlers.inbox_buttons import (
     write_to_partner,
 )
 from handlers.texts import error_text
-from storage.models import User
+from storage.models import Pair, User
 from storage.uow import UnitOfWork
+
+
+async def _own_pair(
+    callback: CallbackQuery, uow: UnitOfWork, user: User, pair_id: int, attempt: str, locale: str
+) -> Pair | None:
+    """The person's own pair named by a button, or None: another pair's button, or made-up
+    data, refused in an alert and audited."""
+    pair = await pair_messages.pair_for_writing(uow, user, pair_id)
+    if pair is None:
+        privacy_service.audit_refusal(
+            uow, "refused.pair_message", user, callback.from_user.id, attempt=attempt
+        )
+        await callback.answer(error_text("not_your_pair", {}, locale), show_alert=True)
+    return pair
 
 
 async def ask_to_write(
@@ -39,12 +53,8 @@ async def ask_to_write(
     locale: str,
 ) -> None:
     """ "✉️ Write to {name}": the person's next message goes to their partner."""
-    pair = await pair_messages.pair_for_writing(uow, user, callback_data.pair)
-    if pair is None:  # another pair's button, or made-up data
-        privacy_service.audit_refusal(
-            uow, "refused.pair_message", user, callback.from_user.id, attempt=RelayCb.__prefix__
-        )
-        await callback.answer(error_text("not_your_pair", {}, locale), show_alert=True)
+    pair = await _own_pair(callback, uow, user, callback_data.pair, RelayCb.__prefix__, locale)
+    if pair is None:
         return
     partner = await pair_messages.partner_to_write(uow, user, pair)
     await callback.answer()
@@ -95,12 +105,8 @@ async def pass_on_pressed(
     """ "✉️ Send it to {name}" under a message the bot could not place: that message goes
     to the partner. The id is of a message in the person's own chat (the press comes from
     it), so nobody can send on another's."""
-    pair = await pair_messages.pair_for_writing(uow, user, callback_data.pair)
-    if pair is None:  # another pair's button, or made-up data
-        privacy_service.audit_refusal(
-            uow, "refused.pair_message", user, callback.from_user.id, attempt=PassOnCb.__prefix__
-        )
-        await callback.answer(error_text("not_your_pair", {}, locale), show_alert=True)
+    pair = await _own_pair(callback, uow, user, callback_data.pair, PassOnCb.__prefix__, locale)
+    if pair is None:
         return
     copy = Copy(callback.from_user.id, callback_data.message)
     if await pair_messages.relayed(uow, pair, copy):
