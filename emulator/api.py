@@ -1369,6 +1369,19 @@ class BotApi:
             self._deliver(chat, message)
         return int(message["message_id"])
 
+    def user_edit(self, chat: ChatState, message_id: int, text: str) -> None:
+        """The chat's user edits one of their text messages (the app's "Edit"): the bot
+        gets an ``edited_message`` update when it asked for those (allowed_updates).
+        Raises LookupError for a message that is not theirs or has no text."""
+        message = chat.user_messages.get(message_id)
+        if message is None or "text" not in message:
+            raise LookupError(f"no text message #{message_id} of the user in chat {chat.id}")
+        message.pop("entities", None)
+        message.update(text_content(text, ()))
+        message["edit_date"] = int(time.time())
+        self.mark_action(chat)
+        self.updates.push({"edited_message": dict(message)})
+
     def mark_action(self, chat: ChatBase) -> None:
         """A simulated person acted in ``chat``: wait_for() there, and in every group (where
         the bot may relay it), looks only at what the bot does from now on."""

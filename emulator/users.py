@@ -124,6 +124,10 @@ class SimulatedUser:
         """
         return self._api.user_message(self._chat, text, entities=entities, reply_to=reply_to)
 
+    async def edit(self, message_id: int, text: str) -> None:
+        """Edit one of the user's own text messages (as the app's "Edit" does)."""
+        self._api.user_edit(self._chat, message_id, text)
+
     async def send_voice(self, duration: int = 3, *, reply_to: int | None = None) -> int:
         """Send a voice note (OGG/Opus, ``duration`` seconds); returns its message_id."""
         return self._post(media.voice(self._api, duration), reply_to)
@@ -154,9 +158,7 @@ class SimulatedUser:
         """Send a location; returns its message_id."""
         return self._post(media.location(latitude, longitude), reply_to)
 
-    async def send_venue(
-        self, latitude: float, longitude: float, title: str, address: str
-    ) -> int:
+    async def send_venue(self, latitude: float, longitude: float, title: str, address: str) -> int:
         """Send a place picked from the map (a venue); returns its message_id."""
         return self._post(media.venue(latitude, longitude, title, address), None)
 
