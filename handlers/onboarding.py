@@ -52,7 +52,7 @@ from handlers.onboarding_screens import (
     summary_text,
 )
 from handlers.privacy import show_privacy
-from handlers.texts import error_text
+from handlers.texts import error_text, field_title
 from handlers.voice_buttons import listen_row
 from storage.models import User
 
@@ -365,7 +365,24 @@ async def name_typed(message: Message, state: FSMContext, user: User, locale: st
         note = error_text(error.key, error.params, locale)
         await show_step(message, user, Step.NAME, locale, edit=False, note=note)
         return
+    await state.update_data(name_message=message.message_id)  # see name_edited
     await go_to_step(message, state, user, locale, edit=False)
+
+
+async def name_edited(message: Message, state: FSMContext, user: User, locale: str) -> None:
+    """The first name corrected in the message that gave it (the app's "Edit"), while the
+    profile is being made: the profile takes the new spelling, says so, and the question
+    where the person is comes again. Any other edit changes nothing: what that message
+    said was answered already."""
+    if (await state.get_data()).get("name_message") != message.message_id:
+        return
+    try:
+        service.set_name(user, message.text)
+    except DomainError as error:
+        await message.answer(error_text(error.key, error.params, locale))
+        return
+    note = "✅ " + field_title(Step.NAME) + ": " + q(user.first_name or "", locale)
+    await go_to_step(message, state, user, locale, edit=False, note=note)
 
 
 async def buttons_expected(message: Message, user: User, current: Step, locale: str) -> None:
@@ -463,6 +480,7 @@ def create_router() -> Router:
     on_press(stale_button, StepCb.filter())
     profile = Onboarding.profile
     on_message(name_typed, profile, NOT_COMMAND, Registered(), AtStep(only=Step.NAME))
+    router.edited_message.register(name_edited, F.text, Registered(profile_done=False))
     on_message(buttons_expected, profile, NOT_COMMAND, Registered(), AtStep())
     on_message(profile_lost, profile, NOT_COMMAND)
 

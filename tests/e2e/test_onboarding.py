@@ -372,3 +372,40 @@ async def test_the_confirmed_summary_stays_as_a_record_without_its_question(
     record = summaries[0]
     assert "Lena" in (record.text or "") and "Is everything right" not in (record.text or "")
     assert not record.inline_keyboard
+
+
+async def test_a_name_corrected_with_edit_is_taken_and_other_edits_change_nothing(
+    running_bot: RunningBot, emulator: Emulator, settings, no_rejections
+) -> None:
+    """Telegram's "Edit" on the message that gave the first name, a step later: the
+    profile takes the new spelling and the question where the person is comes again."""
+    amal = emulator.user(1092, "Amal", "ar")
+    started = await amal.command("start")
+    await amal.wait_for(lambda m: "lang:ar:onb" in buttons_data(m))
+    await tap(amal, "lang:ar:onb")
+    await tap(amal, "consent:yes")
+    await tap(amal, "step:role:newcomer")
+    named = await amal.send("Amla")
+    await amal.wait_for(lambda m: any(d.startswith("step:municipality:") for d in buttons_data(m)))
+    amal.mark_read()
+    await amal.edit(named, "Amal")
+    again = await amal.next_message()
+    assert "Amal" in (again.text or "") and again.text.startswith("✅")
+    assert any(d.startswith("step:municipality:") for d in buttons_data(again))
+    stored = await person(settings.database_url, 1092)
+    assert stored is not None and stored.first_name == "Amal"
+    # A bad spelling in an edit is refused, and changes nothing.
+    amal.mark_read()
+    await amal.edit(named, "12345")
+    refused = await amal.next_message()
+    assert refused.text and script_share(refused.text, "ARABIC") > 0.3
+    stored = await person(settings.database_url, 1092)
+    assert stored is not None and stored.first_name == "Amal"
+    # Editing another message (the /start) changes nothing and says nothing: the next
+    # answer is the one to the next tap.
+    amal.mark_read()
+    await amal.edit(started, "/start hello")
+    following = await tap(amal, "step:municipality:21015")
+    assert any(d.startswith("step:languages:") for d in buttons_data(following))
+    stored = await person(settings.database_url, 1092)
+    assert stored is not None and stored.first_name == "Amal"
