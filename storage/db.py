@@ -384,7 +384,11 @@ class WalCheckpointer:
             self._running is not None and not self._running.done()
         ):
             return
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a commit outside any event loop: the next one in a loop
+            self.commits -= 1
+            return
         self._running = loop.run_in_executor(None, self.checkpoint)
         self._running.add_done_callback(self._done)
 

@@ -151,3 +151,12 @@ def _module(sessions: SessionFactory) -> db.OneHopAiosqlite:
 
 def _checkpointer(sessions: SessionFactory) -> db.WalCheckpointer | None:
     return _module(sessions).checkpointer
+
+
+def test_a_commit_outside_an_event_loop_defers_the_checkpoint(tmp_path: Any) -> None:
+    """The commit already happened: no loop to run the checkpoint in must not turn it into
+    an error; the next commit in a loop runs it."""
+    checkpointer = db.WalCheckpointer(str(tmp_path / "x.sqlite3"))
+    for _ in range(db.CHECKPOINT_EVERY):
+        checkpointer.committed()
+    assert checkpointer._running is None and checkpointer.commits == db.CHECKPOINT_EVERY - 1
