@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Router
@@ -60,7 +60,6 @@ class _Area:
     router: Router
     guards: dict[str, list[_Guard]]
     plain: dict[str, bool]  # no outer middleware anywhere in it: aiogram's wrapping skipped
-    decided: dict[Any, bool] = field(default_factory=dict)
 
 
 class RootRouter(Router):
@@ -135,14 +134,7 @@ class RootRouter(Router):
         return found
 
     def _could_take(self, area: _Area, update_type: str, key: Any) -> bool:
-        decided = area.decided.get((update_type, key))
-        if decided is None:
-            guards = area.guards[update_type]
-            decided = any(_admits(guard, update_type, key) for guard in guards)
-            if len(area.decided) >= _CACHE_LIMIT:
-                area.decided.clear()
-            area.decided[(update_type, key)] = decided
-        return decided
+        return any(_admits(guard, update_type, key) for guard in area.guards[update_type])
 
     def _index(self) -> list[_Area]:
         """Built on the first update, when every router has its handlers."""
