@@ -41,7 +41,6 @@ BUSY_TIMEOUT_MS = 30_000  # how long SQLite's thread waits for another writer
 READ_ON_LOOP_BUDGET = 0.005  # seconds
 _PROGRESS_STEPS = 1000
 _SLOW_READS_KEPT = 1024
-SQLITE_BUSY = sqlite3.SQLITE_BUSY
 # SQLite's automatic checkpoint is off (it would run inside whichever commit grows the
 # WAL past 1000 pages, maybe on the event loop); `WalCheckpointer` runs one every this
 # many commits, in a worker thread.
@@ -197,7 +196,9 @@ def _commit_on_loop(
         return _run_and_commit(connection, statements, checked)
     except DBAPIError as error:
         original = error.orig
-        locked = isinstance(original, sqlite3.Error) and _error_code(original) == SQLITE_BUSY
+        locked = (
+            isinstance(original, sqlite3.Error) and _error_code(original) == sqlite3.SQLITE_BUSY
+        )
         if not (fresh and locked and connection.total_changes == changes_before):
             raise
         connection.rollback()
